@@ -1,0 +1,51 @@
+import type { Delta, Socket } from '../shared/model.js';
+
+/**
+ * What changed between two polls. Pure: the same inputs give the same delta. A socket counts as
+ * changed when what a user sees of it changed (state, owner, the process behind the owner).
+ */
+export function diffSockets(
+  previous: ReadonlyMap<string, Socket>,
+  next: readonly Socket[],
+  seq: number,
+  takenAt: number,
+): Delta {
+  const added: Socket[] = [];
+  const changed: Socket[] = [];
+  const seen = new Set<string>();
+  for (const s of next) {
+    seen.add(s.id);
+    const before = previous.get(s.id);
+    if (before === undefined) added.push(s);
+    else if (!sameSocket(before, s)) changed.push(s);
+  }
+  const removed: string[] = [];
+  for (const id of previous.keys()) if (!seen.has(id)) removed.push(id);
+  return { seq, takenAt, added, removed, changed };
+}
+
+export function sameSocket(a: Socket, b: Socket): boolean {
+  return (
+    a.state === b.state &&
+    a.listening === b.listening &&
+    a.pid === b.pid &&
+    a.inode === b.inode &&
+    a.remoteAddress === b.remoteAddress &&
+    a.remotePort === b.remotePort &&
+    a.firstSeen === b.firstSeen &&
+    sameProcess(a.process, b.process)
+  );
+}
+
+function sameProcess(a: Socket['process'], b: Socket['process']): boolean {
+  if (a === b) return true;
+  if (a === null || b === null) return false;
+  return (
+    a.pid === b.pid &&
+    a.startedAt === b.startedAt &&
+    a.name === b.name &&
+    a.exe === b.exe &&
+    a.cmdline === b.cmdline &&
+    a.user === b.user
+  );
+}

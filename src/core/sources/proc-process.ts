@@ -1,0 +1,132 @@
+// Reading one process's identity and details from /proc/PID. Every read may fail: the process can
+// exit between two reads, or belong to a user we may not inspect. Failures return null.
+import { readFileSync, readlinkSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import type { ProcessInfo } from '../../shared/model.js';
+
+export interface ProcStat {
+  pid: number;
+  comm: string;
+  ppid: number;
+  /** Start time in clock ticks after boot: with the pid, the process identity. */
+  startTicks: number;
+}
+
+/** Parses /proc/PID/stat text. comm may hold spaces and parentheses, so split at the last ')'. */
+export function parseProcStat(text: string): ProcStat | null {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) return null;
+  const pid = Number(text.slice(0, open).trim());
+  const rest = text.slice(close + 2).split(' ');
+  // rest[0] is field 3 (state); ppid is field 4, starttime field 22.
+  const ppid = Number(rest[1]);
+  const startTicks = Number(rest[19]);
+  if (!Number.isInteger(pid) || !Number.isInteger(ppid) || !Number.isFinite(startTicks)) return null;
+  return { pid, comm: text.slice(open + 1, close), ppid, startTicks };
+}
+
+export function readProcStat(proc: string, pid: number): ProcStat | null {
+  try {
+    return parseProcStat(readFileSync(`${proc}/${pid}/stat`, 'latin1'));
+  } catch {
+    return null;
+  }
+}
+
+/** Clock ticks and boot time turn a start tick count into a wall-clock time. */
+export class ProcClock {
+  readonly ticksPerSecond: number;
+  readonly bootTimeMs: number;
+
+  constructor(proc: string) {
+    this.ticksPerSecond = readTicksPerSecond();
+    let boot = 0;
+    try {
+      const m = /^btime (\d+)$/m.exec(readFileSync(`${proc}/stat`, 'latin1'));
+      if (m?.[1] !== undefined) boot = Number(m[1]) * 1000;
+    } catch {
+      // No btime: start times stay relative to the epoch, identity checks still hold.
+    }
+    this.bootTimeMs = boot;
+  }
+
+  startedAt(startTicks: number): number {
+    return Math.round(this.bootTimeMs + (startTicks * 1000) / this.ticksPerSecond);
+  }
+}
+
+function readTicksPerSecond(): number {
+  try {
+    const n = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+    return Number.isInteger(n) && n > 0 ? n : 100;
+  } catch {
+    return 100; // USER_HZ is 100 on every mainstream Linux architecture.
+  }
+}
+
+/** uid → user name from /etc/passwd, re-read only when the file changes. */
+export class UserNames {
+  private names = new Map<number, string>();
+  private stamp = -1;
+
+  constructor(private readonly passwd = '/etc/passwd') {}
+
+  name(uid: number): string | null {
+    this.refresh();
+    return this.names.get(uid) ?? null;
+  }
+
+  private refresh(): void {
+    let mtime: number;
+    try {
+      mtime = statSync(this.passwd).mtimeMs;
+    } catch {
+      return;
+    }
+    if (mtime === this.stamp) return;
+    this.stamp = mtime;
+    this.names = new Map();
+    try {
+      for (const line of readFileSync(this.passwd, 'utf8').split('\n')) {
+        const [name, , uid] = line.split(':');
+        if (name && uid !== undefined && /^\d+$/.test(uid)) this.names.set(Number(uid), name);
+      }
+    } catch {
+      // Unreadable passwd: users show as uids.
+    }
+  }
+}
+
+/** Reads the details of a process whose identity (stat) was just read. */
+export function readProcessInfo(proc: string, stat: ProcStat, clock: ProcClock, users: UserNames): ProcessInfo | null {
+  const dir = `${proc}/${stat.pid}`;
+  let uid: number;
+  try {
+    uid = statSync(dir).uid;
+  } catch {
+    return null; // gone
+  }
+  let cmdline = '';
+  try {
+    cmdline = readFileSync(`${dir}/cmdline`, 'utf8').replace(/\0+$/, '').replace(/\0/g, ' ');
+  } catch {
+    // Kernel threads and exited processes have no command line; keep the name.
+  }
+  let exe: string | null = null;
+  try {
+    exe = readlinkSync(`${dir}/exe`);
+  } catch {
+    // EACCES for other users' processes unless we run with more rights.
+  }
+  return {
+    pid: stat.pid,
+    name: stat.comm,
+    exe,
+    cmdline: cmdline || `[${stat.comm}]`,
+    user: users.name(uid),
+    uid,
+    ppid: stat.ppid,
+    startedAt: clock.startedAt(stat.startTicks),
+  };
+}

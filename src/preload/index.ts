@@ -1,0 +1,2 @@
+// Placeholder: the desktop app issue exposes the API contract here.
+export {};

@@ -1,0 +1,99 @@
+// The socket model every layer speaks: sources produce it, the diff compares it, hosts carry it,
+// views show it. Plain data only, so it crosses IPC and WebSocket as JSON unchanged.
+
+export type Protocol = 'tcp' | 'udp';
+export type Family = 4 | 6;
+
+/** TCP states by the kernel's names, in the kernel's numbering (1 = ESTABLISHED … 11 = CLOSING). */
+export const TCP_STATES = [
+  'ESTABLISHED',
+  'SYN_SENT',
+  'SYN_RECV',
+  'FIN_WAIT1',
+  'FIN_WAIT2',
+  'TIME_WAIT',
+  'CLOSE',
+  'CLOSE_WAIT',
+  'LAST_ACK',
+  'LISTEN',
+  'CLOSING',
+] as const;
+export type TcpState = (typeof TCP_STATES)[number];
+export type UdpState = 'UNCONN' | 'ESTABLISHED';
+export type SocketState = TcpState | UdpState;
+
+export interface ProcessInfo {
+  pid: number;
+  /** Short name (Linux comm, or the image name elsewhere). */
+  name: string;
+  /** Absolute path of the executable, null when the OS will not say. */
+  exe: string | null;
+  /** Full command line, arguments joined by spaces. */
+  cmdline: string;
+  user: string | null;
+  uid: number | null;
+  ppid: number | null;
+  /** Epoch milliseconds; with pid it is the process identity (pids get reused). */
+  startedAt: number | null;
+}
+
+export interface Socket {
+  /** Stable for the socket's life; see socketId(). */
+  id: string;
+  protocol: Protocol;
+  family: Family;
+  localAddress: string;
+  localPort: number;
+  /** null for listeners and unconnected UDP. */
+  remoteAddress: string | null;
+  remotePort: number | null;
+  state: SocketState;
+  /** TCP LISTEN, or a bound UDP socket with no peer. */
+  listening: boolean;
+  pid: number | null;
+  process: ProcessInfo | null;
+  /** Kernel socket inode where the OS exposes one (Linux); 0 for TIME_WAIT and orphans. */
+  inode: number | null;
+  /** Epoch milliseconds when Portwatch first saw this socket. */
+  firstSeen: number;
+}
+
+export interface Snapshot {
+  takenAt: number;
+  sockets: Socket[];
+}
+
+export interface Delta {
+  seq: number;
+  takenAt: number;
+  added: Socket[];
+  removed: string[];
+  changed: Socket[];
+}
+
+/**
+ * The id of a socket. A connected TCP socket is unique by its 4-tuple, and keeping the inode out of
+ * it lets ESTABLISHED → TIME_WAIT (where the kernel drops the inode) read as a change, as TCPView
+ * shows it. Listeners and UDP sockets can share a tuple (SO_REUSEPORT), so the inode tells them apart.
+ */
+export function socketId(
+  s: Pick<Socket, 'protocol' | 'family' | 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort' | 'inode'>,
+): string {
+  const local = `${formatHost(s.localAddress)}:${s.localPort}`;
+  const proto = `${s.protocol}${s.family}`;
+  if (s.protocol === 'tcp' && s.remoteAddress !== null && s.remotePort !== null && s.remotePort !== 0) {
+    return `${proto} ${local}>${formatHost(s.remoteAddress)}:${s.remotePort}`;
+  }
+  const remote = s.remoteAddress === null ? '*' : `${formatHost(s.remoteAddress)}:${s.remotePort ?? 0}`;
+  return `${proto} ${local}>${remote}#${s.inode ?? 0}`;
+}
+
+/** Brackets an IPv6 address for use before ":port". */
+export function formatHost(address: string): string {
+  return address.includes(':') ? `[${address}]` : address;
+}
+
+export function formatEndpoint(address: string | null, port: number | null): string {
+  if (address === null) return '*';
+  return `${formatHost(address)}:${port === null ? '*' : port}`;
+}

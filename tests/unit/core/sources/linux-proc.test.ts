@@ -1,0 +1,115 @@
+// The attribution cache against a procfs laid out in a temp directory, where pid reuse and inode
+// reuse can be staged exactly (on a live /proc they are races).
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LinuxProcSource } from '../../../../src/core/sources/linux-proc.js';
+
+const HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
+const listenLine = (port: number, inode: number) =>
+  `   0: 0100007F:${port.toString(16).toUpperCase().padStart(4, '0')} 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 ${inode} 1 0000000000000000 100 0 0 10 0\n`;
+
+let root: string;
+
+function writeTables(lines: string[]): void {
+  writeFileSync(join(root, 'net/tcp'), HEADER + lines.join(''));
+}
+
+function addProcess(pid: number, comm: string, startTicks: number, fds: Record<string, number>): void {
+  const dir = join(root, String(pid));
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'fd'), { recursive: true });
+  writeFileSync(join(dir, 'stat'), `${pid} (${comm}) S 1 ${pid} ${pid} 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 ${startTicks} 0 0\n`);
+  writeFileSync(join(dir, 'cmdline'), `${comm}\0--serve\0`);
+  symlinkSync('/usr/bin/true', join(dir, 'exe'));
+  for (const [fd, inode] of Object.entries(fds)) symlinkSync(inode === 0 ? '/dev/null' : `socket:[${inode}]`, join(dir, 'fd', fd));
+}
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'portwatch-proc-'));
+  mkdirSync(join(root, 'net'));
+  writeFileSync(join(root, 'stat'), 'cpu 0 0 0 0\nbtime 1700000000\n');
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+describe('LinuxProcSource attribution cache', () => {
+  it('credits a socket by its fd link and reads the owner details', () => {
+    addProcess(100, 'web server', 500, { '0': 0, '3': 42 });
+    writeTables([listenLine(8080, 42)]);
+    const source = new LinuxProcSource({ procRoot: root });
+    const [s] = source.sampleSync().sockets;
+    expect(s).toMatchObject({ pid: 100, localPort: 8080, listening: true });
+    expect(s!.process).toMatchObject({ pid: 100, name: 'web server', ppid: 1, cmdline: 'web server --serve', exe: '/usr/bin/true' });
+    expect(s!.process!.startedAt).toBe(1700000000_000 + 5000);
+  });
+
+  it('a reused pid is a new process: the socket is looked up again and the new details are read', () => {
+    addProcess(100, 'old', 500, { '3': 42 });
+    writeTables([listenLine(8080, 42)]);
+    const source = new LinuxProcSource({ procRoot: root });
+    expect(source.sampleSync().sockets[0]!.process?.name).toBe('old');
+
+    // pid 100 exits; its inherited socket now lives in 200, and an unrelated process gets pid 100.
+    addProcess(100, 'impostor', 900, { '3': 0 });
+    addProcess(200, 'heir', 600, { '7': 42 });
+    const s = source.sampleSync().sockets[0]!;
+    expect(s.pid).toBe(200);
+    expect(s.process?.name).toBe('heir');
+    expect(source.lastStats.lookups).toBe(1);
+  });
+
+  it('an inode number handed out again after its socket closed is looked up afresh', () => {
+    addProcess(100, 'first', 500, { '3': 42 });
+    writeTables([listenLine(8080, 42)]);
+    const source = new LinuxProcSource({ procRoot: root });
+    expect(source.sampleSync().sockets[0]!.pid).toBe(100);
+
+    writeTables([]);
+    unlinkSync(join(root, '100/fd/3'));
+    expect(source.sampleSync().sockets).toHaveLength(0);
+
+    addProcess(300, 'second', 700, { '4': 42 });
+    writeTables([listenLine(9090, 42)]);
+    const s = source.sampleSync().sockets[0]!;
+    expect(s).toMatchObject({ pid: 300, localPort: 9090 });
+    expect(s.process?.name).toBe('second');
+  });
+
+  it('finds a socket on an fd number that used to be a file (full pass), and skips work when nothing changed', () => {
+    addProcess(100, 'srv', 500, { '3': 42, '4': 0 });
+    writeTables([listenLine(8080, 42)]);
+    const source = new LinuxProcSource({ procRoot: root });
+    source.sampleSync();
+    source.sampleSync();
+    expect(source.lastStats).toMatchObject({ lookups: 0, fdLinksRead: 0, fdDirsListed: 0 });
+
+    // fd 4 was /dev/null; it is closed and the number reused for a new socket.
+    unlinkSync(join(root, '100/fd/4'));
+    symlinkSync('socket:[43]', join(root, '100/fd/4'));
+    writeTables([listenLine(8080, 42), listenLine(8081, 43)]);
+    const sockets = source.sampleSync().sockets;
+    expect(sockets.find((s) => s.localPort === 8081)?.pid).toBe(100);
+  });
+
+  it('leaves a socket nobody holds unattributed, retries once, then stops looking', () => {
+    addProcess(100, 'srv', 500, { '3': 42 });
+    writeTables([listenLine(8080, 42), listenLine(8081, 77)]);
+    const source = new LinuxProcSource({ procRoot: root });
+    const first = source.sampleSync();
+    expect(first.sockets.find((s) => s.localPort === 8081)?.pid).toBeNull();
+    expect(first.warnings.unattributed).toBe(1);
+    source.sampleSync();
+    expect(source.lastStats.lookups).toBe(1);
+    source.sampleSync();
+    expect(source.lastStats.lookups).toBe(0);
+  });
+
+  it('a process that vanishes mid-read leaves its sockets unattributed and the poll succeeds', () => {
+    addProcess(100, 'brief', 500, { '3': 42 });
+    rmSync(join(root, '100/stat'));
+    writeTables([listenLine(8080, 42)]);
+    const sample = new LinuxProcSource({ procRoot: root }).sampleSync();
+    expect(sample.sockets[0]).toMatchObject({ pid: null, process: null });
+  });
+});

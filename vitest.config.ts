@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.ts', 'tests/**/*.test.tsx'],
+    // Integration tests start real processes and poll real sockets: give them room on a busy machine.
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Socket tests read the whole machine's tables; running files one at a time keeps them honest.
+    fileParallelism: false,
+  },
+});
