@@ -132,7 +132,6 @@ export class Monitor {
     // Back off on repeated failure (doubling, capped) so a broken source does not spin.
     const delay = this.failures === 0 ? this.intervalMs : Math.min(this.intervalMs * 2 ** this.failures, MAX_INTERVAL_MS);
     this.timer = setTimeout(() => void this.tick(), delay);
-    this.timer.unref?.();
   }
 
   private runPoll(): Promise<void> {

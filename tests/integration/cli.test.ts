@@ -1,0 +1,160 @@
+// The `portwatch` command as a user runs it, against real sockets held by real processes.
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Socket } from '../../src/shared/model.js';
+import { startHolder, stopAll } from '../helpers/children.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
+
+afterAll(stopAll);
+
+describe('portwatch snapshot', () => {
+  it('--json lists the sockets of a real process with its pid and name', async () => {
+    const holder = await startHolder([
+      { name: 'l', kind: 'tcp-listen', host: '127.0.0.1' },
+      { name: 'u', kind: 'udp-bind', host: '::1' },
+    ]);
+    const { code, stdout, stderr } = await runCli(['snapshot', '--json']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout) as { takenAt: number; sockets: Socket[] };
+    expect(out.takenAt).toBeGreaterThan(0);
+    const mine = out.sockets.filter((s) => s.pid === holder.pid);
+    expect(mine.map((s) => [s.protocol, s.family, s.localPort, s.process?.name]).sort()).toEqual(
+      [
+        ['tcp', 4, holder.endpoints.l!.port, 'pw-holder'],
+        ['udp', 6, holder.endpoints.u!.port, 'pw-holder'],
+      ].sort(),
+    );
+    await holder.exit();
+  });
+
+  it('prints an aligned table with the process in a column', async () => {
+    const holder = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '::1' }]);
+    const { code, stdout } = await runCli(['snapshot']);
+    expect(code).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^PROTO\s+STATE\s+LOCAL\s+REMOTE\s+PID\s+PROCESS\s+USER$/);
+    const row = lines.find((l) => l.includes(`[::1]:${holder.endpoints.l!.port} `))!;
+    expect(row).toMatch(new RegExp(`^tcp6\\s+LISTEN\\s+\\[::1\\]:${holder.endpoints.l!.port}\\s+\\*\\s+${holder.pid}\\s+pw-holder\\s+`));
+    // Columns line up: PID starts at the same offset on the header and the row.
+    expect(row.indexOf(String(holder.pid))).toBe(lines[0]!.indexOf('PID'));
+    await holder.exit();
+  });
+});
+
+describe('portwatch who', () => {
+  it('names the holder of a port and its local clients', async () => {
+    const holder = await startHolder([
+      { name: 'l', kind: 'tcp-listen', host: '127.0.0.1' },
+      { name: 'c', kind: 'tcp-connect', to: 'l' },
+    ]);
+    const port = holder.endpoints.l!.port;
+    const { code, stdout } = await runCli(['who', String(port), '--json']);
+    expect(code).toBe(0);
+    const who = JSON.parse(stdout) as { port: number; holders: Socket[]; clients: Socket[] };
+    expect(who.port).toBe(port);
+    expect(who.holders[0]).toMatchObject({ listening: true, pid: holder.pid, localPort: port });
+    expect(who.holders).toHaveLength(2); // the listener and the accepted connection
+    expect(who.clients).toHaveLength(1);
+    expect(who.clients[0]).toMatchObject({ remotePort: port, localPort: holder.endpoints.c!.port, pid: holder.pid });
+
+    const text = await runCli(['who', String(port)]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(`Port ${port} is taken by pw-holder (pid ${holder.pid}).`);
+    expect(text.stdout).toContain('holder.mjs');
+    await holder.exit();
+  });
+
+  it('exits 1 with a one-line answer when nothing holds the port', async () => {
+    const holder = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1' }]);
+    const port = holder.endpoints.l!.port;
+    await holder.exit();
+    const { code, stdout } = await runCli(['who', String(port)]);
+    expect(code).toBe(1);
+    expect(stdout).toBe(`Port ${port} is free: no TCP or UDP socket is bound to it.\n`);
+  });
+});
+
+describe('portwatch watch', () => {
+  it('--ndjson gives a snapshot line, then deltas with new and closed sockets, and stops after --count', async () => {
+    const child = spawnCli(['watch', '--ndjson', '--interval', '250', '--count', '24']);
+    const lines: Array<Record<string, unknown>> = [];
+    let buffer = '';
+    let wake: () => void = () => {};
+    child.stdout!.on('data', (d: Buffer) => {
+      buffer += d;
+      let nl;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        lines.push(JSON.parse(buffer.slice(0, nl)));
+        buffer = buffer.slice(nl + 1);
+      }
+      wake();
+    });
+    const until = async (pred: () => boolean) => {
+      while (!pred()) await new Promise<void>((r) => (wake = r));
+    };
+    await until(() => lines.length >= 1);
+    expect(lines[0]).toMatchObject({ type: 'snapshot', seq: 1 });
+    expect(Array.isArray(lines[0]!.sockets)).toBe(true);
+
+    const holder = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1' }]);
+    const port = holder.endpoints.l!.port;
+    const deltas = () => lines.filter((l) => l.type === 'delta') as unknown as Array<{ seq: number; added: Socket[]; removed: string[] }>;
+    await until(() => deltas().some((d) => d.added.some((s) => s.localPort === port && s.pid === holder.pid)));
+    const added = deltas().flatMap((d) => d.added).find((s) => s.localPort === port)!;
+    await holder.exit();
+    await until(() => deltas().some((d) => d.removed.includes(added.id)));
+    const seqs = lines.map((l) => l.seq as number);
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    const code = await new Promise((r) => child.once('close', r));
+    expect(code).toBe(0);
+    expect(lines).toHaveLength(24);
+  });
+
+  it('without --ndjson prints "+" and "-" lines a person can read', async () => {
+    const child = spawnCli(['watch', '--interval', '250', '--count', '12']);
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d));
+    await new Promise((r) => setTimeout(r, 700));
+    const holder = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1' }]);
+    await new Promise((r) => setTimeout(r, 700));
+    await holder.exit();
+    await new Promise((r) => child.once('close', r));
+    const port = holder.endpoints.l!.port;
+    expect(out).toMatch(/^Watching \d+ sockets every 250 ms/);
+    expect(out).toMatch(new RegExp(`\\d\\d:\\d\\d:\\d\\d \\+ tcp4  127\\.0\\.0\\.1:${port}  LISTEN  pw-holder\\[${holder.pid}\\]`));
+    expect(out).toMatch(new RegExp(`\\d\\d:\\d\\d:\\d\\d - tcp4  127\\.0\\.0\\.1:${port}  LISTEN  pw-holder\\[${holder.pid}\\]`));
+  });
+});
+
+describe('a bad command line', () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['frobnicate'], /^portwatch: unknown command 'frobnicate' \(see 'portwatch --help'\)\n$/],
+    [['snapshot', '--jsn'], /^portwatch: unknown option '--jsn'.*\(see 'portwatch snapshot --help'\)\n$/],
+    [['who', '70000'], /^portwatch: .*'70000' is not a port \(0-65535\).*--help/],
+    [['who', 'http'], /is not a port/],
+    [['who'], /missing required argument 'port'/],
+    [['watch', '--interval', 'fast'], /'fast' is not a positive number of milliseconds/],
+    [['watch', '--interval', '-5'], /not a positive number/],
+    [['watch', '--interval', '10'], /between 250 and 60000 ms/],
+    [['watch', '--count', '0'], /'0' is not a positive whole number/],
+    [['watch', '--count', '2.5'], /not a positive whole number/],
+  ];
+  for (const [args, message] of cases) {
+    it(`portwatch ${args.join(' ')} → one line, a hint to --help, exit 2`, async () => {
+      const { code, stdout, stderr } = await runCli(args);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(message);
+      expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(stderr).not.toMatch(/\bat .*\.(ts|js):\d+/); // no stack trace
+    });
+  }
+
+  it('--help works on every command and exits 0', async () => {
+    for (const args of [['--help'], ['snapshot', '--help'], ['watch', '--help'], ['who', '--help']]) {
+      const { code, stdout } = await runCli(args);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^Usage: portwatch/);
+    }
+  });
+});
