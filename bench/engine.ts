@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import si from 'systeminformation';
+import { Monitor } from '../src/core/monitor.js';
 import { LinuxProcSource } from '../src/core/sources/linux-proc.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -42,11 +43,16 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-function cpuMs<T>(fn: () => T): [number, T] {
+async function cpuMs<T>(fn: () => Promise<T>): Promise<[number, T]> {
   const before = process.cpuUsage();
-  const value = fn();
+  const value = await fn();
   const used = process.cpuUsage(before);
   return [(used.user + used.system) / 1000, value];
+}
+
+/** A whole poll as the monitor runs it: read, attribute, diff. */
+function monitorOn(source: LinuxProcSource): Monitor {
+  return new Monitor({ source, intervalMs: 1000 });
 }
 
 /** CPU of this process and its reaped children (systeminformation shells out to ss/netstat). */
@@ -96,12 +102,17 @@ async function benchSize(n: number): Promise<void> {
   try {
     // Cold: a fresh source learns every owner from scratch.
     const cold: number[] = [];
-    for (let i = 0; i < RUNS; i++) cold.push(cpuMs(() => new LinuxProcSource().sampleSync())[0]);
+    for (let i = 0; i < RUNS; i++) {
+      const m = monitorOn(new LinuxProcSource());
+      cold.push((await cpuMs(() => m.pollOnce()))[0]);
+    }
     const source = new LinuxProcSource();
-    const [, first] = cpuMs(() => source.sampleSync());
-    for (let i = 0; i < 3; i++) source.sampleSync(); // settle retries of sockets nobody holds
+    const monitor = monitorOn(source);
+    await monitor.pollOnce();
+    const rows = monitor.getState().snapshot.sockets.length;
+    for (let i = 0; i < 3; i++) await monitor.pollOnce(); // settle retries of sockets nobody holds
     const warm: number[] = [];
-    for (let i = 0; i < RUNS; i++) warm.push(cpuMs(() => source.sampleSync())[0]);
+    for (let i = 0; i < RUNS; i++) warm.push((await cpuMs(() => monitor.pollOnce()))[0]);
     const warmStats = source.lastStats;
     // 1% new: the farm swaps 0.5% of its connections (1% of sockets) between two polls.
     const churnPairs = Math.max(1, Math.round(n / 200));
@@ -109,7 +120,7 @@ async function benchSize(n: number): Promise<void> {
     let churnStats = source.lastStats;
     for (let i = 0; i < RUNS; i++) {
       await farm.send(`churn ${churnPairs}`);
-      churn.push(cpuMs(() => source.sampleSync())[0]);
+      churn.push((await cpuMs(() => monitor.pollOnce()))[0]);
       churnStats = source.lastStats;
     }
     const ss = median(ssRuns(RUNS));
@@ -117,7 +128,7 @@ async function benchSize(n: number): Promise<void> {
     const coldM = median(cold);
     const warmM = median(warm);
     const churnM = median(churn);
-    console.log(`\n${farm.sockets} farm sockets (${first.sockets.length} rows in the tables), median CPU per poll over ${RUNS} runs`);
+    console.log(`\n${farm.sockets} farm sockets (${rows} rows in the tables), median CPU per poll over ${RUNS} runs`);
     console.log(`  ss -tunap                          ${fmt(ss)}   1.00× ss`);
     console.log(`  systeminformation.networkConnections ${fmt(siCost)}   ${ratio(siCost, ss)} ss`);
     console.log(`  portwatch cold poll                ${fmt(coldM)}   ${ratio(coldM, ss)} ss   (goal ≤ 1×)`);

@@ -25,6 +25,7 @@ export function diffSockets(
 }
 
 export function sameSocket(a: Socket, b: Socket): boolean {
+  if (a === b) return true; // sources hand back the same object for an unchanged socket
   return (
     a.state === b.state &&
     a.listening === b.listening &&

@@ -1,18 +1,12 @@
 // Parser for the Linux socket tables /proc/net/{tcp,tcp6,udp,udp6}.
 import { endianness } from 'node:os';
 import { formatIPv6 } from '../../shared/address.js';
-import type { Family, Protocol, SocketState } from '../../shared/model.js';
+import type { Family, Protocol, Socket, SocketState } from '../../shared/model.js';
 import { TCP_STATES } from '../../shared/model.js';
 
-export interface ProcNetRow {
-  protocol: Protocol;
-  family: Family;
-  localAddress: string;
-  localPort: number;
-  remoteAddress: string | null;
-  remotePort: number | null;
-  state: SocketState;
-  listening: boolean;
+/** One row of a socket table, before it is attributed to a process. */
+export interface ProcNetRow
+  extends Pick<Socket, 'protocol' | 'family' | 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort' | 'state' | 'listening'> {
   /** Owner of the socket as the kernel records it (the uid that created it). */
   uid: number;
   /** 0 for TIME_WAIT and orphaned sockets, which no process holds. */
