@@ -1,12 +1,4 @@
-import { app, BrowserWindow } from 'electron';
-import { join } from 'node:path';
+// Electron's entry (out/main/index.js). Everything it does lives in app.ts, where tests can reach it.
+import { startApp } from './app.js';
 
-// Placeholder window; the desktop app issue fills it in.
-app.whenReady().then(() => {
-  const win = new BrowserWindow({
-    width: 1200,
-    height: 800,
-    webPreferences: { preload: join(import.meta.dirname, '../preload/index.cjs'), contextIsolation: true, sandbox: true, nodeIntegration: false },
-  });
-  void win.loadFile(join(import.meta.dirname, '../renderer/index.html'));
-});
+startApp({ mainDir: import.meta.dirname });

@@ -4,6 +4,9 @@ import { z } from 'zod';
 import type { Delta, Snapshot } from './model.js';
 import type { MonitorStatus } from './status.js';
 import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from './status.js';
+import type { EventName, RequestName } from './channels.js';
+
+export { channel, EVENT_NAMES, REQUEST_NAMES, type EventName, type RequestName } from './channels.js';
 
 /** The full state a view starts from; deltas with seq > state.seq apply on top of it. */
 export interface FullState {
@@ -30,24 +33,12 @@ export const requestSchemas = {
   pause: z.tuple([]),
   resume: z.tuple([]),
   setInterval: z.tuple([z.number().int().min(MIN_INTERVAL_MS).max(MAX_INTERVAL_MS)]),
-} as const;
-
-export type RequestName = keyof typeof requestSchemas;
-export const REQUEST_NAMES = Object.keys(requestSchemas) as RequestName[];
-
-export type EventName = 'delta' | 'status';
-export const EVENT_NAMES: readonly EventName[] = ['delta', 'status'];
+} as const satisfies Record<RequestName, z.ZodType>;
 
 export interface EventPayloads {
   delta: Delta;
   status: MonitorStatus;
 }
-
-/** Names used on the wire: IPC channels and WebSocket message types. */
-export const channel = {
-  request: (name: RequestName) => `portwatch:${name}`,
-  event: (name: EventName) => `portwatch:event:${name}`,
-} as const;
 
 export function isRequestName(name: unknown): name is RequestName {
   return typeof name === 'string' && Object.hasOwn(requestSchemas, name);
