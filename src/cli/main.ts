@@ -1,6 +1,12 @@
 // The `portwatch` command: the engine for scripts and servers.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { Monitor } from '../core/monitor.js';
+import { ApiService } from '../core/service.js';
+import { DEFAULT_PORT, startServer, type RunningServer } from '../server/server.js';
 import { createSource } from '../core/sources/index.js';
 import type { SocketSource } from '../core/sources/source.js';
 import { whoIsOnPort } from '../core/analysis/ports.js';
@@ -16,6 +22,10 @@ export interface CliIO {
   source?: () => SocketSource;
   /** Resolves when the user asks to stop (Ctrl+C). */
   interrupted?: Promise<void>;
+  /** The built UI that `serve` hands out; by default out/renderer of this package. */
+  rendererDir?: string;
+  /** Opens a URL in the user's browser; by default the platform's opener. */
+  openUrl?: (url: string) => void;
 }
 
 export const EXIT_OK = 0;
@@ -99,7 +109,85 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       if (!opts.json) io.out(formatWho(who.holders, who.clients, port));
     });
 
+  program
+    .command('serve')
+    .description('show the UI in your browser, served on 127.0.0.1 at a secret URL')
+    .addOption(new Option('--port <n>', 'port on 127.0.0.1; 0 picks a free one').default(DEFAULT_PORT).argParser(parsePort))
+    .option('--no-open', 'print the URL but do not open a browser')
+    .addOption(new Option('--interval <ms>', `poll interval, ${MIN_INTERVAL_MS}-${MAX_INTERVAL_MS} ms`).default(1000).argParser(parseInterval))
+    .action(async (opts: { port: number; open: boolean; interval: number }) => {
+      setExit(await serve(io, source(), opts));
+    });
+
   return program;
+}
+
+/** The package's own folder, found from this file: src/cli when run from source, dist/node/cli when built. */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'portwatch') return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('cannot find the portwatch package folder');
+    dir = parent;
+  }
+}
+
+async function serve(io: CliIO, source: SocketSource, opts: { port: number; open: boolean; interval: number }): Promise<number> {
+  const rendererDir = io.rendererDir ?? join(packageRoot(), 'out', 'renderer');
+  if (!existsSync(join(rendererDir, 'index.html'))) {
+    io.err(`portwatch: the UI is not built (${join(rendererDir, 'index.html')} is missing); run npm run build\n`);
+    return EXIT_NOT_FOUND;
+  }
+  const monitor = new Monitor({ source, intervalMs: opts.interval });
+  let server: RunningServer;
+  try {
+    // The port first: if it is taken, say so before any polling starts.
+    server = await startServer({ service: new ApiService(monitor), port: opts.port, rendererDir });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') io.err(`portwatch: port ${opts.port} on 127.0.0.1 is already in use; choose another with --port N, or --port 0 for any free port\n`);
+    else if (code === 'EACCES') io.err(`portwatch: not allowed to listen on port ${opts.port}; choose one above 1023, or --port 0\n`);
+    else io.err(`portwatch: ${e instanceof Error ? e.message : String(e)}\n`);
+    return EXIT_NOT_FOUND;
+  }
+  let failing = false;
+  monitor.subscribe((e) => {
+    if (e.type !== 'status') return;
+    // Say it once when polls start failing and once when they recover, not on every retry.
+    if (e.status.error !== null && !failing) io.err(`portwatch: poll failed: ${e.status.error}; retrying\n`);
+    else if (e.status.error === null && failing) io.err('portwatch: polling works again\n');
+    failing = e.status.error !== null;
+  });
+  await monitor.start();
+  io.out(`Portwatch is serving on ${server.url}\n`);
+  io.out('Open that URL (it carries the access token). Ctrl+C stops.\n');
+  if (opts.open) (io.openUrl ?? openInBrowser)(server.url);
+  await (io.interrupted ?? new Promise<void>(() => {}));
+  monitor.stop();
+  await server.close();
+  return EXIT_OK;
+}
+
+/** Best effort: with no opener (or no desktop) the printed URL is all the user needs. */
+function openInBrowser(url: string): void {
+  let command: string;
+  let args: string[];
+  if (process.platform === 'darwin') [command, args] = ['open', [url]];
+  else if (process.platform === 'win32') [command, args] = ['cmd', ['/c', 'start', '', url]];
+  else {
+    // Without a display xdg-open may start a text browser on our terminal: leave it to the user.
+    if (!process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return;
+    [command, args] = ['xdg-open', [url]];
+  }
+  try {
+    const child = spawn(command, args, { detached: true, stdio: 'ignore', windowsHide: true });
+    child.on('error', () => {});
+    child.unref();
+  } catch {
+    // no opener: the URL is printed
+  }
 }
 
 function warnAbout(unattributed: number, io: CliIO): void {

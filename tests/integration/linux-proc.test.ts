@@ -161,7 +161,7 @@ describe('agreement with ss', () => {
       { name: 'u', kind: 'udp-bind', host: '127.0.0.1' },
     ]);
     const ss = () => {
-      const out = execFileSync('ss', ['-tuanpeH'], { encoding: 'utf8' });
+      const out = execFileSync('ss', ['-tuanpeH'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
       const byInode = new Map<number, { pids: number[]; line: string }>();
       for (const line of out.split('\n')) {
         const ino = /\bino:(\d+)/.exec(line);

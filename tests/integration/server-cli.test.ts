@@ -1,0 +1,113 @@
+// `portwatch serve` as a user runs it: the real command in a real process, stopped with Ctrl+C.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { LinuxProcSource } from '../../src/core/sources/linux-proc.js';
+import { stopChild } from '../helpers/children.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const bin = join(root, 'bin', 'portwatch.js');
+const children = new Set<ChildProcess>();
+
+beforeAll(() => {
+  // bin/portwatch.js runs the compiled CLI when there is one: make sure it is this source's.
+  const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.node.json'], { cwd: root, encoding: 'utf8' });
+  expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
+  if (!existsSync(join(root, 'out/renderer/index.html'))) {
+    const vite = spawnSync(process.execPath, [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: root, encoding: 'utf8' });
+    expect(vite.status, vite.stdout + vite.stderr).toBe(0);
+  }
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.all([...children].map(stopChild));
+});
+
+function portwatch(args: string[]): { child: ChildProcess; lines: AsyncIterator<string>; exited: Promise<{ code: number | null; stderr: string }> } {
+  const child = spawn(process.execPath, [bin, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<{ code: number | null; stderr: string }>((resolve) => child.once('close', (code) => resolve({ code, stderr })));
+  const lines = readline.createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  return { child, lines, exited };
+}
+
+describe('portwatch serve', () => {
+  it('prints its URL, serves the UI there, and stops cleanly on Ctrl+C', async () => {
+    const { child, lines, exited } = portwatch(['serve', '--port', '0', '--no-open', '--interval', '500']);
+    const first = await lines.next();
+    const match = /^Portwatch is serving on (http:\/\/127\.0\.0\.1:(\d+)\/\?token=[\w-]{32})$/.exec(String(first.value));
+    expect(match, String(first.value)).not.toBeNull();
+    const [, url, port] = match!;
+
+    const page = await fetch(url!);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain(`ws://127.0.0.1:${port}`);
+    expect(await page.text()).toContain('<div id="root">');
+    expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(403);
+
+    child.kill('SIGINT');
+    const { code, stderr } = await exited;
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
+  it('refuses a bad port as a usage error', async () => {
+    const { code, stderr } = await portwatch(['serve', '--port', '99999']).exited;
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/99999.*not a port/);
+  });
+
+  it('says in one line when the port is taken, and suggests --port 0', async () => {
+    const busy: Server = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const { code, stderr } = await portwatch(['serve', '--port', String(port), '--no-open']).exited;
+      expect(code).toBe(1);
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(stderr).toMatch(new RegExp(`port ${port} .*already in use.*--port 0`));
+    } finally {
+      busy.close();
+    }
+  });
+});
+
+describe('serve, in process', () => {
+  it('says the UI is not built, in one line, and exits 1', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'portwatch-no-ui-'));
+    let err = '';
+    const code = await main(['serve', '--port', '0', '--no-open'], { out: () => {}, err: (t) => (err += t), rendererDir: empty, source: () => new LinuxProcSource() });
+    rmSync(empty, { recursive: true });
+    expect(code).toBe(1);
+    expect(err).toMatch(/^portwatch: the UI is not built .*run npm run build\n$/);
+  });
+
+  it('opens the browser at the URL unless told not to', async () => {
+    let stop: () => void = () => {};
+    const interrupted = new Promise<void>((resolve) => (stop = resolve));
+    const opened: string[] = [];
+    let out = '';
+    const running = main(['serve', '--port', '0', '--interval', '1000'], {
+      out: (t) => {
+        out += t;
+        if (t.startsWith('Portwatch is serving')) setTimeout(stop, 0);
+      },
+      err: () => {},
+      interrupted,
+      source: () => new LinuxProcSource(),
+      openUrl: (url) => opened.push(url),
+    });
+    expect(await running).toBe(0);
+    expect(opened).toHaveLength(1);
+    expect(out).toContain(`serving on ${opened[0]}`);
+  });
+});
