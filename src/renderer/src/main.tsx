@@ -1,12 +1,32 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import './styles.css';
+import { pickTransport, type Transport } from './api/transport.js';
+import { App } from './components/App.js';
+import { createStore } from './store.js';
 
-function App() {
-  return <h1>Portwatch</h1>;
+const root = createRoot(document.getElementById('root')!);
+
+let transport: Transport | null = null;
+let problem: string | null = null;
+try {
+  transport = pickTransport();
+} catch (e) {
+  problem = e instanceof Error ? e.message : String(e);
 }
 
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
+if (transport) {
+  const store = createStore(transport);
+  root.render(
+    <StrictMode>
+      <App store={store} />
+    </StrictMode>,
+  );
+} else {
+  root.render(
+    <div className="fatal" role="alert">
+      <h1>Portwatch</h1>
+      <p>{problem}</p>
+    </div>,
+  );
+}

@@ -1,0 +1,42 @@
+// Helpers shared by the browser-mode specs: open the UI served by global-setup, find rows, save
+// screenshots where the run keeps them as artifacts.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, type Locator, type Page } from '@playwright/test';
+
+export const SCREENSHOTS = join(process.cwd(), 'test-results', 'screenshots');
+
+export function appUrl(): string {
+  const url = process.env.PORTWATCH_URL;
+  if (!url) throw new Error('PORTWATCH_URL is not set: run through playwright.config.ts (its global setup starts portwatch serve)');
+  return url;
+}
+
+/** Opens the UI and waits until the first full state is on screen. */
+export async function openApp(page: Page, url = appUrl()): Promise<void> {
+  await page.goto(url);
+  await expect(page.getByRole('grid', { name: 'Connections' })).toBeVisible();
+  await expect(page.getByText('Reading the socket tables…')).toHaveCount(0);
+}
+
+/** Socket rows (not group headings) of the visible grid. */
+export function socketRows(page: Page): Locator {
+  return page.locator('[role="grid"] [role="row"][data-id]');
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const path = join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path });
+  return path;
+}
+
+/** Collects what the page logs as errors (CSP violations, exceptions) so a spec can insist on none. */
+export function pageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  return errors;
+}

@@ -1,0 +1,79 @@
+// Builds the renderer when its sources are newer than the build, starts `portwatch serve` on a free
+// port and hands its URL to the specs (PORTWATCH_URL). Returns the teardown that stops it.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import readline from 'node:readline';
+
+const root = process.cwd();
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  if (!existsSync(dir)) return 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function mtime(path: string): number {
+  return existsSync(path) ? statSync(path).mtimeMs : 0;
+}
+
+function buildRendererIfNeeded(): void {
+  const built = mtime(join(root, 'out/renderer/index.html'));
+  const sources = Math.max(newestMtime(join(root, 'src/renderer')), newestMtime(join(root, 'src/shared')));
+  if (built > sources) return;
+  console.log('[e2e] building the renderer (npx electron-vite build)…');
+  const r = spawnSync('npx', ['electron-vite', 'build'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('npx electron-vite build failed');
+}
+
+/** The compiled CLI when it is newer than its sources, else the TypeScript through tsx. */
+function cliCommand(): string[] {
+  const built = mtime(join(root, 'dist/node/cli/index.js'));
+  const sources = Math.max(...['src/cli', 'src/server', 'src/core', 'src/shared'].map((d) => newestMtime(join(root, d))));
+  return built > sources ? ['bin/portwatch.js'] : ['--import', 'tsx', 'src/cli/index.ts'];
+}
+
+export async function startServe(): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
+  const args = [...cliCommand(), 'serve', '--port', '0', '--no-open', '--interval', '500'];
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const lines = readline.createInterface({ input: child.stdout! });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`portwatch serve printed no URL within 30 s\n${stderr}`)), 30_000);
+    lines.on('line', (line) => {
+      const m = /https?:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(line);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[0]);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`portwatch serve exited (${code}) before printing its URL\n${stderr}`));
+    });
+  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
+      child.once('exit', () => {
+        clearTimeout(kill);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+  return { url, child, stop };
+}
+
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  buildRendererIfNeeded();
+  const server = await startServe();
+  process.env.PORTWATCH_URL = server.url;
+  console.log(`[e2e] portwatch serve at ${server.url.replace(/token=.*/, 'token=…')}`);
+  return server.stop;
+}

@@ -1,0 +1,119 @@
+// What the user sees in the moments the real machine will not produce on demand: highlights of new,
+// changed and closing rows together, a dropped connection, a failing poll, sockets whose owners are
+// hidden, a seq gap, the dark theme. The page is the shipped build; only the engine is scripted.
+import { expect, test, type Page } from '@playwright/test';
+import type { Socket } from '../src/shared/model.js';
+import { screenshot, socketRows } from './app.js';
+import { openFake } from './fake-portwatch.js';
+import { nextDelta, rng, status, syntheticState } from './synthetic.js';
+
+async function loaded(page: Page) {
+  await expect(page.getByText('Reading the socket tables…')).toHaveCount(0);
+  await expect(socketRows(page).first()).toBeVisible();
+}
+
+test('new, changed and closing rows are highlighted together, then settle', async ({ page }) => {
+  const state = syntheticState(400);
+  const fake = await openFake(page, state);
+  await loaded(page);
+  const live = new Map<string, Socket>(state.snapshot.sockets.map((s) => [s.id, s]));
+  // Sort youngest first so the new rows are on screen.
+  await page.getByRole('columnheader', { name: 'Age' }).getByRole('button').click();
+  fake.sendDelta(nextDelta(live, 2, 9, rng(3)));
+  await expect(page.locator('[role="row"][data-flag="new"]').first()).toBeVisible();
+  await expect(page.locator('[role="row"][data-flag]').first()).toBeVisible();
+  await expect.poll(() => page.locator('[data-flag="new"]').count()).toBeGreaterThan(0);
+  await socketRows(page).nth(1).click();
+  await screenshot(page, 'connections-live');
+  // Closing rows leave and highlights lapse after about three seconds.
+  await expect(page.locator('[role="row"][data-flag]')).toHaveCount(0, { timeout: 6000 });
+});
+
+test('the connection drops: the page says so, reconnects by itself and reads the state again', async ({ page }) => {
+  const fake = await openFake(page, syntheticState(300));
+  await loaded(page);
+  fake.refuse = true;
+  fake.drop();
+  await expect(page.getByRole('alert').filter({ hasText: 'Lost the connection to Portwatch; reconnecting…' })).toBeVisible();
+  await expect(page.getByText('Offline')).toBeVisible();
+  await screenshot(page, 'disconnected');
+  const before = fake.calls.filter((c) => c.method === 'getState').length;
+  fake.refuse = false;
+  await expect(page.getByText('Lost the connection to Portwatch; reconnecting…')).toHaveCount(0, { timeout: 15_000 });
+  expect(fake.calls.filter((c) => c.method === 'getState').length).toBe(before + 1);
+});
+
+test('a seq gap makes the page fetch the full state again', async ({ page }) => {
+  const state = syntheticState(200);
+  const fake = await openFake(page, state);
+  await loaded(page);
+  const live = new Map<string, Socket>(state.snapshot.sockets.map((s) => [s.id, s]));
+  const r = rng(5);
+  fake.sendDelta(nextDelta(live, 2, 4, r));
+  nextDelta(live, 3, 4, r); // lost on the way
+  const d4 = nextDelta(live, 4, 4, r);
+  fake.state = { seq: 4, snapshot: { takenAt: d4.takenAt, sockets: [...live.values()] }, status: state.status };
+  fake.sendDelta(d4);
+  await expect.poll(() => fake.calls.filter((c) => c.method === 'getState').length).toBe(2);
+  await expect(page.getByRole('tab', { name: /Connections/ })).toContainText(live.size.toLocaleString('en-US'));
+});
+
+test('loading, a failing poll and hidden owners are each said plainly', async ({ page }) => {
+  const state = syntheticState(300);
+  // Sockets of other users: an inode but no owner.
+  state.snapshot.sockets = state.snapshot.sockets.map((s, i) => (i % 4 === 0 && s.inode !== 0 ? { ...s, pid: null, process: null } : s));
+  state.status = status({ warnings: { skippedLines: 0, unattributed: 60, deniedProcesses: 12 } });
+  const fake = await openFake(page, state, { stateDelayMs: 1500 });
+  await expect(page.getByText('Reading the socket tables…').first()).toBeVisible();
+  await screenshot(page, 'loading');
+  await loaded(page);
+  await expect(page.getByText("Portwatch cannot see other users' processes; run it with more rights to attribute them")).toBeVisible();
+  await screenshot(page, 'unattributed');
+  fake.sendStatus(status({ state: 'backing-off', error: 'cannot read /proc/net/tcp: Permission denied', consecutiveFailures: 3 }));
+  await expect(page.getByRole('alert').filter({ hasText: 'cannot read /proc/net/tcp: Permission denied' })).toBeVisible();
+  await expect(page.getByText('Retrying')).toBeVisible();
+  await screenshot(page, 'errors');
+});
+
+test('dark theme: connections grouped by process, and the listening view', async ({ page }) => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  const state = syntheticState(500);
+  const fake = await openFake(page, state);
+  await loaded(page);
+  const live = new Map<string, Socket>(state.snapshot.sockets.map((s) => [s.id, s]));
+  fake.sendDelta(nextDelta(live, 2, 6, rng(11)));
+  await socketRows(page).nth(2).click();
+  await screenshot(page, 'connections-dark');
+  await page.getByRole('button', { name: 'Group by process' }).click();
+  await page.locator('[role="row"].group').nth(1).getByRole('button').click();
+  await screenshot(page, 'grouped-dark');
+  await page.getByRole('tab', { name: /Listening/ }).click();
+  await expect(page.getByRole('grid', { name: 'Listening ports' })).toBeVisible();
+  await expect(socketRows(page).first()).toContainText('all interfaces');
+  await screenshot(page, 'listening-dark');
+});
+
+test('light theme: the listening view of a busy machine', async ({ page }) => {
+  await openFake(page, syntheticState(500));
+  await loaded(page);
+  await page.getByRole('tab', { name: /Listening/ }).click();
+  await expect(socketRows(page).first()).toContainText('all interfaces');
+  await socketRows(page).first().click();
+  await screenshot(page, 'listening-busy');
+});
+
+test('without the token in its address the page says how to open it', async ({ page }) => {
+  const fake = await openFake(page, syntheticState(10));
+  await page.goto(`${fake.origin}/`);
+  await expect(page.getByRole('alert')).toContainText('carries the token');
+});
+
+test('a narrow window keeps the table usable and puts the details below it', async ({ page }) => {
+  await page.setViewportSize({ width: 1000, height: 700 });
+  await openFake(page, syntheticState(300));
+  await loaded(page);
+  await socketRows(page).nth(3).click();
+  await expect(page.getByRole('complementary', { name: 'Details' }).getByRole('heading', { level: 2 })).toBeVisible();
+  await expect(page.getByLabel('Filter')).toBeVisible();
+  await screenshot(page, 'narrow');
+});

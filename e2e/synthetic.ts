@@ -1,0 +1,201 @@
+// Believable synthetic socket tables for the renderer's benchmark and state screenshots: a desktop
+// with browsers, editors, databases and system services; TIME_WAIT leftovers with no owner; a few
+// listeners on every interface. Deterministic for a given seed.
+import type { FullState } from '../src/shared/api.js';
+import type { Delta, ProcessInfo, Socket, TcpState } from '../src/shared/model.js';
+import { socketId } from '../src/shared/model.js';
+import type { MonitorStatus } from '../src/shared/status.js';
+
+export function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 0x100000000;
+  };
+}
+
+interface Proc extends ProcessInfo {
+  weight: number;
+  listens?: { host: string; port: number; protocol?: 'tcp' | 'udp' }[];
+}
+
+const NOW = Date.now();
+
+function proc(pid: number, name: string, exe: string, cmdline: string, user: string, uid: number, weight: number, listens?: Proc['listens']): Proc {
+  return { pid, name, exe, cmdline, user, uid, ppid: 1, startedAt: NOW - (pid % 97) * 3_600_000, weight, listens };
+}
+
+export const PROCESSES: Proc[] = [
+  proc(2211, 'firefox', '/usr/lib/firefox/firefox', '/usr/lib/firefox/firefox --new-window', 'ada', 1000, 30),
+  proc(3105, 'chrome', '/opt/google/chrome/chrome', '/opt/google/chrome/chrome --type=utility --utility-sub-type=network.mojom.NetworkService', 'ada', 1000, 40),
+  proc(4120, 'code', '/usr/share/code/code', '/usr/share/code/code --unity-launch /home/ada/src/portwatch', 'ada', 1000, 8, [{ host: '127.0.0.1', port: 41235 }]),
+  proc(5150, 'node', '/usr/bin/node', 'node /home/ada/src/app/server.js --port 3000', 'ada', 1000, 6, [{ host: '0.0.0.0', port: 3000 }, { host: '::', port: 9229 }]),
+  proc(812, 'postgres', '/usr/lib/postgresql/16/bin/postgres', '/usr/lib/postgresql/16/bin/postgres -D /var/lib/postgresql/16/main', 'postgres', 113, 5, [{ host: '127.0.0.1', port: 5432 }, { host: '::1', port: 5432 }]),
+  proc(944, 'redis-server', '/usr/bin/redis-server', '/usr/bin/redis-server 127.0.0.1:6379', 'redis', 114, 3, [{ host: '127.0.0.1', port: 6379 }]),
+  proc(701, 'sshd', '/usr/sbin/sshd', 'sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups', 'root', 0, 1, [{ host: '0.0.0.0', port: 22 }, { host: '::', port: 22 }]),
+  proc(655, 'systemd-resolve', '/usr/lib/systemd/systemd-resolved', '/usr/lib/systemd/systemd-resolved', 'systemd-resolve', 991, 1, [
+    { host: '127.0.0.53', port: 53 },
+    { host: '127.0.0.53', port: 53, protocol: 'udp' },
+  ]),
+  proc(1322, 'nginx', '/usr/sbin/nginx', 'nginx: worker process', 'www-data', 33, 4, [{ host: '0.0.0.0', port: 80 }, { host: '0.0.0.0', port: 443 }]),
+  proc(1790, 'dockerd', '/usr/bin/dockerd', '/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock', 'root', 0, 2, [{ host: '192.168.1.23', port: 2376 }]),
+  proc(2560, 'slack', '/usr/lib/slack/slack', '/usr/lib/slack/slack --enable-crashpad', 'ada', 1000, 6),
+  proc(2990, 'python3', '/usr/bin/python3.12', 'python3 -m http.server 8000', 'ada', 1000, 2, [{ host: '0.0.0.0', port: 8000 }]),
+  proc(3777, 'java', '/usr/lib/jvm/java-21-openjdk/bin/java', 'java -Xmx2g -jar /opt/idea/lib/idea.jar', 'ada', 1000, 4, [{ host: '127.0.0.1', port: 63342 }]),
+  proc(1201, 'avahi-daemon', '/usr/sbin/avahi-daemon', 'avahi-daemon: running [ada-laptop.local]', 'avahi', 109, 1, [
+    { host: '0.0.0.0', port: 5353, protocol: 'udp' },
+    { host: 'fe80::1c2a:3bff:fe4d:5e6f', port: 5353, protocol: 'udp' },
+  ]),
+  proc(1400, 'cupsd', '/usr/sbin/cupsd', '/usr/sbin/cupsd -l', 'root', 0, 1, [{ host: '127.0.0.1', port: 631 }, { host: '::1', port: 631 }]),
+];
+
+const REMOTES_V4 = ['142.250.74.46', '151.101.1.140', '140.82.112.4', '104.16.132.229', '13.107.42.14', '52.84.150.39', '34.120.208.123', '185.199.108.153', '192.168.1.1', '10.0.0.12'];
+const REMOTES_V6 = ['2a00:1450:4001:82b::200e', '2606:4700::6810:84e5', '2620:1ec:c11::200'];
+const REMOTE_PORTS = [443, 443, 443, 443, 80, 5228, 993, 22, 8443, 3478];
+const STATES: TcpState[] = ['ESTABLISHED', 'ESTABLISHED', 'ESTABLISHED', 'ESTABLISHED', 'ESTABLISHED', 'TIME_WAIT', 'TIME_WAIT', 'CLOSE_WAIT', 'SYN_SENT', 'FIN_WAIT2'];
+
+function pick<T>(r: () => number, list: readonly T[]): T {
+  return list[Math.floor(r() * list.length)]!;
+}
+
+function weightedProc(r: () => number): Proc {
+  const total = PROCESSES.reduce((n, p) => n + p.weight, 0);
+  let x = r() * total;
+  for (const p of PROCESSES) {
+    x -= p.weight;
+    if (x <= 0) return p;
+  }
+  return PROCESSES[0]!;
+}
+
+function strip(p: Proc): ProcessInfo {
+  const { weight: _w, listens: _l, ...info } = p;
+  return info;
+}
+
+function make(partial: Omit<Socket, 'id'>): Socket {
+  return { ...partial, id: socketId(partial) };
+}
+
+export function listeners(now = NOW): Socket[] {
+  const out: Socket[] = [];
+  let inode = 10_000;
+  for (const p of PROCESSES) {
+    for (const l of p.listens ?? []) {
+      const protocol = l.protocol ?? 'tcp';
+      out.push(
+        make({
+          protocol,
+          family: l.host.includes(':') ? 6 : 4,
+          localAddress: l.host,
+          localPort: l.port,
+          remoteAddress: null,
+          remotePort: null,
+          state: protocol === 'tcp' ? 'LISTEN' : 'UNCONN',
+          listening: true,
+          pid: p.pid,
+          process: strip(p),
+          inode: inode++,
+          firstSeen: now - 3_600_000 - (l.port % 50) * 60_000,
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+/** One outgoing connection (or a leftover TIME_WAIT with no owner). */
+export function connection(r: () => number, n: number, now = NOW): Socket {
+  const p = weightedProc(r);
+  const v6 = r() < 0.15;
+  const protocol = r() < 0.06 ? 'udp' : 'tcp';
+  const state = protocol === 'udp' ? 'ESTABLISHED' : pick(r, STATES);
+  const owned = state !== 'TIME_WAIT';
+  const localPort = 32768 + ((n * 7919) % 28000);
+  return make({
+    protocol,
+    family: v6 ? 6 : 4,
+    localAddress: v6 ? '2a02:8109:b6c0:3e00:5d1f:aa31:7c02:19e4' : '192.168.1.23',
+    localPort,
+    remoteAddress: v6 ? pick(r, REMOTES_V6) : pick(r, REMOTES_V4),
+    remotePort: pick(r, REMOTE_PORTS) + (n % 997 === 0 ? 1 : 0),
+    state,
+    listening: false,
+    pid: owned ? p.pid : null,
+    process: owned ? strip(p) : null,
+    inode: owned ? 200_000 + n : 0,
+    firstSeen: now - Math.floor(r() * 7_200_000),
+  });
+}
+
+export function status(overrides: Partial<MonitorStatus> = {}): MonitorStatus {
+  return {
+    state: 'running',
+    intervalMs: 1000,
+    seq: 1,
+    source: 'linux-proc',
+    sockets: 0,
+    lastPoll: { seq: 1, takenAt: NOW, durationMs: 6.2, cpuMs: 4.8 },
+    warnings: { skippedLines: 0, unattributed: 0, deniedProcesses: 0 },
+    error: null,
+    consecutiveFailures: 0,
+    ...overrides,
+  };
+}
+
+/** A full state of `count` sockets: the listeners, then connections up to the count. */
+export function syntheticState(count: number, seed = 7, now = NOW): FullState {
+  const r = rng(seed);
+  const sockets = listeners(now);
+  const seen = new Set(sockets.map((s) => s.id));
+  for (let n = 0; sockets.length < count; n++) {
+    const s = connection(r, n, now);
+    if (seen.has(s.id)) continue;
+    seen.add(s.id);
+    sockets.push(s);
+  }
+  return { seq: 1, snapshot: { takenAt: now, sockets }, status: status({ sockets: sockets.length }) };
+}
+
+/**
+ * The next delta: `changes` changes split between new connections, closed ones and state changes
+ * (ESTABLISHED → TIME_WAIT and the like). Updates `live` (by id) to match.
+ */
+export function nextDelta(live: Map<string, Socket>, seq: number, changes: number, r: () => number, now = Date.now()): Delta {
+  const added: Socket[] = [];
+  const removed: string[] = [];
+  const changed: Socket[] = [];
+  const ids = [...live.keys()];
+  const nAdd = Math.round(changes * 0.35);
+  const nRemove = Math.round(changes * 0.35);
+  const nChange = changes - nAdd - nRemove;
+  let n = seq * 10_000;
+  while (added.length < nAdd) {
+    const s = { ...connection(r, n++, now), firstSeen: now };
+    if (live.has(s.id)) continue;
+    live.set(s.id, s);
+    added.push(s);
+  }
+  const taken = new Set<string>(added.map((s) => s.id));
+  while (removed.length < nRemove) {
+    const id = ids[Math.floor(r() * ids.length)]!;
+    if (taken.has(id) || live.get(id)?.listening) continue;
+    taken.add(id);
+    live.delete(id);
+    removed.push(id);
+  }
+  while (changed.length < nChange) {
+    const id = ids[Math.floor(r() * ids.length)]!;
+    const old = live.get(id);
+    if (!old || taken.has(id) || old.listening) continue;
+    taken.add(id);
+    if (old.protocol === 'udp') continue;
+    const state: TcpState = old.state === 'ESTABLISHED' ? 'CLOSE_WAIT' : 'ESTABLISHED';
+    const s = { ...old, state };
+    live.set(id, s);
+    changed.push(s);
+  }
+  return { seq, takenAt: now, added, removed, changed };
+}

@@ -1,0 +1,37 @@
+// Playwright: the UI in Debian's Chromium against the real browser mode (`portwatch serve`), plus
+// Electron specs where Electron's runtime exists. The renderer benchmark (@bench) runs only when
+// asked for: npx playwright test --grep @bench
+import { defineConfig } from '@playwright/test';
+
+const askedForBench = process.argv.some((a) => a.includes('@bench'));
+
+export default defineConfig({
+  testDir: 'e2e',
+  outputDir: 'test-results/playwright',
+  globalSetup: './e2e/global-setup.ts',
+  grepInvert: askedForBench ? undefined : /@bench/,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  // The specs watch the whole machine's socket table through one shared server: one at a time.
+  workers: 1,
+  fullyParallel: false,
+  reporter: [['list']],
+  use: {
+    viewport: { width: 1440, height: 860 },
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+        // performance.memory in the renderer benchmark reports real heap sizes with this.
+        '--enable-precise-memory-info',
+      ],
+    },
+  },
+});

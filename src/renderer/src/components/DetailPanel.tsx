@@ -1,0 +1,115 @@
+// Everything known about the selected socket and its process. A socket that closes while selected
+// stays on show (marked closed) so the user can still read what it was.
+import type { ReactNode } from 'react';
+import { addressScope } from '../../../shared/address.js';
+import type { Socket } from '../../../shared/model.js';
+import { formatEndpoint } from '../../../shared/model.js';
+import { formatAge, formatDateTime, protoLabel } from '../format.js';
+import { useNow } from '../hooks.js';
+import type { RowFlag } from '../store.js';
+import { ExposureBadge } from './ListeningView.js';
+
+export interface DetailPanelProps {
+  socket: Socket | null;
+  /** The row's highlight; 'gone' once the row has left the table. */
+  flag: RowFlag | 'gone';
+  onClose: () => void;
+}
+
+function Field({ label, children, mono = false }: { label: string; children: ReactNode; mono?: boolean }) {
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd className={mono ? 'mono' : undefined}>{children}</dd>
+    </>
+  );
+}
+
+const none = <span className="dim">—</span>;
+
+export function DetailPanel({ socket, flag, onClose }: DetailPanelProps) {
+  const now = useNow();
+  if (socket === null) {
+    return (
+      <aside className="detail empty" aria-label="Details">
+        <p>Select a row to see its process, command line and socket.</p>
+        <p className="hint">
+          <kbd>↑</kbd> <kbd>↓</kbd> move · <kbd>Ctrl</kbd>+<kbd>F</kbd> filter · <kbd>Esc</kbd> clear
+        </p>
+      </aside>
+    );
+  }
+  const p = socket.process;
+  const closed = flag === 'closing' || flag === 'gone';
+  return (
+    <aside className="detail" aria-label="Details">
+      <header className="detail-head">
+        <div className="detail-title">
+          <h2>{p?.name ?? (socket.pid === null ? 'Unknown process' : `pid ${socket.pid}`)}</h2>
+          {closed && <span className="pill closed">closed</span>}
+          {flag === 'new' && <span className="pill new">new</span>}
+        </div>
+        <button type="button" className="icon-button" onClick={onClose} aria-label="Close details" title="Close details">
+          ×
+        </button>
+      </header>
+      <section>
+        <h3>Process</h3>
+        <dl>
+          <Field label="Name">{p?.name ?? none}</Field>
+          <Field label="PID" mono>
+            {socket.pid ?? none}
+          </Field>
+          <Field label="Executable" mono>
+            {p?.exe ?? none}
+          </Field>
+          <Field label="Command line" mono>
+            {p?.cmdline ? <span className="cmdline">{p.cmdline}</span> : none}
+          </Field>
+          <Field label="User">
+            {p?.user ?? none}
+            {p?.uid != null && <span className="dim"> (uid {p.uid})</span>}
+          </Field>
+          <Field label="Parent PID" mono>
+            {p?.ppid ?? none}
+          </Field>
+          <Field label="Started at">{p?.startedAt != null ? formatDateTime(p.startedAt) : none}</Field>
+        </dl>
+        {socket.pid === null && (
+          <p className="hint">
+            {socket.inode === 0
+              ? 'No process owns this socket any more (the kernel keeps it while the connection winds down).'
+              : 'The OS did not say which process owns this socket: it may belong to another user.'}
+          </p>
+        )}
+      </section>
+      <section>
+        <h3>Socket</h3>
+        <dl>
+          <Field label="Protocol">{protoLabel(socket)}</Field>
+          <Field label="Local" mono>
+            {formatEndpoint(socket.localAddress, socket.localPort)}
+          </Field>
+          <Field label="Remote" mono>
+            {socket.remoteAddress === null ? none : formatEndpoint(socket.remoteAddress, socket.remotePort)}
+          </Field>
+          <Field label="State">{socket.state}</Field>
+          {socket.listening && (
+            <Field label="Exposure">
+              <ExposureBadge address={socket.localAddress} scope={addressScope(socket.localAddress)} />
+            </Field>
+          )}
+          <Field label="First seen">
+            {formatDateTime(socket.firstSeen)} <span className="dim">({formatAge(now - socket.firstSeen)} ago)</span>
+          </Field>
+          <Field label="Inode" mono>
+            {socket.inode ?? none}
+          </Field>
+          <Field label="Id" mono>
+            <span className="socket-id">{socket.id}</span>
+          </Field>
+        </dl>
+      </section>
+    </aside>
+  );
+}

@@ -1,0 +1,145 @@
+// The top bar: which view, what is live right now (counts by state, a five-minute chart), where the
+// data comes from and what reading it costs, and the pause / interval controls.
+import { useDeferredValue, useState } from 'react';
+import type { MonitorStatus } from '../../../shared/status.js';
+import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../../../shared/status.js';
+import { formatCount, formatMs } from '../format.js';
+import { useSnapshot, useStore, useThrottledValue } from '../hooks.js';
+import { BANDS } from '../store.js';
+import { BAND_LABEL, CountsChart } from './CountsChart.js';
+
+export type View = 'connections' | 'listening';
+
+const INTERVALS = [250, 500, 1000, 2000, 5000, 10_000, 30_000].filter((ms) => ms >= MIN_INTERVAL_MS && ms <= MAX_INTERVAL_MS);
+
+function intervalLabel(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${ms / 1000} s`;
+}
+
+const STATE_LABEL: Record<MonitorStatus['state'], string> = {
+  running: 'Live',
+  paused: 'Paused',
+  stopped: 'Stopped',
+  'backing-off': 'Retrying',
+};
+
+export function Header({ view, onView }: { view: View; onView: (view: View) => void }) {
+  const { counts, status, history, connection, phase } = useSnapshot();
+  // The chart moves once a second, after the table: it must never hold up a delta reaching the rows.
+  const chartHistory = useDeferredValue(useThrottledValue(history, 1000));
+  const stateKey = connection === 'lost' ? 'offline' : connection === 'connecting' || status === null ? 'connecting' : status.state;
+  const stateText = connection === 'lost' ? 'Offline' : connection === 'connecting' ? 'Connecting' : status ? STATE_LABEL[status.state] : 'Loading';
+  const poll = status?.lastPoll ?? null;
+
+  return (
+    <header className="app-header">
+      <div className="brand">
+        <span className="brand-mark" aria-hidden="true" />
+        Portwatch
+      </div>
+      <nav className="tabs" role="tablist" aria-label="Views">
+        <button type="button" role="tab" aria-selected={view === 'connections'} className="tab" onClick={() => onView('connections')}>
+          Connections <span className="tab-count">{phase === 'ready' ? formatCount(counts.sockets) : '…'}</span>
+        </button>
+        <button type="button" role="tab" aria-selected={view === 'listening'} className="tab" onClick={() => onView('listening')}>
+          Listening <span className="tab-count">{phase === 'ready' ? formatCount(counts.listening) : '…'}</span>
+        </button>
+      </nav>
+      <dl className="stats" aria-label="Live counts">
+        {BANDS.map((b) => (
+          <div key={b} className="stat">
+            <dt>
+              <span className={`dot band-${b}`} aria-hidden="true" />
+              {BAND_LABEL[b]}
+            </dt>
+            <dd>{phase === 'ready' ? formatCount(counts[b]) : '…'}</dd>
+          </div>
+        ))}
+        <div className="stat">
+          <dt>Processes</dt>
+          <dd>{phase === 'ready' ? formatCount(counts.processes) : '…'}</dd>
+        </div>
+      </dl>
+      <CountsChart history={chartHistory} />
+      <div className="spacer" />
+      <div className="engine" aria-label="Engine">
+        <span
+          className={`live-pill ${stateKey}`}
+          role="status"
+          title={status ? `${status.source}${poll ? ` · last poll ${formatMs(poll.cpuMs)} CPU, ${formatMs(poll.durationMs)} wall` : ''} · every ${intervalLabel(status.intervalMs)}` : undefined}
+        >
+          <span className="live-dot" aria-hidden="true" />
+          {stateText}
+        </span>
+        <span className="engine-meta" title={poll ? `Last poll #${poll.seq}: ${formatMs(poll.durationMs)} wall time, ${formatMs(poll.cpuMs)} CPU` : undefined}>
+          <span className="engine-source">{status ? status.source : '—'}</span>
+          {poll && (
+            <>
+              {' · '}poll <span className="num">{formatMs(poll.cpuMs)}</span> CPU
+            </>
+          )}
+          {status && <span className="engine-interval"> · every {intervalLabel(status.intervalMs)}</span>}
+        </span>
+      </div>
+    </header>
+  );
+}
+
+/** Pause / resume and the poll interval: they act on the engine, so they wait for a connection. */
+export function EngineControls() {
+  const store = useStore();
+  const { status, connection } = useSnapshot();
+  const [busy, setBusy] = useState(false);
+  const [controlError, setControlError] = useState<string | null>(null);
+  const paused = status?.state === 'paused';
+  const canControl = connection === 'open' && status !== null && !busy;
+
+  async function run(action: () => Promise<void>) {
+    setBusy(true);
+    setControlError(null);
+    try {
+      await action();
+    } catch (e) {
+      setControlError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="engine-controls">
+      {controlError && (
+        <span className="control-error" role="alert">
+          {controlError}
+        </span>
+      )}
+      <label className="interval">
+        <span className="visually-hidden">Update interval</span>
+        <select
+          value={status?.intervalMs ?? 1000}
+          disabled={!canControl}
+          onChange={(e) => void run(() => store.setInterval(Number(e.target.value)))}
+          title="How often Portwatch reads the socket tables"
+        >
+          {[...new Set([...INTERVALS, status?.intervalMs ?? 1000])]
+            .sort((a, b) => a - b)
+            .map((ms) => (
+              <option key={ms} value={ms}>
+                every {intervalLabel(ms)}
+              </option>
+            ))}
+        </select>
+      </label>
+      <button
+        type="button"
+        className={`pause-button ${paused ? 'paused' : ''}`}
+        disabled={!canControl}
+        aria-pressed={paused}
+        onClick={() => void run(() => (paused ? store.resume() : store.pause()))}
+        title={paused ? 'Resume live updates' : 'Pause live updates (the list stays as it is)'}
+      >
+        <span aria-hidden="true">{paused ? '▶' : '❚❚'}</span> {paused ? 'Resume' : 'Pause'}
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,105 @@
+// The pieces both live tables share: fixed-height rows in a virtualised scroller under a sticky
+// header, keyboard movement of the selection, and the messages shown where rows would be.
+import { useEffect, useRef, type ReactNode, type RefObject } from 'react';
+import { useVirtualizer, type Virtualizer } from '@tanstack/react-virtual';
+
+export const ROW_H = 22;
+export const HEAD_H = 26;
+
+export function useGridVirtualizer(count: number): {
+  scrollRef: RefObject<HTMLDivElement | null>;
+  virtualizer: Virtualizer<HTMLDivElement, Element>;
+} {
+  const scrollRef = useRef<HTMLDivElement | null>(null);
+  const virtualizer = useVirtualizer({
+    count,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_H,
+    overscan: 10,
+    // The sticky header sits above the rows inside the same scroller.
+    scrollMargin: HEAD_H,
+    scrollPaddingStart: HEAD_H,
+  });
+  return { scrollRef, virtualizer };
+}
+
+function isTypingTarget(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  if (target.getAttribute('aria-label') === 'Filter') return false;
+  return target.isContentEditable || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT' || target.tagName === 'INPUT';
+}
+
+/**
+ * ArrowUp / ArrowDown (and PageUp / PageDown, Home / End) move the selection through the rows in
+ * display order (`ids`, asked for only when a key is pressed) and scroll the new one into view.
+ */
+export function useRowNavigation(options: {
+  ids: () => readonly string[];
+  selectedId: string | null;
+  onSelect: (id: string) => void;
+  scrollToId: (id: string) => void;
+  pageSize: () => number;
+}): void {
+  const latest = useRef(options);
+  latest.current = options;
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.altKey || e.ctrlKey || e.metaKey || isTypingTarget(e.target)) return;
+      const { selectedId, onSelect, scrollToId, pageSize } = latest.current;
+      const keys = ['ArrowDown', 'ArrowUp', 'PageDown', 'PageUp', 'Home', 'End'];
+      if (!keys.includes(e.key)) return;
+      const ids = latest.current.ids();
+      if (ids.length === 0) return;
+      const at = selectedId === null ? -1 : ids.indexOf(selectedId);
+      let next: number;
+      switch (e.key) {
+        case 'ArrowDown':
+          next = at < 0 ? 0 : Math.min(ids.length - 1, at + 1);
+          break;
+        case 'ArrowUp':
+          next = at < 0 ? 0 : Math.max(0, at - 1);
+          break;
+        case 'PageDown':
+          next = Math.min(ids.length - 1, Math.max(0, at) + pageSize());
+          break;
+        case 'PageUp':
+          next = Math.max(0, at - pageSize());
+          break;
+        case 'Home':
+          if (e.target instanceof HTMLInputElement) return;
+          next = 0;
+          break;
+        case 'End':
+          if (e.target instanceof HTMLInputElement) return;
+          next = ids.length - 1;
+          break;
+        default:
+          return;
+      }
+      e.preventDefault();
+      const id = ids[next];
+      if (id === undefined) return;
+      onSelect(id);
+      scrollToId(id);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+}
+
+export function GridMessage({ children, tone = 'info' }: { children: ReactNode; tone?: 'info' | 'busy' }) {
+  return (
+    <div className={`grid-message ${tone}`} role="status">
+      {tone === 'busy' && <span className="spinner" aria-hidden="true" />}
+      {children}
+    </div>
+  );
+}
+
+export function SortGlyph({ dir }: { dir: false | 'asc' | 'desc' }) {
+  return (
+    <span className={`sort-glyph ${dir === false ? 'off' : ''}`} aria-hidden="true">
+      {dir === 'desc' ? '▼' : '▲'}
+    </span>
+  );
+}

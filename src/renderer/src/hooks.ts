@@ -1,0 +1,77 @@
+// Small hooks shared by the views: the store, a shared clock for ages, and the OS colour scheme.
+import { createContext, useContext, useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import type { Store, StoreSnapshot } from './store.js';
+
+export const StoreContext = createContext<Store | null>(null);
+
+export function useStore(): Store {
+  const store = useContext(StoreContext);
+  if (store === null) throw new Error('useStore outside <StoreContext.Provider>');
+  return store;
+}
+
+export function useSnapshot(): StoreSnapshot {
+  const store = useStore();
+  return useSyncExternalStore(store.subscribe, store.getSnapshot);
+}
+
+// One timer for every age cell on screen: each cell subscribes, so a tick re-renders the ages and
+// nothing else.
+const clockListeners = new Set<() => void>();
+let clockNow = Date.now();
+let clockTimer: ReturnType<typeof setInterval> | null = null;
+
+function subscribeClock(listener: () => void): () => void {
+  clockListeners.add(listener);
+  if (clockTimer === null) {
+    clockNow = Date.now();
+    clockTimer = setInterval(() => {
+      clockNow = Date.now();
+      for (const l of [...clockListeners]) l();
+    }, 1000);
+  }
+  return () => {
+    clockListeners.delete(listener);
+    if (clockListeners.size === 0 && clockTimer !== null) {
+      clearInterval(clockTimer);
+      clockTimer = null;
+    }
+  };
+}
+
+export function useNow(): number {
+  return useSyncExternalStore(subscribeClock, () => clockNow);
+}
+
+const darkQuery = '(prefers-color-scheme: dark)';
+
+function subscribeScheme(listener: () => void): () => void {
+  if (typeof matchMedia !== 'function') return () => {};
+  const mq = matchMedia(darkQuery);
+  mq.addEventListener('change', listener);
+  return () => mq.removeEventListener('change', listener);
+}
+
+export function useDarkScheme(): boolean {
+  return useSyncExternalStore(subscribeScheme, () => typeof matchMedia === 'function' && matchMedia(darkQuery).matches);
+}
+
+/** `value`, but changing at most once per `ms`: for things that need not move with every delta. */
+export function useThrottledValue<T>(value: T, ms: number): T {
+  const [shown, setShown] = useState(value);
+  const last = useRef(0);
+  useEffect(() => {
+    const wait = last.current + ms - Date.now();
+    const show = () => {
+      last.current = Date.now();
+      setShown(value);
+    };
+    if (wait <= 0) {
+      show();
+      return;
+    }
+    const timer = setTimeout(show, wait);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return shown;
+}

@@ -1,0 +1,125 @@
+// @vitest-environment happy-dom
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { NotConnectedError, WsClient, type SocketLike } from '../../../src/renderer/src/api/ws-client.js';
+import { NoTransportError, pickTransport, webSocketUrl } from '../../../src/renderer/src/api/transport.js';
+import { delta, fullState, status } from './fixtures.js';
+
+class FakeSocket implements SocketLike {
+  readyState = 0;
+  sent: string[] = [];
+  onopen: SocketLike['onopen'] = null;
+  onclose: SocketLike['onclose'] = null;
+  onerror: SocketLike['onerror'] = null;
+  onmessage: SocketLike['onmessage'] = null;
+  constructor(public url: string) {}
+  send(text: string) {
+    this.sent.push(text);
+  }
+  close() {
+    this.readyState = 3;
+  }
+  open() {
+    this.readyState = 1;
+    this.onopen?.({});
+  }
+  drop() {
+    this.readyState = 3;
+    this.onclose?.({ code: 1006, reason: '' });
+  }
+  receive(message: unknown) {
+    this.onmessage?.({ data: JSON.stringify(message) });
+  }
+}
+
+let sockets: FakeSocket[] = [];
+let client: WsClient | null = null;
+beforeEach(() => {
+  vi.useFakeTimers();
+  sockets = [];
+});
+afterEach(() => {
+  client?.close();
+  client = null;
+  vi.useRealTimers();
+});
+
+function connect() {
+  client = new WsClient({ url: 'ws://127.0.0.1:1/ws?token=t', createSocket: (url) => sockets[sockets.push(new FakeSocket(url)) - 1]!, minBackoffMs: 100, maxBackoffMs: 1000 });
+  return client;
+}
+
+describe('WebSocket transport', () => {
+  it('sends {id, method, args} and resolves with the matching result', async () => {
+    const c = connect();
+    sockets[0]!.open();
+    const state = c.api.getState();
+    const interval = c.api.setInterval(2000);
+    const [first, second] = sockets[0]!.sent.map((t) => JSON.parse(t));
+    expect(first).toEqual({ id: 1, method: 'getState', args: [] });
+    expect(second).toEqual({ id: 2, method: 'setInterval', args: [2000] });
+    sockets[0]!.receive({ type: 'result', id: 2, ok: false, error: 'the interval must be between 250 and 60000 ms' });
+    sockets[0]!.receive({ type: 'result', id: 1, ok: true, value: fullState([]) });
+    await expect(state).resolves.toEqual(fullState([]));
+    await expect(interval).rejects.toThrow('the interval must be between');
+  });
+
+  it('hands pushed events to their listeners', () => {
+    const c = connect();
+    sockets[0]!.open();
+    const deltas = vi.fn();
+    const statuses = vi.fn();
+    c.api.onDelta(deltas);
+    const off = c.api.onStatus(statuses);
+    sockets[0]!.receive({ type: 'event', event: 'delta', payload: delta(2) });
+    sockets[0]!.receive({ type: 'event', event: 'status', payload: status() });
+    off();
+    sockets[0]!.receive({ type: 'event', event: 'status', payload: status() });
+    sockets[0]!.onmessage?.({ data: 'not json' });
+    expect(deltas).toHaveBeenCalledWith(delta(2));
+    expect(statuses).toHaveBeenCalledTimes(1);
+  });
+
+  it('fails requests at once while disconnected, and pending ones when the connection drops', async () => {
+    const c = connect();
+    await expect(c.api.pause()).rejects.toBeInstanceOf(NotConnectedError);
+    sockets[0]!.open();
+    const pending = c.api.getState();
+    sockets[0]!.drop();
+    await expect(pending).rejects.toBeInstanceOf(NotConnectedError);
+  });
+
+  it('reports lost and open, and reconnects with growing, capped backoff', () => {
+    const c = connect();
+    const states: string[] = [];
+    c.onConnection((s) => states.push(s));
+    sockets[0]!.open();
+    sockets[0]!.drop();
+    expect(states).toEqual(['connecting', 'open', 'lost']);
+    // Retries: at most 100, 200, 400, 800, 1000, 1000 ms apart while the server stays away.
+    for (const max of [100, 200, 400, 800, 1000, 1000]) {
+      const before = sockets.length;
+      vi.advanceTimersByTime(max);
+      expect(sockets.length).toBe(before + 1);
+      sockets[sockets.length - 1]!.drop();
+    }
+    const last = sockets.length;
+    vi.advanceTimersByTime(1000);
+    sockets[last]!.open();
+    expect(states.at(-1)).toBe('open');
+  });
+
+  it('builds the WebSocket address from the page address and its token', () => {
+    expect(webSocketUrl({ protocol: 'http:', host: '127.0.0.1:7437', search: '?token=abc_DEF-123' })).toBe('ws://127.0.0.1:7437/ws?token=abc_DEF-123');
+    expect(() => webSocketUrl({ protocol: 'http:', host: '127.0.0.1:7437', search: '' })).toThrow(NoTransportError);
+  });
+
+  it('uses window.portwatch when the preload put it there', () => {
+    const api = { getState: vi.fn() } as never;
+    const t = pickTransport({ portwatch: api, location: window.location });
+    expect(t.kind).toBe('electron');
+    expect(t.api).toBe(api);
+    const seen: string[] = [];
+    t.onConnection((s) => seen.push(s));
+    expect(seen).toEqual(['open']);
+  });
+});
