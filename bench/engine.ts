@@ -12,6 +12,8 @@ import { LinuxProcSource } from '../src/core/sources/linux-proc.js';
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+/** BENCH_TABLES=proc measures the engine reading /proc/net instead of NETLINK_SOCK_DIAG. */
+const NETLINK = process.env.BENCH_TABLES !== 'proc';
 
 interface Farm {
   child: ChildProcess;
@@ -103,10 +105,10 @@ async function benchSize(n: number): Promise<void> {
     // Cold: a fresh source learns every owner from scratch.
     const cold: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-      const m = monitorOn(new LinuxProcSource());
+      const m = monitorOn(new LinuxProcSource({ netlink: NETLINK }));
       cold.push((await cpuMs(() => m.pollOnce()))[0]);
     }
-    const source = new LinuxProcSource();
+    const source = new LinuxProcSource({ netlink: NETLINK });
     const monitor = monitorOn(source);
     await monitor.pollOnce();
     const rows = monitor.getState().snapshot.sockets.length;
@@ -128,7 +130,7 @@ async function benchSize(n: number): Promise<void> {
     const coldM = median(cold);
     const warmM = median(warm);
     const churnM = median(churn);
-    console.log(`\n${farm.sockets} farm sockets (${rows} rows in the tables), median CPU per poll over ${RUNS} runs`);
+    console.log(`\n${farm.sockets} farm sockets (${rows} rows in the tables, read through ${source.tables}), median CPU per poll over ${RUNS} runs`);
     console.log(`  ss -tunap                          ${fmt(ss)}   1.00× ss`);
     console.log(`  systeminformation.networkConnections ${fmt(siCost)}   ${ratio(siCost, ss)} ss`);
     console.log(`  portwatch cold poll                ${fmt(coldM)}   ${ratio(coldM, ss)} ss   (goal ≤ 1×)`);

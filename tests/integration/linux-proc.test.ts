@@ -11,7 +11,10 @@ afterAll(stopAll);
 const find = (sockets: Socket[], pred: (s: Socket) => boolean) => sockets.filter(pred);
 
 describe('LinuxProcSource with real sockets', () => {
-  it('finds TCP listeners on 127.0.0.1 and ::1, bound UDP, an established pair and connected UDP, with the owner', async () => {
+  it.each([
+    ['netlink', true],
+    ['/proc/net', false],
+  ])('reading %s, finds TCP listeners on 127.0.0.1 and ::1, bound UDP, an established pair and connected UDP, with the owner', async (_, netlink) => {
     const holder = await startHolder([
       { name: 'l4', kind: 'tcp-listen', host: '127.0.0.1' },
       { name: 'l6', kind: 'tcp-listen', host: '::1' },
@@ -21,7 +24,9 @@ describe('LinuxProcSource with real sockets', () => {
       { name: 'uc', kind: 'udp-connect', to: 'u4' },
     ]);
     const { endpoints: e, pid } = holder;
-    const { sockets } = await new LinuxProcSource().sample();
+    const source = new LinuxProcSource({ netlink });
+    expect(source.tables).toBe(netlink ? 'netlink' : 'proc');
+    const { sockets } = await source.sample();
     const mine = sockets.filter((s) => s.pid === pid);
     for (const s of mine) {
       expect(s.process?.name).toBe('pw-holder');

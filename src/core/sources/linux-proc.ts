@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { Family, Protocol, ProcessInfo, Socket } from '../../shared/model.js';
 import { socketId } from '../../shared/model.js';
+import { loadSockDiag, type SockDiag } from './netlink.js';
 import { parseProcNet, type ProcNetRow } from './proc-net.js';
 import { ProcClock, readProcessInfo, readProcStat, UserNames, type ProcStat } from './proc-process.js';
 import { emptyWarnings, type Sample, type SocketSource, type SourceWarnings } from './source.js';
@@ -47,6 +48,11 @@ export interface LinuxProcOptions {
   procRoot?: string;
   /** Give up on an inode no process could be found for after this many polls. */
   unresolvedRetries?: number;
+  /**
+   * Read the tables through NETLINK_SOCK_DIAG when the addon is built and works, /proc/net otherwise.
+   * Default: on with the real /proc, off with another procRoot (netlink always sees the real kernel).
+   */
+  netlink?: boolean;
 }
 
 export class LinuxProcSource implements SocketSource {
@@ -55,6 +61,8 @@ export class LinuxProcSource implements SocketSource {
   private readonly retries: number;
   private readonly clock: ProcClock;
   private readonly users = new UserNames();
+  /** The netlink reader, or null to read /proc/net (not built, refused, or failed once). */
+  private diag: SockDiag | null;
 
   /** inode → owner, or null when looked for everywhere and not found (counted in misses). */
   private owners = new Map<number, Owner | null>();
@@ -70,6 +78,12 @@ export class LinuxProcSource implements SocketSource {
     this.proc = options.procRoot ?? '/proc';
     this.retries = options.unresolvedRetries ?? 1;
     this.clock = new ProcClock(this.proc);
+    this.diag = (options.netlink ?? this.proc === '/proc') ? loadSockDiag() : null;
+  }
+
+  /** Where the socket tables come from: for the status line and the bench. */
+  get tables(): 'netlink' | 'proc' {
+    return this.diag === null ? 'proc' : 'netlink';
   }
 
   reset(): void {
@@ -125,8 +139,22 @@ export class LinuxProcSource implements SocketSource {
   }
 
   private readTables(warnings: SourceWarnings): ProcNetRow[] {
-    const rows: ProcNetRow[] = [];
-    for (const [file, protocol, family] of TABLES) {
+    let rows: ProcNetRow[] = [];
+    let tables = TABLES;
+    if (this.diag !== null) {
+      try {
+        const got = this.diag.read();
+        if (got.tcp && got.udp) return got.rows;
+        // A protocol the kernel would not dump (UDP without udp_diag): read its tables from /proc.
+        rows = got.rows;
+        tables = TABLES.filter(([, protocol]) => (protocol === 'tcp' ? !got.tcp : !got.udp));
+      } catch {
+        // The netlink socket failed: /proc/net from now on.
+        this.diag.close();
+        this.diag = null;
+      }
+    }
+    for (const [file, protocol, family] of tables) {
       let text: string;
       try {
         text = readFileSync(`${this.proc}/net/${file}`, 'latin1');

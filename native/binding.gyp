@@ -1,0 +1,11 @@
+{
+  "targets": [
+    {
+      "target_name": "sock_diag",
+      "sources": ["sock_diag.c"],
+      "defines": ["NAPI_VERSION=8"],
+      "cflags": ["-Wall", "-Wextra", "-fvisibility=hidden"],
+      "conditions": [["OS!='linux'", {"type": "none"}]]
+    }
+  ]
+}
