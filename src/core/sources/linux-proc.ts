@@ -227,10 +227,15 @@ export class LinuxProcSource implements SocketSource {
     }
     const order = [...newPids, ...socketOwners, ...others];
     const denied = new Set<number>();
+    // Processes whose every fd was read in the first pass need no second one.
+    const complete = new Set<number>();
     for (const full of [false, true]) {
       for (const pid of order) {
         if (needed.size === 0) break;
-        if (this.scanFds(pid, needed, liveInodes, full, stats) === 'denied') denied.add(pid);
+        if (full && complete.has(pid)) continue;
+        const result = this.scanFds(pid, needed, liveInodes, full, stats);
+        if (result === 'denied') denied.add(pid);
+        else if (result === 'complete') complete.add(pid);
       }
       if (needed.size === 0) break;
     }
@@ -247,8 +252,39 @@ export class LinuxProcSource implements SocketSource {
     liveInodes: Set<number>,
     full: boolean,
     stats: ProcPollStats,
-  ): 'ok' | 'gone' | 'denied' {
+  ): 'ok' | 'complete' | 'gone' | 'denied' {
     const dir = `${this.proc}/${pid}/fd`;
+    let table = this.fdTables.get(pid);
+    let stat: ProcStat | null | undefined;
+    const native = this.diag?.readFdTable ?? null;
+    if (native !== null && (full || table === undefined)) {
+      // A whole-table read: the addon does readdir + readlinkat without a JS call per fd.
+      if (table === undefined) {
+        stat = readProcStat(this.proc, pid);
+        if (stat === null) return 'gone';
+      }
+      const read = native(dir);
+      if (read === 'denied' || read === 'gone') return read;
+      stats.fdDirsListed++;
+      stats.fdLinksRead += read.size;
+      table = { startTicks: table?.startTicks ?? stat!.startTicks, fds: read };
+      this.fdTables.set(pid, table);
+      for (const inode of read.values()) {
+        if (inode === 0 || !needed.has(inode)) continue;
+        if (stat === undefined) {
+          stat = readProcStat(this.proc, pid);
+          if (stat === null || stat.startTicks !== table.startTicks) {
+            // The pid was reused since we cached its fds: this is another process now.
+            table.startTicks = stat?.startTicks ?? -1;
+            if (stat === null) return 'gone';
+          }
+        }
+        needed.delete(inode);
+        this.owners.set(inode, { pid, startTicks: table.startTicks });
+        this.misses.delete(inode);
+      }
+      return 'complete';
+    }
     let names: string[];
     try {
       names = readdirSync(dir);
@@ -256,8 +292,6 @@ export class LinuxProcSource implements SocketSource {
       return (e as NodeJS.ErrnoException).code === 'EACCES' ? 'denied' : 'gone';
     }
     stats.fdDirsListed++;
-    let table = this.fdTables.get(pid);
-    let stat: ProcStat | null | undefined;
     if (table === undefined) {
       stat = readProcStat(this.proc, pid);
       if (stat === null) return 'gone';
@@ -268,11 +302,15 @@ export class LinuxProcSource implements SocketSource {
     const open = full ? null : new Set(names);
     if (open !== null) for (const fd of fds.keys()) if (!open.has(fd)) fds.delete(fd);
     let found = false;
+    let skipped = false;
     for (const fd of names) {
       const known = fds.get(fd);
       // Skip fds read before whose answer still holds: a file, or a socket that is still alive and
       // already owned. A socket fd whose inode closed may have been reused, so it is read again.
-      if (!full && known !== undefined && (known === 0 || (liveInodes.has(known) && !needed.has(known)))) continue;
+      if (!full && known !== undefined && (known === 0 || (liveInodes.has(known) && !needed.has(known)))) {
+        skipped = true;
+        continue;
+      }
       let inode = 0;
       try {
         const link = readlinkSync(`${dir}/${fd}`);
@@ -297,7 +335,7 @@ export class LinuxProcSource implements SocketSource {
         this.misses.delete(inode);
       }
     }
-    return 'ok';
+    return skipped ? 'ok' : 'complete';
   }
 
   private buildSockets(rows: ProcNetRow[], takenAt: number, warnings: SourceWarnings): Socket[] {

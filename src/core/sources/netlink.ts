@@ -31,7 +31,12 @@ const NOT_ASKED = 1;
 export interface SockDiagAddon {
   dump(out: Uint8Array, what?: number): number;
   close(): void;
+  /** Absent from addons built before it existed: callers then read fd links from JS. */
+  fdSockets?(fdDir: string, out: Uint32Array): number;
 }
+
+/** A process's fd table: fd name → socket inode, 0 for anything that is not a socket. */
+export type FdTableRead = Map<string, number> | 'denied' | 'gone';
 
 export interface SockDiagRead {
   rows: ProcNetRow[];
@@ -55,6 +60,8 @@ export interface SockDiag {
   read(): SockDiagRead;
   /** Closes the netlink socket; the next read() opens a new one. */
   close(): void;
+  /** Reads a whole /proc/PID/fd directory natively, or is null where the addon cannot. */
+  readFdTable: ((fdDir: string) => FdTableRead) | null;
 }
 
 export interface LoadSockDiagOptions {
@@ -115,7 +122,26 @@ class SockDiagReader implements SockDiag {
   private buf: Buffer = Buffer.allocUnsafe(HEADER_SIZE + RECORD_SIZE * 1024);
   private readonly decoder = new SockDiagDecoder();
 
-  constructor(private readonly addon: SockDiagAddon) {}
+  private fdBuf = new Uint32Array(2048);
+  readonly readFdTable: ((fdDir: string) => FdTableRead) | null;
+
+  constructor(private readonly addon: SockDiagAddon) {
+    this.readFdTable = typeof addon.fdSockets === 'function' ? (dir) => this.fdTable(dir) : null;
+  }
+
+  private fdTable(fdDir: string): FdTableRead {
+    let n = this.addon.fdSockets!(fdDir, this.fdBuf);
+    // A process with more fds than room: grow (with headroom for fds opened meanwhile) and read again.
+    for (let tries = 0; n * 2 > this.fdBuf.length && tries < 4; tries++) {
+      this.fdBuf = new Uint32Array(Math.ceil(n * 1.25 + 256) * 2);
+      n = this.addon.fdSockets!(fdDir, this.fdBuf);
+    }
+    if (n < 0) return n === -13 || n === -1 ? 'denied' : 'gone'; // -EACCES / -EPERM
+    const table = new Map<string, number>();
+    const count = Math.min(n, this.fdBuf.length >> 1);
+    for (let i = 0; i < count; i++) table.set(String(this.fdBuf[i * 2]), this.fdBuf[i * 2 + 1]!);
+    return table;
+  }
 
   read(): SockDiagRead {
     let count = this.addon.dump(this.buf);
