@@ -56,7 +56,10 @@ export interface LinuxProcOptions {
 }
 
 export class LinuxProcSource implements SocketSource {
-  readonly name = 'linux-proc';
+  /** 'linux-netlink' or 'linux-proc': where the tables come from, shown in the status line. */
+  get name(): string {
+    return this.diag === null ? 'linux-proc' : 'linux-netlink';
+  }
   private readonly proc: string;
   private readonly retries: number;
   private readonly clock: ProcClock;
