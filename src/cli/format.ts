@@ -1,5 +1,7 @@
 // Text output of the CLI: aligned tables and the live "+ / - / ~" lines.
+import type { Conflict } from '../shared/conflicts.js';
 import type { Delta, Socket } from '../shared/model.js';
+import type { BindVerdict, PortProcess } from '../shared/ports.js';
 import { formatEndpoint } from '../shared/model.js';
 
 const COLUMNS = ['PROTO', 'STATE', 'LOCAL', 'REMOTE', 'PID', 'PROCESS', 'USER'] as const;
@@ -60,5 +62,56 @@ export function formatDeltaLines(delta: Delta, closed: ReadonlyMap<string, Socke
     lines.push(`${at} - ${s ? describeSocket(s) : id}`);
   }
   for (const s of delta.changed) lines.push(`${at} ~ ${describeSocket(s)}`);
+  return lines;
+}
+
+/** Wraps a paragraph at width columns, each line after `indent`. */
+export function wrap(text: string, width = 100, indent = '  '): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line !== '' && indent.length + line.length + 1 + word.length > width) {
+      lines.push(indent + line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') lines.push(indent + line);
+  return lines;
+}
+
+/** One block per conflict: kind, port and protocol, the explanation, then its sockets. */
+export function formatConflicts(conflicts: readonly Conflict[]): string {
+  if (conflicts.length === 0) return 'No port conflicts: no port is split or shared between processes, and none is stuck closing.\n';
+  const blocks = conflicts.map((c) => {
+    const lines = [`${c.kind}  ${c.protocol} ${c.port}  [${c.severity}]  ${printable(c.summary)}`];
+    lines.push(...wrap(printable(c.explanation)));
+    for (const s of [...c.sockets].sort(compareSockets)) lines.push(`    ${describeSocket(s)}`);
+    return lines.join('\n');
+  });
+  const count = conflicts.length === 1 ? '1 port conflict' : `${conflicts.length} port conflicts`;
+  return `${count}:\n\n${blocks.join('\n\n')}\n`;
+}
+
+/** "tcp  127.0.0.1:3000  taken by node (pid 1)", one line per bind address. */
+export function formatVerdicts(verdicts: readonly BindVerdict[], port: number): string[] {
+  const rows = verdicts.map((v) => [v.protocol, formatEndpoint(v.address, port), v.text]);
+  const width = Math.max(...rows.map((r) => r[1]!.length));
+  return rows.map(([protocol, endpoint, text]) => `  ${protocol}  ${endpoint!.padEnd(width)}  ${text}`);
+}
+
+/** Text from a process (its name, its arguments) made safe to print: one line, no terminal controls. */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\t\n\r]+/g, ' ').replace(/[\x00-\x1f\x7f-\x9f]/g, '\ufffd');
+}
+
+/** Each process on the port with its role, command line and working directory. */
+export function formatPortProcesses(processes: readonly PortProcess[]): string[] {
+  const lines: string[] = [];
+  for (const p of processes) {
+    lines.push(`  ${printable(p.name)} (pid ${p.pid}${p.user ? `, user ${p.user}` : ''})  ${p.role}`);
+    lines.push(`    command: ${printable(p.cmdline)}`);
+    lines.push(`    cwd:     ${p.cwd === null ? 'unknown (not permitted)' : printable(p.cwd)}`);
+  }
   return lines;
 }

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { Monitor } from '../core/monitor.js';
@@ -9,11 +10,24 @@ import { ApiService } from '../core/service.js';
 import { DEFAULT_PORT, startServer, type RunningServer } from '../server/server.js';
 import { createSource } from '../core/sources/index.js';
 import type { SocketSource } from '../core/sources/source.js';
-import { whoIsOnPort } from '../core/analysis/ports.js';
+import { ephemeralPortRange, findConflicts, localhostOrder } from '../core/analysis/conflicts.js';
+import { lookupPort } from '../core/analysis/ports.js';
+import { DEFAULT_WATCHED_PORTS, describeWatchedPortEvent, watchedPortEvents } from '../core/analysis/watched-ports.js';
+import {
+  checkEndable,
+  DEFAULT_GRACE_MS,
+  describeProcess,
+  endProcess,
+  MAX_GRACE_MS,
+  planKill,
+  readCwd,
+  type KillTarget,
+} from '../core/process-control.js';
 import type { Socket } from '../shared/model.js';
 import { formatEndpoint } from '../shared/model.js';
+import type { EndProcessResult, PortLookup } from '../shared/ports.js';
 import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../shared/status.js';
-import { describeSocket, formatDeltaLines, formatTable } from './format.js';
+import { describeSocket, formatConflicts, formatDeltaLines, formatPortProcesses, formatTable, formatVerdicts, printable } from './format.js';
 
 export interface CliIO {
   out: (text: string) => void;
@@ -26,6 +40,10 @@ export interface CliIO {
   rendererDir?: string;
   /** Opens a URL in the user's browser; by default the platform's opener. */
   openUrl?: (url: string) => void;
+  /** Whether a person is there to answer a question; by default whether stdin is a terminal. */
+  interactive?: boolean;
+  /** Asks a yes/no question; by default on the terminal, answering no unless "y" or "yes". */
+  confirm?: (question: string) => Promise<boolean>;
 }
 
 export const EXIT_OK = 0;
@@ -48,6 +66,20 @@ function parseInterval(value: string): number {
     throw new InvalidArgumentError(`the interval must be between ${MIN_INTERVAL_MS} and ${MAX_INTERVAL_MS} ms`);
   }
   return Math.round(n);
+}
+
+function parsePid(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 2 ** 31 - 1) {
+    throw new InvalidArgumentError(`'${value}' is not a process id`);
+  }
+  return Number(value);
+}
+
+function parseGrace(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > MAX_GRACE_MS) {
+    throw new InvalidArgumentError(`'${value}' is not a grace period (0-${MAX_GRACE_MS} ms)`);
+  }
+  return Number(value);
 }
 
 function parseCount(value: string): number {
@@ -84,7 +116,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
 
   program
     .command('watch')
-    .description('follow sockets live: "+" new, "-" closed, "~" changed')
+    .description('follow sockets live: "+" new, "-" closed, "~" changed, "!" a watched port taken or freed')
     .addOption(new Option('--interval <ms>', `poll interval, ${MIN_INTERVAL_MS}-${MAX_INTERVAL_MS} ms`).default(1000).argParser(parseInterval))
     .addOption(new Option('--count <n>', 'stop after N polls').argParser(parseCount))
     .option('--ndjson', 'one JSON object per line: a snapshot, then deltas')
@@ -94,19 +126,61 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
 
   program
     .command('who')
-    .description('who is on a port: every socket bound to it, and the clients connected to it')
+    .description('who is on a port: every socket bound to it, the clients connected to it, and which addresses are free')
     .argument('<port>', 'port number, 0-65535', parsePort)
-    .option('--json', 'one JSON object: { port, holders: [...], clients: [...] }')
+    .option('--json', 'one JSON object: { port, holders, clients, verdicts, processes: [{ pid, name, cmdline, cwd, ... }] }')
     .action(async (port: number, opts: { json?: boolean }) => {
       const sample = await source().sample();
-      const who = whoIsOnPort(sample.sockets, port);
+      const who = lookupPort(sample.sockets, port, (pid) => readCwd(pid));
       if (opts.json) io.out(json(who) + '\n');
       if (who.holders.length === 0) {
         if (!opts.json) io.out(`Port ${port} is free: no TCP or UDP socket is bound to it.\n`);
         setExit(EXIT_NOT_FOUND);
         return;
       }
-      if (!opts.json) io.out(formatWho(who.holders, who.clients, port));
+      if (!opts.json) io.out(formatWho(who));
+    });
+
+  program
+    .command('conflicts')
+    .description('ports split or shared between processes, and ports still busy after their server went (exits 0 either way)')
+    .option('--json', 'one JSON object: { conflicts: [{ port, protocol, kind, severity, sockets, pids, explanation, ... }] }')
+    .addHelpText(
+      'after',
+      '\nKinds: localhost-split, dual-stack-split, shared-port, wildcard-specific, still-busy.\n' +
+        'Exit status: 0 whether or not conflicts are found (this is a report, not a check); 2 for a usage error.',
+    )
+    .action(async (opts: { json?: boolean }) => {
+      const sample = await source().sample();
+      const conflicts = findConflicts(sample.sockets, {
+        localhostOrder: await localhostOrder(),
+        now: sample.takenAt,
+        ephemeralPorts: ephemeralPortRange(),
+      });
+      // A report, not a check: finding conflicts is a successful run, so the exit status stays 0.
+      io.out(opts.json ? json({ conflicts }) + '\n' : formatConflicts(conflicts));
+    });
+
+  program
+    .command('kill')
+    .description('end the process listening on a port, or a pid: SIGTERM, then SIGKILL after a grace period')
+    .addOption(new Option('--port <n>', 'end the processes listening on this port (0-65535)').argParser(parsePort).conflicts('pid'))
+    .addOption(new Option('--pid <n>', 'end this process').argParser(parsePid))
+    .addOption(new Option('--clients', "also end this machine's processes connected to the port").conflicts('pid'))
+    .option('-y, --yes', 'do not ask for confirmation (needed when stdin is not a terminal)')
+    .addOption(new Option('--grace <ms>', `wait this long after SIGTERM before SIGKILL, 0-${MAX_GRACE_MS}`).default(DEFAULT_GRACE_MS).argParser(parseGrace))
+    .addHelpText(
+      'after',
+      '\nOnly listening processes are ended unless --clients is given. Each pid is checked against the start time\n' +
+        'Portwatch saw right before each signal, so a reused pid is never signalled; pid 1, Portwatch and its\n' +
+        'parents are refused.\n\nExit status: 0 when every process ended; 1 when there was nothing to end, the answer was no,\n' +
+        'or a process was refused or may not be signalled; 2 for a usage error, or no --yes without a terminal.',
+    )
+    .action(async (opts: KillOptions, command: Command) => {
+      if (opts.port === undefined && opts.pid === undefined) {
+        command.error('say what to end: --port N or --pid N', { exitCode: EXIT_USAGE, code: 'portwatch.usage' });
+      }
+      setExit(await kill(io, source, opts));
     });
 
   program
@@ -196,7 +270,8 @@ function warnAbout(unattributed: number, io: CliIO): void {
   }
 }
 
-function formatWho(holders: Socket[], clients: Socket[], port: number): string {
+function formatWho(who: PortLookup): string {
+  const { holders, clients, port } = who;
   const lines: string[] = [];
   const listeners = holders.filter((s) => s.listening);
   lines.push(
@@ -206,12 +281,15 @@ function formatWho(holders: Socket[], clients: Socket[], port: number): string {
   );
   lines.push('');
   lines.push(formatTable(holders).trimEnd());
-  for (const s of listeners) {
-    if (s.process) lines.push(`  ${formatEndpoint(s.localAddress, s.localPort)} ${s.protocol}: ${s.process.cmdline}`);
-  }
   if (clients.length > 0) {
     lines.push('', `Clients on this machine connected to port ${port}:`);
     for (const c of clients) lines.push(`  ${describeSocket(c)}`);
+  }
+  lines.push('', 'Binding it now:');
+  lines.push(...formatVerdicts(who.verdicts, port));
+  if (who.processes.length > 0) {
+    lines.push('', 'Processes:');
+    lines.push(...formatPortProcesses(who.processes));
   }
   return lines.join('\n') + '\n';
 }
@@ -223,6 +301,8 @@ function owner(s: Socket): string {
 async function watch(io: CliIO, source: SocketSource, opts: { interval: number; count?: number; ndjson?: boolean }): Promise<void> {
   const monitor = new Monitor({ source, intervalMs: opts.interval });
   const closed = new Map<string, Socket>();
+  // Text mode also says when a listener takes or frees one of the usual dev ports.
+  const watched = new Set(DEFAULT_WATCHED_PORTS);
   let polls = 0;
   let done: () => void = () => {};
   const finished = new Promise<void>((resolve) => (done = resolve));
@@ -246,10 +326,16 @@ async function watch(io: CliIO, source: SocketSource, opts: { interval: number; 
       }
       if (opts.ndjson) io.out(json({ type: 'delta', ...delta }) + '\n');
       else for (const line of formatDeltaLines(delta, closed)) io.out(line + '\n');
+      const touchesWatched = !opts.ndjson && [...delta.added, ...delta.changed, ...closed.values()].some((s) => s.listening && watched.has(s.localPort));
+      const before = touchesWatched ? [...latest.values()] : [];
       for (const id of delta.removed) latest.delete(id);
       for (const s of delta.added) latest.set(s.id, s);
       for (const s of delta.changed) latest.set(s.id, s);
       closed.clear();
+      if (touchesWatched) {
+        const at = new Date(delta.takenAt).toTimeString().slice(0, 8);
+        for (const event of watchedPortEvents(before, [...latest.values()], watched)) io.out(`${at} ! ${describeWatchedPortEvent(event)}\n`);
+      }
     }
     if (opts.count !== undefined && polls >= opts.count) done();
   });
@@ -257,6 +343,111 @@ async function watch(io: CliIO, source: SocketSource, opts: { interval: number; 
   await monitor.start();
   await finished;
   monitor.stop();
+}
+
+interface KillOptions {
+  port?: number;
+  pid?: number;
+  clients?: boolean;
+  yes?: boolean;
+  grace: number;
+}
+
+/** Asks on the terminal; Ctrl+C or end of input is a no. */
+async function askOnTerminal(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await new Promise<string>((resolve) => {
+      rl.once('SIGINT', () => resolve(''));
+      rl.once('close', () => resolve(''));
+      rl.question(question).then(resolve, () => resolve(''));
+    });
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
+function describeTarget(t: KillTarget): string[] {
+  const on = [...new Set(t.sockets.map((s) => (t.role === 'listener' ? `${s.protocol} ${formatEndpoint(s.localAddress, s.localPort)}` : `${s.protocol} to ${formatEndpoint(s.remoteAddress, s.remotePort)}`)))];
+  return [`  ${printable(t.name)} (pid ${t.pid}${t.user ? `, user ${t.user}` : ''})  ${t.role === 'listener' ? 'listening on' : 'client,'} ${on.join(', ')}`, `    ${printable(t.cmdline)}`];
+}
+
+function describeResult(r: EndProcessResult, graceMs: number): string {
+  const who = `${r.name ?? 'process'} (pid ${r.pid})`;
+  switch (r.outcome) {
+    case 'already-gone':
+      return `${who} had already exited.`;
+    case 'terminated':
+      return `Ended ${who}: it exited after SIGTERM (${(r.elapsedMs / 1000).toFixed(1)} s).`;
+    case 'killed':
+      return r.exited
+        ? `Killed ${who} with SIGKILL: it was still running ${graceMs} ms after SIGTERM.`
+        : `Sent SIGKILL to ${who}, but it is still running (stuck in the kernel?).`;
+  }
+}
+
+async function kill(io: CliIO, source: () => SocketSource, opts: KillOptions): Promise<number> {
+  let targets: KillTarget[];
+  if (opts.pid !== undefined) {
+    try {
+      checkEndable(opts.pid);
+    } catch (e) {
+      io.err(`portwatch: ${(e as Error).message}\n`);
+      return EXIT_NOT_FOUND;
+    }
+    const info = describeProcess(opts.pid);
+    if (info === null || info.startedAt === null) {
+      io.err(`portwatch: no process with pid ${opts.pid}\n`);
+      return EXIT_NOT_FOUND;
+    }
+    targets = [{ pid: info.pid, startedAt: info.startedAt, name: info.name, cmdline: info.cmdline, user: info.user, role: 'listener', sockets: [] }];
+  } else {
+    const port = opts.port!;
+    const { sockets } = await source().sample();
+    targets = planKill(sockets, { port, clients: opts.clients === true });
+    if (targets.length === 0) {
+      const unseen = sockets.some((s) => s.localPort === port && s.listening && s.pid === null);
+      io.err(
+        unseen
+          ? `portwatch: port ${port} is held by a process Portwatch cannot see (another user's); run as root to end it\n`
+          : `portwatch: nothing listens on port ${port}${opts.clients ? ' and no local client is connected to it' : ''}; nothing to end\n`,
+      );
+      return EXIT_NOT_FOUND;
+    }
+  }
+
+  if (!opts.yes) {
+    const header = opts.pid !== undefined ? 'Would end:' : `Would end ${targets.length === 1 ? 'this process' : `these ${targets.length} processes`} on port ${opts.port}:`;
+    io.out([header, ...targets.flatMap((t) => (opts.pid !== undefined ? [`  ${printable(t.name)} (pid ${t.pid}${t.user ? `, user ${t.user}` : ''})`, `    ${printable(t.cmdline)}`] : describeTarget(t)))].join('\n') + '\n');
+    const interactive = io.interactive ?? process.stdin.isTTY === true;
+    if (!interactive) {
+      io.err('portwatch: not ending anything without confirmation, and stdin is not a terminal to ask on; add --yes\n');
+      return EXIT_USAGE;
+    }
+    const yes = await (io.confirm ?? askOnTerminal)(`End ${targets.length === 1 ? 'this process' : 'these processes'}? [y/N] `);
+    if (!yes) {
+      io.out('Nothing ended.\n');
+      return EXIT_NOT_FOUND;
+    }
+  }
+
+  const results = await Promise.allSettled(
+    targets.map((t) => {
+      if (t.startedAt === null) return Promise.reject(new Error(`cannot check the identity of pid ${t.pid} (${t.name}); not ending it`));
+      return endProcess({ pid: t.pid, startedAt: t.startedAt, graceMs: opts.grace });
+    }),
+  );
+  let failed = false;
+  for (const r of results) {
+    if (r.status === 'fulfilled') io.out(describeResult(r.value, opts.grace) + '\n');
+    else {
+      failed = true;
+      const e: unknown = r.reason;
+      io.err(`portwatch: ${e instanceof Error ? e.message : String(e)}\n`);
+    }
+  }
+  return failed ? EXIT_NOT_FOUND : EXIT_OK;
 }
 
 /** Runs the CLI and returns its exit status; never throws, never prints a stack trace. */

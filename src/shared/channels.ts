@@ -2,7 +2,7 @@
 // and nothing heavier. api.ts re-exports it and checks its request schemas against REQUEST_NAMES.
 
 /** Every request of the API contract, by name. */
-export const REQUEST_NAMES = ['getState', 'pause', 'resume', 'setInterval'] as const;
+export const REQUEST_NAMES = ['getState', 'pause', 'resume', 'setInterval', 'getConflicts', 'lookupPort', 'endProcess'] as const;
 export type RequestName = (typeof REQUEST_NAMES)[number];
 
 export type EventName = 'delta' | 'status';

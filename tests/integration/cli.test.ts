@@ -158,3 +158,62 @@ describe('a bad command line', () => {
     }
   });
 });
+
+describe('portwatch who: verdicts and working directories', () => {
+  it('says per bind address whether it is free or taken, and where the holder runs from', async () => {
+    const holder = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1' }]);
+    const port = holder.endpoints.l!.port;
+    const { code, stdout } = await runCli(['who', String(port), '--json']);
+    expect(code).toBe(0);
+    const who = JSON.parse(stdout) as {
+      verdicts: Array<{ protocol: string; address: string; verdict: string; takenBy: Array<{ pid: number | null }> }>;
+      processes: Array<{ pid: number; cwd: string | null; role: string; cmdline: string }>;
+    };
+    const verdict = (protocol: string, address: string) => who.verdicts.find((v) => v.protocol === protocol && v.address === address)!;
+    expect(verdict('tcp', '127.0.0.1')).toMatchObject({ verdict: 'taken', takenBy: [{ pid: holder.pid }] });
+    expect(verdict('tcp', '0.0.0.0')).toMatchObject({ verdict: 'taken', takenBy: [{ pid: holder.pid }] });
+    expect(verdict('tcp', '::1')).toMatchObject({ verdict: 'free', takenBy: [] });
+    expect(verdict('udp', '127.0.0.1')).toMatchObject({ verdict: 'free' });
+    expect(who.processes).toEqual([expect.objectContaining({ pid: holder.pid, cwd: process.cwd(), role: 'listener' })]);
+    expect(who.processes[0]!.cmdline).toContain('holder.mjs');
+
+    const text = await runCli(['who', String(port)]);
+    expect(text.stdout).toMatch(new RegExp(`^  tcp  127\\.0\\.0\\.1:${port}\\s+taken by pw-holder \\(pid ${holder.pid}\\)$`, 'm'));
+    expect(text.stdout).toMatch(new RegExp(`^  tcp  \\[::1\\]:${port}\\s+free$`, 'm'));
+    expect(text.stdout).toContain(`    cwd:     ${process.cwd()}`);
+    await holder.exit();
+  });
+});
+
+describe('a bad kill or conflicts command line', () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['kill'], /^portwatch: say what to end: --port N or --pid N \(see 'portwatch kill --help'\)\n$/],
+    [['kill', '--yes'], /say what to end/],
+    [['kill', '--port', '3000', '--pid', '123'], /option '--port <n>' cannot be used with option '--pid <n>'.*\(see 'portwatch kill --help'\)/],
+    [['kill', '--pid', '123', '--clients'], /cannot be used with/],
+    [['kill', '--port', '70000'], /'70000' is not a port \(0-65535\)/],
+    [['kill', '--port', 'http'], /'http' is not a port/],
+    [['kill', '--pid', 'abc'], /'abc' is not a process id/],
+    [['kill', '--pid', '0'], /'0' is not a process id/],
+    [['kill', '--port', '3000', '--grace', '60001'], /'60001' is not a grace period \(0-60000 ms\)/],
+    [['kill', '--port', '3000', '--grace', 'soon'], /not a grace period/],
+    [['conflicts', '--jsn'], /^portwatch: unknown option '--jsn'.*\(see 'portwatch conflicts --help'\)\n$/],
+  ];
+  for (const [args, message] of cases) {
+    it(`portwatch ${args.join(' ')} → one line, a hint to --help, exit 2`, async () => {
+      const { code, stdout, stderr } = await runCli(args);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(message);
+      expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    });
+  }
+
+  it('--help works on conflicts and kill', async () => {
+    for (const args of [['conflicts', '--help'], ['kill', '--help']]) {
+      const { code, stdout } = await runCli(args);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^Usage: portwatch/);
+    }
+  });
+});
