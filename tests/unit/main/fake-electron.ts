@@ -54,6 +54,7 @@ export class FakeWebContents extends EventEmitter {
   readonly session: FakeSession;
   windowOpenHandler: Handler | null = null;
   readonly sent: Array<[string, unknown]> = [];
+  loading = true;
   private destroyed = false;
 
   constructor({ url = 'about:blank', session = defaultSession }: { url?: string; session?: FakeSession } = {}) {
@@ -72,6 +73,15 @@ export class FakeWebContents extends EventEmitter {
   isDestroyed() {
     return this.destroyed;
   }
+  isLoading() {
+    return this.loading;
+  }
+  /** Test control (loadFile/loadURL do it a microtask later): the page finished loading. */
+  finishLoad() {
+    if (this.destroyed || !this.loading) return;
+    this.loading = false;
+    this.emit('did-finish-load');
+  }
   destroy() {
     this.destroyed = true;
     this.emit('destroyed');
@@ -89,8 +99,10 @@ export class FakeBrowserWindow extends EventEmitter {
   readonly webContents: FakeWebContents;
   loaded: { file?: string; url?: string } | null = null;
   shown = 0;
+  hidden = 0;
   focused = 0;
   minimized = false;
+  visible = false;
   background: string;
   private destroyed = false;
 
@@ -105,15 +117,25 @@ export class FakeBrowserWindow extends EventEmitter {
   loadFile(file: string) {
     this.loaded = { file };
     this.webContents.mainFrame.url = pathToFileURL(file).href;
+    queueMicrotask(() => this.webContents.finishLoad());
     return Promise.resolve();
   }
   loadURL(url: string) {
     this.loaded = { url };
     this.webContents.mainFrame.url = url;
+    queueMicrotask(() => this.webContents.finishLoad());
     return Promise.resolve();
   }
   show() {
     this.shown++;
+    this.visible = true;
+  }
+  hide() {
+    this.hidden++;
+    this.visible = false;
+  }
+  isVisible() {
+    return this.visible;
   }
   focus() {
     this.focused++;
@@ -130,9 +152,24 @@ export class FakeBrowserWindow extends EventEmitter {
   isDestroyed() {
     return this.destroyed;
   }
-  /** Closing the window: like Electron, the object is destroyed when 'closed' fires. */
-  close() {
+  /**
+   * Closing the window, as the user or app.quit does it: 'close' may be prevented (then nothing
+   * happens and this returns false); otherwise, like Electron, the object is destroyed when 'closed'
+   * fires.
+   */
+  close(): boolean {
+    if (this.destroyed) return true;
+    const event = fakeEvent({});
+    this.emit('close', event);
+    if (event.defaultPrevented) return false;
+    this.destroy();
+    return true;
+  }
+  /** Closing without asking: no 'close', only 'closed'. */
+  destroy() {
+    if (this.destroyed) return;
     this.destroyed = true;
+    this.visible = false;
     this.webContents.destroy();
     this.emit('closed');
   }
@@ -167,6 +204,7 @@ class FakeApp extends EventEmitter {
   readyBeforeSandbox = false;
   gotLock = true;
   quitCalls = 0;
+  loginItemSettings = { openAtLogin: false };
   private isReadyNow = false;
   private resolveReady!: () => void;
   private readyPromise = new Promise<void>((resolve) => (this.resolveReady = resolve));
@@ -184,9 +222,22 @@ class FakeApp extends EventEmitter {
   isReady() {
     return this.isReadyNow;
   }
+  /** Like Electron: 'before-quit', then every window is asked to close; one that refuses cancels the quit. */
   quit() {
     this.quitCalls++;
+    const before = fakeEvent({});
+    this.emit('before-quit', before);
+    if (before.defaultPrevented) return;
+    for (const w of FakeBrowserWindow.created) {
+      if (!w.close()) return;
+    }
     this.emit('will-quit', fakeEvent({}));
+  }
+  getLoginItemSettings() {
+    return { ...this.loginItemSettings };
+  }
+  setLoginItemSettings(settings: { openAtLogin?: boolean }) {
+    this.loginItemSettings.openAtLogin = settings.openAtLogin ?? false;
   }
   /** Test control: Electron finished starting. */
   becomeReady() {
@@ -215,13 +266,140 @@ class FakeIpcRenderer extends EventEmitter {
 
 export const ipcRenderer = new FakeIpcRenderer();
 
+/** A nativeImage: the representations it was built from, by scale factor. */
+export class FakeNativeImage {
+  readonly representations = new Map<number, Buffer>();
+  constructor(buffer: Buffer | null, scaleFactor = 1) {
+    if (buffer !== null) this.representations.set(scaleFactor, buffer);
+  }
+  addRepresentation({ scaleFactor = 1, buffer }: { scaleFactor?: number; buffer?: Buffer }) {
+    if (buffer) this.representations.set(scaleFactor, buffer);
+  }
+  isEmpty() {
+    return this.representations.size === 0;
+  }
+  getScaleFactors() {
+    return [...this.representations.keys()].sort();
+  }
+}
+
+export const nativeImage = {
+  created: [] as FakeNativeImage[],
+  createFromBuffer(buffer: Buffer, options: { scaleFactor?: number } = {}) {
+    const image = new FakeNativeImage(buffer, options.scaleFactor);
+    nativeImage.created.push(image);
+    return image;
+  },
+  createEmpty() {
+    return new FakeNativeImage(null);
+  },
+};
+
+type MenuItemOptions = {
+  id?: string;
+  label?: string;
+  type?: string;
+  enabled?: boolean;
+  checked?: boolean;
+  submenu?: MenuItemOptions[];
+  click?: Handler;
+};
+
+/** A built menu: the template as given, searchable by id, with clicks as Electron delivers them. */
+export class FakeMenu {
+  static built = 0;
+  constructor(readonly items: MenuItemOptions[]) {}
+  static buildFromTemplate(template: MenuItemOptions[]) {
+    FakeMenu.built++;
+    return new FakeMenu(template);
+  }
+  /** Every item, submenus included, depth first. */
+  all(items = this.items): MenuItemOptions[] {
+    return items.flatMap((i) => [i, ...(i.submenu ? this.all(i.submenu) : [])]);
+  }
+  item(id: string): MenuItemOptions | undefined {
+    return this.all().find((i) => i.id === id);
+  }
+  /** Labels of the top level (separators as '-'), for reading a menu at a glance. */
+  labels(items = this.items): string[] {
+    return items.map((i) => (i.type === 'separator' ? '-' : (i.label ?? '')));
+  }
+  /** Clicks an item: a checkbox flips before its handler runs, as in Electron. */
+  click(id: string) {
+    const item = this.item(id);
+    if (!item) throw new Error(`no menu item ${id}; have ${this.all().map((i) => i.id).join(', ')}`);
+    if (item.enabled === false) throw new Error(`menu item ${id} is disabled`);
+    if (item.type === 'checkbox') item.checked = !item.checked;
+    item.click?.(item, undefined, {});
+  }
+}
+
+export class FakeTray extends EventEmitter {
+  static created: FakeTray[] = [];
+  image: unknown;
+  tooltip = '';
+  menu: FakeMenu | null = null;
+  readonly calls = { setImage: 0, setToolTip: 0, setContextMenu: 0 };
+  private destroyed = false;
+  constructor(image: unknown) {
+    super();
+    this.image = image;
+    FakeTray.created.push(this);
+  }
+  setImage(image: unknown) {
+    this.calls.setImage++;
+    this.image = image;
+  }
+  setToolTip(tooltip: string) {
+    this.calls.setToolTip++;
+    this.tooltip = tooltip;
+  }
+  setContextMenu(menu: FakeMenu | null) {
+    this.calls.setContextMenu++;
+    this.menu = menu;
+  }
+  destroy() {
+    this.destroyed = true;
+  }
+  isDestroyed() {
+    return this.destroyed;
+  }
+}
+
+export class FakeNotification extends EventEmitter {
+  static supported = true;
+  static created: FakeNotification[] = [];
+  static isSupported() {
+    return FakeNotification.supported;
+  }
+  shown = 0;
+  constructor(readonly options: Record<string, any> = {}) { // eslint-disable-line @typescript-eslint/no-explicit-any
+    super();
+    FakeNotification.created.push(this);
+  }
+  show() {
+    this.shown++;
+  }
+  close() {
+    this.emit('close', fakeEvent({}));
+  }
+  /** Test control: the user clicked it. */
+  click() {
+    this.emit('click', fakeEvent({}));
+  }
+}
+
 export const electronModule = {
   app,
   BrowserWindow: FakeBrowserWindow,
   contextBridge,
   ipcMain,
   ipcRenderer,
+  Menu: FakeMenu,
+  nativeImage,
   nativeTheme,
+  Notification: FakeNotification,
   session: { defaultSession },
   shell,
+  Tray: FakeTray,
 };
