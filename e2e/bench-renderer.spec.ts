@@ -112,6 +112,11 @@ test('@bench renderer with 10,000 sockets and 100-change deltas', async ({ page 
         pause: async () => {},
         resume: async () => {},
         setInterval: async () => {},
+        getConflicts: async () => [],
+        lookupPort: async (port) => ({ port, holders: [], clients: [], verdicts: [], processes: [] }),
+        endProcess: async () => {
+          throw new Error('not in the benchmark');
+        },
         onDelta: (l) => (listeners.add(l as (d: unknown) => void), () => listeners.delete(l as (d: unknown) => void)),
         onStatus: () => () => {},
       },

@@ -10,7 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import type { Page } from '@playwright/test';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { FullState } from '../src/shared/api.js';
+import { findConflicts } from '../src/core/analysis/conflicts.js';
+import { lookupPort } from '../src/core/analysis/ports.js';
+import type { EndProcessResult, FullState } from '../src/shared/api.js';
 import type { Delta } from '../src/shared/model.js';
 import type { MonitorStatus } from '../src/shared/status.js';
 
@@ -41,6 +43,11 @@ export interface FakePortwatch {
   refuse: boolean;
   /** How long getState takes to answer (to see the loading state). */
   stateDelayMs: number;
+  /**
+   * What endProcess answers: a result, or an error message the engine would give. The port tools
+   * otherwise answer as the engine would over `state` (its conflict and lookup code, run here).
+   */
+  endResult: EndProcessResult | { error: string };
   close(): Promise<void>;
 }
 
@@ -69,6 +76,7 @@ export async function startFake(initial: FullState, options: { stateDelayMs?: nu
     state: initial,
     refuse: false,
     stateDelayMs: options.stateDelayMs ?? 0,
+    endResult: { error: 'this fake ends no process' },
     sendDelta: (delta) => fake.sendRaw(JSON.stringify({ type: 'event', event: 'delta', payload: delta })),
     sendStatus: (status) => fake.sendRaw(JSON.stringify({ type: 'event', event: 'status', payload: status })),
     sendRaw(text) {
@@ -106,7 +114,15 @@ export async function startFake(initial: FullState, options: { stateDelayMs?: nu
         } else if (method === 'pause') fake.state = { ...fake.state, status: { ...status, state: 'paused' } };
         else if (method === 'resume') fake.state = { ...fake.state, status: { ...status, state: 'running' } };
         else if (method === 'setInterval') fake.state = { ...fake.state, status: { ...status, intervalMs: Number(args[0]) } };
-        else {
+        else if (method === 'getConflicts') {
+          const { sockets, takenAt } = fake.state.snapshot;
+          value = findConflicts(sockets, { localhostOrder: [4, 6], now: takenAt });
+        } else if (method === 'lookupPort') value = lookupPort(fake.state.snapshot.sockets, Number(args[0]), (pid) => `/home/ada/work/${pid}`);
+        else if (method === 'endProcess') {
+          const r = fake.endResult;
+          ws.send(JSON.stringify('error' in r ? { type: 'result', id, ok: false, error: r.error } : { type: 'result', id, ok: true, value: r }));
+          return;
+        } else {
           ws.send(JSON.stringify({ type: 'result', id, ok: false, error: `unknown method ${method}` }));
           return;
         }

@@ -5,7 +5,7 @@ import { expect, test, type Page } from '@playwright/test';
 import type { Socket } from '../src/shared/model.js';
 import { screenshot, socketRows } from './app.js';
 import { openFake } from './fake-portwatch.js';
-import { nextDelta, rng, status, syntheticState } from './synthetic.js';
+import { conflictSockets, nextDelta, rng, status, syntheticState } from './synthetic.js';
 
 async function loaded(page: Page) {
   await expect(page.getByText('Reading the socket tables…')).toHaveCount(0);
@@ -116,4 +116,52 @@ test('a narrow window keeps the table usable and puts the details below it', asy
   await expect(page.getByRole('complementary', { name: 'Details' }).getByRole('heading', { level: 2 })).toBeVisible();
   await expect(page.getByLabel('Filter')).toBeVisible();
   await screenshot(page, 'narrow');
+});
+
+test('every kind of port conflict, explained, in light and dark; an engine refusal in the end-process dialog', async ({ page }) => {
+  const state = syntheticState(400);
+  state.snapshot.sockets.push(...conflictSockets());
+  const fake = await openFake(page, state);
+  await loaded(page);
+  await page.getByRole('tab', { name: /Ports/ }).click();
+  const cards = page.locator('article[data-conflict]');
+  await expect(cards).toHaveCount(4);
+  // The possible hijack comes first and says so.
+  await expect(cards.first()).toHaveAttribute('data-conflict', 'shared-port');
+  await expect(cards.first().getByRole('heading')).toHaveText('Port 5353 shared by 2 processes (UDP)');
+  await expect(cards.first()).toContainText('Possible port hijack.');
+  await expect(page.locator('article[data-conflict="localhost-split"] h3')).toHaveText('localhost split on port 3000 (TCP)');
+  await expect(page.locator('article[data-conflict="wildcard-specific"] h3')).toHaveText('0.0.0.0:8080 shadows 127.0.0.1:8080');
+  await expect(page.locator('article[data-conflict="still-busy"] h3')).toHaveText('Port 5000 still busy');
+  await expect(page.locator('article[data-conflict="still-busy"]')).toContainText('Clears by');
+  await expect(page.getByRole('tab', { name: /Ports/ }).getByTestId('conflict-count')).toHaveText(/^4/);
+  await screenshot(page, 'ports-all-kinds');
+  await page.locator('article[data-conflict="still-busy"]').scrollIntoViewIfNeeded();
+  await screenshot(page, 'ports-all-kinds-more');
+  await page.locator('.ports').evaluate((el) => el.scrollTo({ top: 0 }));
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await screenshot(page, 'ports-all-kinds-dark');
+
+  await page.locator('article[data-conflict="localhost-split"]').getByRole('button', { name: 'Look up port 3000' }).click();
+  const lookup = page.getByRole('region', { name: 'Port 3000' });
+  await expect(lookup.locator('tr[data-protocol="tcp"][data-address="::1"]')).toContainText('TAKEN by vite (pid 6120)');
+  await expect(lookup.locator('tr[data-protocol="tcp"][data-address="127.0.0.1"]')).toContainText('TAKEN by node (pid 5150) on 0.0.0.0');
+  await screenshot(page, 'ports-lookup-synthetic-dark');
+
+  fake.endResult = { error: 'not permitted to end pid 6120 (vite); run Portwatch with more rights' };
+  await lookup.getByRole('button', { name: 'End vite (pid 6120)…' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Grace period').fill('10');
+  await dialog.getByRole('button', { name: 'End process' }).click();
+  await expect(dialog.getByRole('alert')).toHaveText('not permitted to end pid 6120 (vite); run Portwatch with more rights');
+  expect(fake.calls.find((c) => c.method === 'endProcess')?.args).toEqual([{ pid: 6120, startedAt: expect.any(Number), graceMs: 10_000 }]);
+  await screenshot(page, 'end-refused-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+  await screenshot(page, 'end-refused');
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(dialog).toHaveCount(0);
+
+  // A narrow window: the details go below, the lookup and the cards still read.
+  await page.setViewportSize({ width: 1000, height: 760 });
+  await screenshot(page, 'ports-narrow');
 });

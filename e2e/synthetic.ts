@@ -199,3 +199,55 @@ export function nextDelta(live: Map<string, Socket>, seq: number, changes: numbe
   }
   return { seq, takenAt: now, added, removed, changed };
 }
+
+/**
+ * Sockets that make one port conflict of each kind on top of syntheticState's table: a dev server on
+ * [::1]:3000 beside node on 0.0.0.0:3000 (localhost split), a second mDNS responder of another user on
+ * UDP 5353 (a possible hijack), a python server on 127.0.0.1:8080 under nginx's 0.0.0.0:8080
+ * (wildcard and specific), and TIME_WAIT leftovers of a server that left port 5000.
+ */
+export function conflictSockets(now = NOW): Socket[] {
+  const vite = strip(proc(6120, 'vite', '/usr/bin/node', 'node /home/ada/src/web/node_modules/.bin/vite --host ::1 --port 3000', 'ada', 1000, 0));
+  const chrome = strip(PROCESSES.find((p) => p.name === 'chrome')!);
+  const python = strip(proc(6230, 'python3', '/usr/bin/python3.12', 'python3 -m http.server 8080 --bind 127.0.0.1', 'ada', 1000, 0));
+  const nginx = strip(PROCESSES.find((p) => p.name === 'nginx')!);
+  const listen = (p: ProcessInfo, protocol: 'tcp' | 'udp', host: string, port: number, inode: number): Socket =>
+    make({
+      protocol,
+      family: host.includes(':') ? 6 : 4,
+      localAddress: host,
+      localPort: port,
+      remoteAddress: null,
+      remotePort: null,
+      state: protocol === 'tcp' ? 'LISTEN' : 'UNCONN',
+      listening: true,
+      pid: p.pid,
+      process: p,
+      inode,
+      firstSeen: now - 20 * 60_000,
+    });
+  const timeWait = (n: number): Socket =>
+    make({
+      protocol: 'tcp',
+      family: 4,
+      localAddress: '127.0.0.1',
+      localPort: 5000,
+      remoteAddress: '127.0.0.1',
+      remotePort: 51_200 + n,
+      state: 'TIME_WAIT',
+      listening: false,
+      pid: null,
+      process: null,
+      inode: 0,
+      firstSeen: now - 15_000,
+    });
+  return [
+    listen(vite, 'tcp', '::1', 3000, 90_001),
+    listen(chrome, 'udp', '0.0.0.0', 5353, 90_002),
+    listen(nginx, 'tcp', '0.0.0.0', 8080, 90_003),
+    listen(python, 'tcp', '127.0.0.1', 8080, 90_004),
+    timeWait(1),
+    timeWait(2),
+    timeWait(3),
+  ];
+}

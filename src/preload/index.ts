@@ -3,7 +3,7 @@
 // page never sees ipcRenderer or an Electron event object.
 import type { IpcRendererEvent } from 'electron';
 import { contextBridge, ipcRenderer } from 'electron';
-import type { EventPayloads, FullState, PortwatchApi, Unsubscribe } from '../shared/api.js';
+import type { Conflict, EndProcessResult, EventPayloads, FullState, PortLookup, PortwatchApi, Unsubscribe } from '../shared/api.js';
 import { channel, type EventName } from '../shared/channels.js';
 
 function listen<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): Unsubscribe {
@@ -22,6 +22,10 @@ const api: PortwatchApi = {
   resume: () => ipcRenderer.invoke(channel.request('resume')) as Promise<void>,
   // The main process checks ms (type and range); the preload only carries it.
   setInterval: (ms: number) => ipcRenderer.invoke(channel.request('setInterval'), ms) as Promise<void>,
+  getConflicts: () => ipcRenderer.invoke(channel.request('getConflicts')) as Promise<Conflict[]>,
+  lookupPort: (port) => ipcRenderer.invoke(channel.request('lookupPort'), port) as Promise<PortLookup>,
+  // Ending a process is checked on the main side too (schema, pid identity, refusals).
+  endProcess: (request) => ipcRenderer.invoke(channel.request('endProcess'), request) as Promise<EndProcessResult>,
   onDelta: (listener) => listen('delta', listener),
   onStatus: (listener) => listen('status', listener),
 };

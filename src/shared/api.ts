@@ -21,7 +21,8 @@ export interface FullState {
 
 export type Unsubscribe = () => void;
 
-export interface PortwatchApi {
+/** Everything a view can ask of Portwatch: the live state and its controls, and the port tools. */
+export interface PortwatchApi extends PortToolsApi {
   getState(): Promise<FullState>;
   pause(): Promise<void>;
   resume(): Promise<void>;
@@ -31,10 +32,7 @@ export interface PortwatchApi {
   onStatus(listener: (status: MonitorStatus) => void): Unsubscribe;
 }
 
-/**
- * Port conflicts, port lookup and ending a port's holder. Every host answers these requests (ApiService);
- * PortwatchApi takes them in once the preload and the browser client carry them.
- */
+/** Port conflicts, port lookup and ending a port's holder: answered by every host (ApiService). */
 export interface PortToolsApi {
   /** Every port conflict in the current state (see shared/conflicts.ts). */
   getConflicts(): Promise<Conflict[]>;

@@ -88,6 +88,8 @@ export interface StoreOptions {
 }
 
 export interface Store {
+  /** The contract itself, for requests that are not about the live list (port tools). */
+  readonly api: PortwatchApi;
   getSnapshot(): StoreSnapshot;
   subscribe(listener: () => void): Unsubscribe;
   pause(): Promise<void>;
@@ -440,6 +442,7 @@ export function createStore(transport: Pick<Transport, 'api' | 'onConnection'>, 
   }
 
   return {
+    api,
     getSnapshot: () => snap,
     subscribe(listener) {
       listeners.add(listener);

@@ -21,7 +21,7 @@ describe('window.portwatch', () => {
   it('is exposed once, under portwatch, with exactly the named functions of the contract', () => {
     expect(contextBridge.exposeInMainWorld).toHaveBeenCalledOnce();
     expect([...contextBridge.exposed.keys()]).toEqual(['portwatch']);
-    expect(Object.keys(api).sort()).toEqual(['getState', 'onDelta', 'onStatus', 'pause', 'resume', 'setInterval']);
+    expect(Object.keys(api).sort()).toEqual(['endProcess', 'getConflicts', 'getState', 'lookupPort', 'onDelta', 'onStatus', 'pause', 'resume', 'setInterval']);
     for (const [name, value] of Object.entries(api)) {
       expect(typeof value, name).toBe('function');
       expect(value.name, name).toBe(name);
@@ -42,12 +42,28 @@ describe('window.portwatch', () => {
     await api.pause();
     await api.resume();
     await api.setInterval(2000);
+    await api.getConflicts();
+    await api.lookupPort(3000);
+    await api.endProcess({ pid: 1234, startedAt: 1_700_000_000_000, graceMs: 5000 });
     expect(ipcRenderer.invoke.mock.calls).toEqual([
       ['portwatch:getState'],
       ['portwatch:pause'],
       ['portwatch:resume'],
       ['portwatch:setInterval', 2000],
+      ['portwatch:getConflicts'],
+      ['portwatch:lookupPort', 3000],
+      ['portwatch:endProcess', { pid: 1234, startedAt: 1_700_000_000_000, graceMs: 5000 }],
     ]);
+  });
+
+  it('every request of the contract has its function, and each answers with what the main process returned', async () => {
+    const { REQUEST_NAMES } = await import('../../../src/shared/channels.js');
+    for (const name of REQUEST_NAMES) expect(typeof api[name], name).toBe('function');
+    const lookup = { port: 3000, holders: [], clients: [], verdicts: [], processes: [] };
+    ipcRenderer.invoke.mockResolvedValueOnce(lookup);
+    await expect(api.lookupPort(3000)).resolves.toEqual(lookup);
+    ipcRenderer.invoke.mockRejectedValueOnce(new Error('not permitted to end pid 1234 (node); run Portwatch with more rights'));
+    await expect(api.endProcess({ pid: 1234, startedAt: 1 })).rejects.toThrow('run Portwatch with more rights');
   });
 
   it('passes a refusal from the main process through as a rejection', async () => {

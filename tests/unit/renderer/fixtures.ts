@@ -1,5 +1,5 @@
 // Sockets and a scriptable transport for the renderer's unit tests.
-import type { FullState, PortwatchApi } from '../../../src/shared/api.js';
+import type { Conflict, EndProcessRequest, EndProcessResult, FullState, PortLookup, PortwatchApi } from '../../../src/shared/api.js';
 import type { Delta, ProcessInfo, Socket } from '../../../src/shared/model.js';
 import { socketId } from '../../../src/shared/model.js';
 import type { MonitorStatus } from '../../../src/shared/status.js';
@@ -97,6 +97,19 @@ export interface FakeTransport extends Transport {
   setConnection(c: ConnectionState): void;
   pauses: number;
   resumes: number;
+  /** What getConflicts answers (or an error to throw). */
+  conflicts: Conflict[] | Error;
+  conflictCalls: number;
+  /** What lookupPort answers for a port; a port not listed gets an empty lookup. */
+  lookups: Map<number, PortLookup>;
+  lookupCalls: number[];
+  /** What endProcess answers: a result, an error (thrown), or a promise to wait on. */
+  endResult: EndProcessResult | Error | Promise<EndProcessResult>;
+  endCalls: EndProcessRequest[];
+}
+
+export function emptyLookup(port: number): PortLookup {
+  return { port, holders: [], clients: [], verdicts: [], processes: [] };
 }
 
 export function fakeTransport(state: FullState, initial: ConnectionState = 'open'): FakeTransport {
@@ -112,6 +125,12 @@ export function fakeTransport(state: FullState, initial: ConnectionState = 'open
     failNext: null,
     pauses: 0,
     resumes: 0,
+    conflicts: [],
+    conflictCalls: 0,
+    lookups: new Map(),
+    lookupCalls: [],
+    endResult: { pid: 0, name: null, outcome: 'terminated', signals: ['SIGTERM'], elapsedMs: 10, exited: true },
+    endCalls: [],
     api: undefined as unknown as PortwatchApi,
     onConnection(l) {
       connections.add(l);
@@ -143,6 +162,21 @@ export function fakeTransport(state: FullState, initial: ConnectionState = 'open
       t.resumes++;
     },
     async setInterval() {},
+    async getConflicts() {
+      t.conflictCalls++;
+      if (t.conflicts instanceof Error) throw t.conflicts;
+      return structuredClone(t.conflicts);
+    },
+    async lookupPort(port) {
+      t.lookupCalls.push(port);
+      return structuredClone(t.lookups.get(port) ?? emptyLookup(port));
+    },
+    async endProcess(request) {
+      t.endCalls.push(request);
+      const r = await t.endResult;
+      if (r instanceof Error) throw r;
+      return r;
+    },
     onDelta(l) {
       deltas.add(l);
       return () => deltas.delete(l);

@@ -63,6 +63,41 @@ describe('WebSocket transport', () => {
     await expect(interval).rejects.toThrow('the interval must be between');
   });
 
+  it('carries the port tools: getConflicts, lookupPort(port), endProcess(request), with the engine\'s errors as they are', async () => {
+    const c = connect();
+    sockets[0]!.open();
+    const conflicts = c.api.getConflicts();
+    const lookup = c.api.lookupPort(3000);
+    const end = c.api.endProcess({ pid: 1234, startedAt: 1_700_000_000_000, graceMs: 3000 });
+    expect(sockets[0]!.sent.map((t) => JSON.parse(t))).toEqual([
+      { id: 1, method: 'getConflicts', args: [] },
+      { id: 2, method: 'lookupPort', args: [3000] },
+      { id: 3, method: 'endProcess', args: [{ pid: 1234, startedAt: 1_700_000_000_000, graceMs: 3000 }] },
+    ]);
+    sockets[0]!.receive({ type: 'result', id: 1, ok: true, value: [] });
+    sockets[0]!.receive({ type: 'result', id: 2, ok: true, value: { port: 3000, holders: [], clients: [], verdicts: [], processes: [] } });
+    sockets[0]!.receive({ type: 'result', id: 3, ok: false, error: 'not permitted to end pid 1234 (node); run Portwatch with more rights' });
+    await expect(conflicts).resolves.toEqual([]);
+    await expect(lookup).resolves.toMatchObject({ port: 3000 });
+    await expect(end).rejects.toThrow('not permitted to end pid 1234 (node); run Portwatch with more rights');
+  });
+
+  it('gives endProcess the grace period and more before it times out', async () => {
+    client = new WsClient({ url: 'ws://x/ws?token=t', createSocket: (url) => sockets[sockets.push(new FakeSocket(url)) - 1]!, requestTimeoutMs: 1000 });
+    sockets[0]!.open();
+    const state = client.api.getState();
+    const end = client.api.endProcess({ pid: 1234, startedAt: 1, graceMs: 20_000 });
+    let ended = false;
+    end.then(() => (ended = true), () => (ended = true));
+    vi.advanceTimersByTime(1000);
+    await expect(state).rejects.toThrow('did not answer getState within 1 s');
+    vi.advanceTimersByTime(25_000);
+    await Promise.resolve();
+    expect(ended).toBe(false);
+    vi.advanceTimersByTime(10_000);
+    await expect(end).rejects.toThrow('did not answer endProcess');
+  });
+
   it('hands pushed events to their listeners', () => {
     const c = connect();
     sockets[0]!.open();

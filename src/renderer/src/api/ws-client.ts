@@ -30,6 +30,8 @@ export interface WsClientOptions {
 }
 
 const OPEN = 1;
+/** Beyond the grace period, how long an endProcess answer may take (SIGKILL and the wait for the exit). */
+const END_PROCESS_MARGIN_MS = 15_000;
 
 export class NotConnectedError extends Error {
   override name = 'NotConnectedError';
@@ -64,12 +66,16 @@ export class WsClient implements Transport {
     this.minBackoffMs = options.minBackoffMs ?? 250;
     this.maxBackoffMs = options.maxBackoffMs ?? 5000;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
-    const call = <T>(method: RequestName, args: unknown[] = []) => this.request(method, args) as Promise<T>;
+    const call = <T>(method: RequestName, args: unknown[] = [], timeoutMs?: number) => this.request(method, args, timeoutMs) as Promise<T>;
     this.api = {
       getState: () => call('getState'),
       pause: () => call('pause'),
       resume: () => call('resume'),
       setInterval: (ms) => call('setInterval', [ms]),
+      getConflicts: () => call('getConflicts'),
+      lookupPort: (port) => call('lookupPort', [port]),
+      // The engine waits out the grace period, then up to a few seconds after SIGKILL: give it that long.
+      endProcess: (request) => call('endProcess', [request], Math.max(this.requestTimeoutMs, (request.graceMs ?? 3000) + END_PROCESS_MARGIN_MS)),
       onDelta: (listener) => subscribe(this.deltaListeners, listener),
       onStatus: (listener) => subscribe(this.statusListeners, listener),
     };
@@ -143,7 +149,7 @@ export class WsClient implements Transport {
     }, delay);
   }
 
-  private request(method: RequestName, args: unknown[]): Promise<unknown> {
+  private request(method: RequestName, args: unknown[], timeoutMs = this.requestTimeoutMs): Promise<unknown> {
     const socket = this.socket;
     if (socket === null || socket.readyState !== OPEN) {
       return Promise.reject(new NotConnectedError('not connected to Portwatch'));
@@ -152,8 +158,8 @@ export class WsClient implements Transport {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new Error(`Portwatch did not answer ${method} within ${Math.round(this.requestTimeoutMs / 1000)} s`));
-      }, this.requestTimeoutMs);
+        reject(new Error(`Portwatch did not answer ${method} within ${Math.round(timeoutMs / 1000)} s`));
+      }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
       socket.send(JSON.stringify({ id, method, args }));
     });

@@ -1,29 +1,57 @@
-// The window: header, filter toolbar, notices, the current view and the detail panel.
-import { useCallback, useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+// The window: header, toolbar (the filter, or the port box in the Ports view), notices, the current
+// view and the detail panel; the row menu and the end-process dialog open over them.
+import { useCallback, useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState, type MouseEvent as ReactMouseEvent } from 'react';
+import { addressScope } from '../../../shared/address.js';
 import type { Socket } from '../../../shared/model.js';
+import { formatEndpoint } from '../../../shared/model.js';
+import { ConflictsContext, useConflicts, useConflictWatcher } from '../conflicts.js';
 import { describeFilter, isEmptyFilter, parseFilter } from '../filter.js';
 import { formatCount } from '../format.js';
 import { StoreContext, useSnapshot } from '../hooks.js';
 import type { RowFlag, Store } from '../store.js';
 import { ConnectionsView } from './ConnectionsView.js';
+import { ContextMenu, type MenuItem } from './ContextMenu.js';
 import { DetailPanel } from './DetailPanel.js';
+import { EndProcessDialog, endTargetOf, type EndTarget } from './EndProcessDialog.js';
 import { EngineControls, Header, type View } from './Header.js';
 import { ListeningView } from './ListeningView.js';
 import { Notices } from './Notices.js';
+import { PortsView, type LookupRequest } from './PortsView.js';
 
 /** Fired after React has committed a change of rows: lets a benchmark time delta → screen. */
 export const ROWS_COMMITTED_EVENT = 'portwatch:rows-committed';
 
 export function App({ store }: { store: Store }) {
+  const conflicts = useConflictWatcher(store);
   return (
     <StoreContext.Provider value={store}>
-      <Shell />
+      <ConflictsContext.Provider value={conflicts}>
+        <Shell />
+      </ConflictsContext.Provider>
     </StoreContext.Provider>
   );
 }
 
+/** A port typed in the port box, or null when it is not one. */
+export function parsePort(text: string): number | null {
+  const t = text.trim().replace(/^:/, '');
+  if (!/^\d{1,5}$/.test(t)) return null;
+  const n = Number(t);
+  return n <= 65535 ? n : null;
+}
+
+interface MenuState {
+  x: number;
+  y: number;
+  socket: Socket;
+}
+
+const canCopy = () => typeof navigator !== 'undefined' && typeof navigator.clipboard?.writeText === 'function';
+
 const FILTER_HELP =
   'Filter: free text matches address, port, process, state, user or command line. Terms: port:3000  pid:1234  proc:node  state:listen  proto:tcp6  -term excludes.';
+
+const VIEW_LABEL: Record<View, string> = { connections: 'Connections', listening: 'Listening ports', ports: 'Ports' };
 
 function Shell() {
   const snap = useSnapshot();
@@ -33,6 +61,14 @@ function Shell() {
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [shown, setShown] = useState(0);
   const filterRef = useRef<HTMLInputElement>(null);
+  const portRef = useRef<HTMLInputElement>(null);
+  const [portText, setPortText] = useState('');
+  const [portError, setPortError] = useState<string | null>(null);
+  const [lookup, setLookup] = useState<LookupRequest | null>(null);
+  const [menu, setMenu] = useState<MenuState | null>(null);
+  const [ending, setEnding] = useState<EndTarget | null>(null);
+  const [copied, setCopied] = useState<string | null>(null);
+  const conflicts = useConflicts();
 
   // Typing stays responsive at 10,000 rows: the table filters on the deferred text.
   const deferredText = useDeferredValue(filterText);
@@ -42,13 +78,113 @@ function Shell() {
     const onKey = (e: KeyboardEvent) => {
       if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 'f') {
         e.preventDefault();
-        filterRef.current?.focus();
-        filterRef.current?.select();
+        const box = filterRef.current ?? portRef.current;
+        box?.focus();
+        box?.select();
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, []);
+
+  const lookUp = useCallback((port: number) => {
+    setPortText(String(port));
+    setPortError(null);
+    setView('ports');
+    setLookup((prev) => ({ port, nonce: (prev?.nonce ?? 0) + 1 }));
+  }, []);
+  const clearLookup = useCallback(() => setLookup(null), []);
+  const closeMenu = useCallback(() => setMenu(null), []);
+  const closeDialog = useCallback(() => setEnding(null), []);
+
+  function submitPort() {
+    const port = parsePort(portText);
+    if (port === null) {
+      setPortError(portText.trim() === '' ? 'Type a port number' : 'A port is a number from 0 to 65535');
+      return;
+    }
+    lookUp(port);
+  }
+
+  // The row menu: right-click on a row, or the context-menu key / Shift+F10 on the selected one.
+  const snapRef = useRef(snap);
+  snapRef.current = snap;
+  const viewRef = useRef(view);
+  viewRef.current = view;
+  const selectedRef = useRef(selectedId);
+  selectedRef.current = selectedId;
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'ContextMenu' && !(e.shiftKey && e.key === 'F10')) return;
+      const id = selectedRef.current;
+      const row = id === null ? undefined : snapRef.current.rows.get(id);
+      if (!row) return;
+      e.preventDefault();
+      const el = document.querySelector(`[role="row"][data-id="${CSS.escape(row.id)}"]`);
+      const box = el?.getBoundingClientRect();
+      setMenu({ x: box ? box.left + Math.min(240, box.width / 3) : 200, y: box ? box.bottom : 200, socket: row.socket });
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  const onViewContextMenu = useCallback((e: ReactMouseEvent) => {
+    const el = e.target instanceof Element ? e.target.closest('[data-id]') : null;
+    const id = el?.getAttribute('data-id');
+    const row = id == null ? undefined : snapRef.current.rows.get(id);
+    if (!row) return;
+    e.preventDefault();
+    setSelectedId(row.id);
+    setMenu({ x: e.clientX, y: e.clientY, socket: row.socket });
+  }, []);
+
+  const menuItems = useMemo<MenuItem[]>(() => {
+    if (menu === null) return [];
+    const s = menu.socket;
+    const items: MenuItem[] = [{ id: 'who', label: `Who is on port ${s.localPort}?`, onSelect: () => lookUp(s.localPort) }];
+    // A connection to a port of this machine: who serves it is the interesting question.
+    if (!s.listening && s.remoteAddress !== null && s.remotePort !== null && s.remotePort !== s.localPort && addressScope(s.remoteAddress) === 'loopback') {
+      const remote = s.remotePort;
+      items.push({ id: 'who-remote', label: `Who is on port ${remote}?`, onSelect: () => lookUp(remote) });
+    }
+    if (s.pid !== null) {
+      const pid = s.pid;
+      items.push({
+        id: 'filter',
+        label: 'Filter to this process',
+        hint: s.process ? `${s.process.name} · pid ${pid}` : `pid ${pid}`,
+        onSelect: () => {
+          setFilterText(`pid:${pid}`);
+          if (viewRef.current === 'ports') setView('connections');
+        },
+      });
+    }
+    if (canCopy()) {
+      const local = formatEndpoint(s.localAddress, s.localPort);
+      items.push({
+        id: 'copy',
+        label: 'Copy address',
+        hint: local,
+        onSelect: () => {
+          navigator.clipboard.writeText(local).then(
+            () => setCopied(`Copied ${local}`),
+            () => setCopied(`Could not copy ${local}: the clipboard refused`),
+          );
+        },
+      });
+    }
+    const target = endTargetOf(s);
+    if (target !== null) {
+      items.push({ id: 'end', label: 'End process…', hint: `${target.name} · pid ${target.pid}`, danger: true, separated: true, onSelect: () => setEnding(target) });
+    }
+    return items;
+  }, [menu, lookUp]);
+
+  useEffect(() => {
+    if (copied === null) return;
+    const t = setTimeout(() => setCopied(null), 2500);
+    return () => clearTimeout(t);
+  }, [copied]);
 
   useLayoutEffect(() => {
     document.dispatchEvent(new CustomEvent(ROWS_COMMITTED_EVENT, { detail: { seq: snap.seq, rowsVersion: snap.rowsVersion } }));
@@ -65,72 +201,142 @@ function Shell() {
   const select = useCallback((id: string | null) => setSelectedId(id), []);
   const total = view === 'connections' ? snap.counts.sockets : snap.counts.listening;
   const filtering = !isEmptyFilter(filter);
+  const nConflicts = conflicts.conflicts.length;
 
   return (
     <div className={`app ${snap.connection === 'lost' ? 'offline' : ''}`}>
       <Header view={view} onView={setView} />
       <div className="toolbar">
-        <div className="filter-box">
-          <span className="filter-icon" aria-hidden="true">
-            ⌕
-          </span>
-          <input
-            ref={filterRef}
-            type="search"
-            aria-label="Filter"
-            placeholder="Filter  ·  port:3000  proc:node  state:listen  proto:tcp6  pid:1234"
-            value={filterText}
-            spellCheck={false}
-            autoComplete="off"
-            title={FILTER_HELP}
-            onChange={(e) => setFilterText(e.target.value)}
-            onKeyDown={(e) => {
-              if (e.key === 'Escape') {
-                e.preventDefault();
-                if (filterText !== '') setFilterText('');
-                else e.currentTarget.blur();
-              }
+        {view === 'ports' ? (
+          <form
+            className="filter-box port-box"
+            role="search"
+            aria-label="Look up a port"
+            onSubmit={(e) => {
+              e.preventDefault();
+              submitPort();
             }}
-          />
-          <kbd className="filter-kbd" aria-hidden="true">
-            Ctrl F
-          </kbd>
-        </div>
+          >
+            <span className="filter-icon" aria-hidden="true">
+              ⌕
+            </span>
+            <input
+              ref={portRef}
+              type="text"
+              inputMode="numeric"
+              aria-label="Port"
+              aria-invalid={portError !== null}
+              placeholder="Port, e.g. 3000 — Enter looks it up"
+              value={portText}
+              spellCheck={false}
+              autoComplete="off"
+              onChange={(e) => {
+                setPortText(e.target.value);
+                setPortError(null);
+              }}
+              onKeyDown={(e) => {
+                if (e.key === 'Escape') {
+                  e.preventDefault();
+                  if (portText !== '') setPortText('');
+                  else e.currentTarget.blur();
+                }
+              }}
+            />
+            <button type="submit" className="button small port-go">
+              Look up
+            </button>
+          </form>
+        ) : (
+          <div className="filter-box">
+            <span className="filter-icon" aria-hidden="true">
+              ⌕
+            </span>
+            <input
+              ref={filterRef}
+              type="search"
+              aria-label="Filter"
+              placeholder="Filter  ·  port:3000  proc:node  state:listen  proto:tcp6  pid:1234"
+              value={filterText}
+              spellCheck={false}
+              autoComplete="off"
+              title={FILTER_HELP}
+              onChange={(e) => setFilterText(e.target.value)}
+              onKeyDown={(e) => {
+                if (e.key === 'Escape') {
+                  e.preventDefault();
+                  if (filterText !== '') setFilterText('');
+                  else e.currentTarget.blur();
+                }
+              }}
+            />
+            <kbd className="filter-kbd" aria-hidden="true">
+              Ctrl F
+            </kbd>
+          </div>
+        )}
         {view === 'connections' && (
           <button type="button" className="toggle" aria-pressed={grouped} onClick={() => setGrouped((g) => !g)} title="Group the rows by owning process">
             <span aria-hidden="true">{grouped ? '☰' : '☷'}</span> Group by process
           </button>
         )}
-        <span className="shown" aria-live="polite">
-          {snap.phase === 'ready' &&
-            (filtering ? (
-              <>
-                <strong>{formatCount(shown)}</strong> of {formatCount(total)} match {describeFilter(filter)}
-              </>
-            ) : (
-              <>
-                <strong>{formatCount(shown)}</strong> {view === 'connections' ? 'sockets' : 'listening'}
-              </>
-            ))}
-        </span>
-        <span className="legend" aria-hidden="true">
-          <span className="legend-item new">new</span>
-          <span className="legend-item changed">changed</span>
-          <span className="legend-item closing">closing</span>
-        </span>
+        {view === 'ports' ? (
+          <span className={`shown${portError ? ' control-error' : ''}`} aria-live="polite">
+            {portError ??
+              (conflicts.loaded && (
+                <>
+                  <strong>{formatCount(nConflicts)}</strong> port conflict{nConflicts === 1 ? '' : 's'}
+                </>
+              ))}
+          </span>
+        ) : (
+          <span className="shown" aria-live="polite">
+            {snap.phase === 'ready' &&
+              (filtering ? (
+                <>
+                  <strong>{formatCount(shown)}</strong> of {formatCount(total)} match {describeFilter(filter)}
+                </>
+              ) : (
+                <>
+                  <strong>{formatCount(shown)}</strong> {view === 'connections' ? 'sockets' : 'listening'}
+                </>
+              ))}
+          </span>
+        )}
+        {copied !== null && (
+          <span className="copied" role="status">
+            {copied}
+          </span>
+        )}
+        {view === 'ports' ? (
+          <span className="legend" aria-hidden="true">
+            <span className="legend-item sev-danger">danger</span>
+            <span className="legend-item sev-warning">warning</span>
+            <span className="legend-item sev-info">info</span>
+          </span>
+        ) : (
+          <span className="legend" aria-hidden="true">
+            <span className="legend-item new">new</span>
+            <span className="legend-item changed">changed</span>
+            <span className="legend-item closing">closing</span>
+          </span>
+        )}
         <EngineControls />
       </div>
       <Notices snap={snap} />
       <main className="main">
-        <section className="view" aria-label={view === 'connections' ? 'Connections' : 'Listening ports'}>
+        <section className="view" aria-label={VIEW_LABEL[view]} onContextMenu={onViewContextMenu}>
           {view === 'connections' ? (
             <ConnectionsView filter={filter} grouped={grouped} selectedId={selectedId} onSelect={select} onShown={setShown} />
-          ) : (
+          ) : view === 'listening' ? (
             <ListeningView filter={filter} selectedId={selectedId} onSelect={select} onShown={setShown} />
+          ) : (
+            <PortsView request={lookup} onLookup={lookUp} onClearLookup={clearLookup} onEnd={setEnding} selectedId={selectedId} onSelect={select} />
           )}
         </section>
         <DetailPanel socket={detailSocket} flag={detailFlag} onClose={() => setSelectedId(null)} />
       </main>
+      {menu !== null && <ContextMenu x={menu.x} y={menu.y} label={`Socket ${formatEndpoint(menu.socket.localAddress, menu.socket.localPort)}`} items={menuItems} onClose={closeMenu} />}
+      {ending !== null && <EndProcessDialog key={`${ending.pid} ${ending.startedAt}`} target={ending} onClose={closeDialog} />}
     </div>
   );
 }

@@ -3,12 +3,13 @@
 import { useDeferredValue, useState } from 'react';
 import type { MonitorStatus } from '../../../shared/status.js';
 import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../../../shared/status.js';
+import { useConflicts } from '../conflicts.js';
 import { formatCount, formatMs } from '../format.js';
 import { useSnapshot, useStore, useThrottledValue } from '../hooks.js';
 import { BANDS } from '../store.js';
 import { BAND_LABEL, CountsChart } from './CountsChart.js';
 
-export type View = 'connections' | 'listening';
+export type View = 'connections' | 'listening' | 'ports';
 
 const INTERVALS = [250, 500, 1000, 2000, 5000, 10_000, 30_000].filter((ms) => ms >= MIN_INTERVAL_MS && ms <= MAX_INTERVAL_MS);
 
@@ -25,6 +26,8 @@ const STATE_LABEL: Record<MonitorStatus['state'], string> = {
 
 export function Header({ view, onView }: { view: View; onView: (view: View) => void }) {
   const { counts, status, history, connection, phase } = useSnapshot();
+  const conflicts = useConflicts();
+  const nConflicts = conflicts.conflicts.length;
   // The chart moves once a second, after the table: it must never hold up a delta reaching the rows.
   const chartHistory = useDeferredValue(useThrottledValue(history, 1000));
   const stateKey = connection === 'lost' ? 'offline' : connection === 'connecting' || status === null ? 'connecting' : status.state;
@@ -43,6 +46,22 @@ export function Header({ view, onView }: { view: View; onView: (view: View) => v
         </button>
         <button type="button" role="tab" aria-selected={view === 'listening'} className="tab" onClick={() => onView('listening')}>
           Listening <span className="tab-count">{phase === 'ready' ? formatCount(counts.listening) : '…'}</span>
+        </button>
+        <button
+          type="button"
+          role="tab"
+          aria-selected={view === 'ports'}
+          className="tab"
+          onClick={() => onView('ports')}
+          title={conflicts.loaded ? `${formatCount(nConflicts)} port conflict${nConflicts === 1 ? '' : 's'}; look up who is on a port` : 'Look up who is on a port'}
+        >
+          Ports{' '}
+          {conflicts.loaded && nConflicts > 0 && (
+            <span className={`tab-badge sev-${conflicts.worst ?? 'info'}`} data-testid="conflict-count">
+              {formatCount(nConflicts)}
+              <span className="visually-hidden"> conflict{nConflicts === 1 ? '' : 's'}</span>
+            </span>
+          )}
         </button>
       </nav>
       <dl className="stats" aria-label="Live counts">

@@ -2,12 +2,15 @@
 // process behind it and how exposed it is. Open-to-everything comes first and is hard to miss.
 import { memo, useCallback, useEffect, useMemo, type ReactNode } from 'react';
 import type { AddressScope } from '../../../shared/address.js';
+import type { Conflict } from '../../../shared/api.js';
 import { addressScope } from '../../../shared/address.js';
 import { formatHost } from '../../../shared/model.js';
 import type { Filter } from '../filter.js';
 import { describeFilter, matchSocket } from '../filter.js';
+import { useConflicts } from '../conflicts.js';
 import { useSnapshot } from '../hooks.js';
 import { formatCount, protoLabel } from '../format.js';
+import { conflictTitle } from '../ports-text.js';
 import type { Row } from '../store.js';
 import { Age } from './Age.js';
 import { GridMessage, HEAD_H, ROW_H, useGridVirtualizer, useRowNavigation } from './grid.js';
@@ -50,6 +53,7 @@ export interface ListeningViewProps {
 
 export function ListeningView({ filter, selectedId, onSelect, onShown }: ListeningViewProps) {
   const { rows, rowsVersion, phase } = useSnapshot();
+  const { bySocket } = useConflicts();
 
   const { listeners, total, exposed } = useMemo(() => {
     const out: Listener[] = [];
@@ -132,6 +136,7 @@ export function ListeningView({ filter, selectedId, onSelect, onShown }: Listeni
                 index={v.index}
                 selected={l.row.id === selectedId}
                 onSelect={select}
+                conflicts={bySocket.get(l.row.id)}
               />
             );
           })}
@@ -149,9 +154,24 @@ interface ListenerRowProps {
   index: number;
   selected: boolean;
   onSelect: (id: string) => void;
+  /** The port conflicts this socket is part of, if any. */
+  conflicts?: readonly Conflict[];
 }
 
-const ListenerRow = memo(function ListenerRow({ row, scope, top, index, selected, onSelect }: ListenerRowProps) {
+const SEVERITY_RANK = { info: 0, warning: 1, danger: 2 } as const;
+
+/** A small mark by the port of a socket in a port conflict; the Ports view explains it. */
+export function ConflictMark({ conflicts }: { conflicts: readonly Conflict[] }) {
+  const worst = conflicts.reduce((w, c) => (SEVERITY_RANK[c.severity] > SEVERITY_RANK[w] ? c.severity : w), conflicts[0]!.severity);
+  const titles = conflicts.map(conflictTitle).join('; ');
+  return (
+    <span className={`conflict-mark sev-${worst}`} title={`Port conflict: ${titles}. The Ports view explains it.`} aria-label={`Port conflict: ${titles}`} role="img">
+      ⚠
+    </span>
+  );
+}
+
+const ListenerRow = memo(function ListenerRow({ row, scope, top, index, selected, onSelect, conflicts }: ListenerRowProps) {
   const s = row.socket;
   const cls = `grid-row row${row.flag ? ` ${row.flag}` : ''}${selected ? ' selected' : ''}${scope === 'all' ? ' exposed' : ''}`;
   return (
@@ -163,6 +183,7 @@ const ListenerRow = memo(function ListenerRow({ row, scope, top, index, selected
       data-id={row.id}
       data-flag={row.flag ?? undefined}
       data-scope={scope}
+      data-conflict={conflicts && conflicts.length > 0 ? conflicts.map((c) => c.kind).join(' ') : undefined}
       style={{ transform: `translateY(${top}px)` }}
       onMouseDown={() => onSelect(row.id)}
     >
@@ -176,6 +197,7 @@ const ListenerRow = memo(function ListenerRow({ row, scope, top, index, selected
         {formatHost(s.localAddress)}
       </div>
       <div role="gridcell" className="c num mono port-cell">
+        {conflicts && conflicts.length > 0 && <ConflictMark conflicts={conflicts} />}
         {s.localPort}
       </div>
       <div role="gridcell" className="c" title={s.process?.cmdline || undefined}>
