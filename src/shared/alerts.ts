@@ -1,6 +1,5 @@
 // Alerts and trust: what the engine raises about sockets nobody can explain, and what the user has
 // said is normal. Plain data, shared by the engine, the hosts and the views.
-import { z } from 'zod';
 import { parseIPv4, parseIPv6 } from './address.js';
 import type { Protocol, ProcessInfo, Socket } from './model.js';
 
@@ -182,32 +181,6 @@ export function inHostRange(range: HostRange, address: string): boolean {
   }
   return true;
 }
-
-const exeText = z.string().min(1).max(4096);
-const port = z.number().int().min(0).max(65535);
-
-/** A trust rule from the user (checked on the host side of both transports). */
-export const trustRuleSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('executable'), exe: exeText }).strict(),
-  z.object({ kind: z.literal('listener'), exe: exeText, port, protocol: z.enum(['tcp', 'udp']) }).strict(),
-  z
-    .object({
-      kind: z.literal('destination'),
-      exe: exeText,
-      host: z.string().max(64).refine((h) => parseHostRange(h) !== null, 'not an IP address or CIDR range'),
-      port: port.nullable(),
-    })
-    .strict(),
-]);
-
-export const alertFilterSchema = z
-  .object({
-    limit: z.number().int().min(1).max(100_000).optional(),
-    kinds: z.array(z.enum(ALERT_KINDS)).max(ALERT_KINDS.length).optional(),
-    severities: z.array(z.enum(SEVERITIES)).max(SEVERITIES.length).optional(),
-    unacknowledged: z.boolean().optional(),
-  })
-  .strict();
 
 /** Two rules are the same rule (trusting twice adds nothing; untrust removes it). */
 export function sameRule(a: TrustRule, b: TrustRule): boolean {

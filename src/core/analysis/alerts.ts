@@ -1,0 +1,538 @@
+// Which sockets deserve an alert. Pure: the caller hands in the sockets that changed this poll, what is
+// trusted and known, the subjects already alerted on, a small sliding-window state for port scans, and
+// the kernel's counters; it gets back candidate alerts, the next window state, and (while learning) what
+// to add to the baseline. Work is in proportion to the sockets handed in, never to all sockets.
+//
+// One alert per subject (see alertSubject below); the engine remembers raised subjects in the alert log.
+// Port scans are episodes instead: one alert per remote (or per kernel-counter burst) until it has been
+// quiet for a whole window.
+import { tmpdir } from 'node:os';
+import { addressScope, normaliseAddress, unmapped, type AddressScope } from '../../shared/address.js';
+import type { Alert, AlertKind, PortScanDetails, Severity, TrustRule } from '../../shared/alerts.js';
+import { inHostRange, parseHostRange } from '../../shared/alerts.js';
+import type { ProcessInfo, Protocol, Socket } from '../../shared/model.js';
+import { formatEndpoint } from '../../shared/model.js';
+import type { KernelCounters } from '../kernel-counters.js';
+import type { Seen, TrustView } from '../store/trust-store.js';
+import { DEFAULT_EPHEMERAL_PORTS } from './conflicts.js';
+
+export interface AlertOptions {
+  /** A remote touching this many distinct local ports within scanWindowMs is a port scan. */
+  scanPorts: number;
+  scanWindowMs: number;
+  /** Refused attempts the kernel counts within scanWindowMs (resets sent + UDP to closed ports + listen drops) that make a burst. */
+  refusedBurst: number;
+  /** Unconnected UDP sockets on these ports are clients' reply sockets, not listeners (DNS, QUIC, mDNS clients). */
+  ephemeralPorts: readonly [number, number];
+  /** Executables under these folders are suspicious. */
+  tempDirs: readonly string[];
+  /** At most this many sockets are kept with one alert. */
+  maxSockets: number;
+}
+
+export const DEFAULT_ALERT_OPTIONS: Readonly<AlertOptions> = {
+  scanPorts: 10,
+  scanWindowMs: 10_000,
+  refusedBurst: 100,
+  ephemeralPorts: DEFAULT_EPHEMERAL_PORTS,
+  tempDirs: defaultTempDirs(),
+  maxSockets: 20,
+};
+
+/** Where programs have no business living: the temporary folders of every platform, and this one's. */
+export function defaultTempDirs(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string[] {
+  const dirs = ['/tmp', '/var/tmp', '/dev/shm', '/private/tmp', '/private/var/folders', '/private/var/tmp', tmpdir()];
+  if (platform === 'win32') for (const v of [env.TEMP, env.TMP]) if (v) dirs.push(v);
+  return [...new Set(dirs.filter((d) => d !== ''))];
+}
+
+/** The key of an owner: the executable path (a "(deleted)" mark dropped), or "name:<comm>" when the path is hidden. */
+export function exeKey(p: ProcessInfo | null): string {
+  if (p === null) return UNKNOWN_OWNER;
+  if (p.exe === null || p.exe === '') return `name:${p.name}`;
+  return p.exe.endsWith(DELETED) ? p.exe.slice(0, -DELETED.length) : p.exe;
+}
+
+/** The owner key of a socket Portwatch could not attribute (another user's, without root). */
+export const UNKNOWN_OWNER = 'unknown';
+const DELETED = ' (deleted)';
+
+export type SocketRole = 'listener' | 'inbound' | 'outbound' | 'other';
+
+/** Listener, a connection accepted by a local listener, one this machine started, or neither. */
+export function socketRole(s: Socket, listening: (protocol: Protocol, port: number) => boolean): SocketRole {
+  if (s.listening) return 'listener';
+  if (s.remoteAddress === null || s.remotePort === null || s.remotePort === 0) return 'other';
+  if (s.protocol === 'tcp' && listening('tcp', s.localPort)) return 'inbound';
+  return 'outbound';
+}
+
+export function normaliseHost(address: string): string {
+  return unmapped(normaliseAddress(address));
+}
+
+/** A port scan in progress is kept for one window; everything in it is small and replaced, never mutated. */
+export interface ScanState {
+  /** remote host → local port → the last socket seen there and when. */
+  touches: ReadonlyMap<string, ReadonlyMap<number, { at: number; socket: Socket }>>;
+  /** Counter readings covering the window, oldest first; the first is the base the burst is measured from. */
+  samples: readonly KernelCounters[];
+  /** Ongoing episodes: "port-scan|<host>" or "port-scan|kernel" → last time it was above its threshold. */
+  episodes: ReadonlyMap<string, number>;
+  /** A counter burst seen with no socket evidence yet: if the next poll brings none, it alerts on its own. */
+  pendingBurst: boolean;
+}
+
+export function emptyScanState(): ScanState {
+  return { touches: new Map(), samples: [], episodes: new Map(), pendingBurst: false };
+}
+
+export interface AnalysisInput {
+  /** The sockets added or changed this poll. */
+  sockets: readonly Socket[];
+  now: number;
+  /** Whether a socket listens on this local port now (after this poll). */
+  listening(protocol: Protocol, port: number): boolean;
+  trust: TrustView;
+  /** Whether an alert about this subject was raised already. */
+  raised(subject: string): boolean;
+  scan: ScanState;
+  /** This poll's reading of the kernel counters; null where there are none. */
+  counters: KernelCounters | null;
+  options: AlertOptions;
+  /** While learning, no alert: what is seen is returned as `seen` for the baseline. */
+  learning?: boolean;
+  /** Whether a file exists (a deleted executable whose path exists again was replaced, e.g. by an update). */
+  exists?: (path: string) => boolean;
+}
+
+/** An alert before the engine gives it an id and the log a place. */
+export type AlertCandidate = Omit<Alert, 'id' | 'acknowledgedAt' | 'snoozedUntil' | 'subject' | 'rule'> & {
+  subject: string;
+  rule: TrustRule | null;
+};
+
+export interface AnalysisResult {
+  alerts: AlertCandidate[];
+  scan: ScanState;
+  /** While learning: what this poll saw, for TrustStore.learn(). Empty otherwise. */
+  seen: Seen;
+}
+
+interface Group {
+  kind: AlertKind;
+  subject: string;
+  severity: Severity;
+  sockets: Socket[];
+  process: ProcessInfo | null;
+  pid: number | null;
+  key: string;
+  /** What the kind needs to word its message. */
+  detail: string;
+  /** Whether the executable was replaced since it was deleted (suspicious-exe). */
+  replaced?: boolean;
+}
+
+const RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2 };
+
+export function analyseSockets(input: AnalysisInput): AnalysisResult {
+  const { now, options, trust } = input;
+  const learning = input.learning === true;
+  const seen: Seen = { processes: [], listeners: [], destinations: [], inbound: [] };
+  const groups = new Map<string, Group>();
+  const inbound: Array<{ host: string; socket: Socket }> = [];
+  const seenProcesses = new Set<string>();
+
+  const add = (g: Omit<Group, 'sockets'>, s: Socket) => {
+    const have = groups.get(g.subject);
+    if (have === undefined) groups.set(g.subject, { ...g, sockets: [s] });
+    else {
+      if (have.sockets.length < options.maxSockets) have.sockets.push(s);
+      if (RANK[g.severity] > RANK[have.severity]) {
+        // The widest exposure names the alert (0.0.0.0 beside 192.168.1.5 on the same port).
+        have.severity = g.severity;
+        have.detail = g.detail;
+      }
+    }
+  };
+
+  for (const s of input.sockets) {
+    const role = socketRole(s, input.listening);
+    if (role === 'inbound') inbound.push({ host: normaliseHost(s.remoteAddress!), socket: s });
+    // A socket without an owner (TIME_WAIT, another user's without root) says nothing about a program,
+    // except a listener: a new open port is news whoever holds it.
+    const attributed = s.pid !== null && s.process !== null;
+    const udpClient = role === 'listener' && s.protocol === 'udp' && inRange(s.localPort, options.ephemeralPorts);
+    if (!attributed && (role !== 'listener' || udpClient || s.inode === 0 || s.inode === null)) continue;
+    const key = attributed ? exeKey(s.process) : UNKNOWN_OWNER;
+
+    if (learning) {
+      if (attributed && !seenProcesses.has(key)) {
+        seenProcesses.add(key);
+        seen.processes.push(key);
+      }
+      if (role === 'listener' && !udpClient) seen.listeners.push({ exe: key, protocol: s.protocol, port: s.localPort, address: normaliseHost(s.localAddress) });
+      else if (role === 'outbound') seen.destinations.push({ exe: key, host: normaliseHost(s.remoteAddress!), port: s.remotePort! });
+      else if (role === 'inbound') {
+        const host = normaliseHost(s.remoteAddress!);
+        if (addressScope(host) !== 'loopback') seen.inbound.push({ exe: key, protocol: 'tcp', port: s.localPort, host });
+      }
+      continue;
+    }
+
+    if (attributed) {
+      const subject = `new-process|${key}`;
+      if (!trust.knowsProcess(key) && !input.raised(subject)) {
+        add({ kind: 'new-process', subject, severity: 'medium', process: s.process, pid: s.pid, key, detail: '' }, s);
+      }
+      const exe = s.process!.exe;
+      if (exe !== null) {
+        const deleted = exe.endsWith(DELETED);
+        const temp = inTempDir(deleted ? exe.slice(0, -DELETED.length) : exe, options.tempDirs);
+        const sub = `suspicious-exe|${exe}`;
+        if ((deleted || temp) && !trust.trustsExecutable(exe) && !input.raised(sub)) {
+          const replaced = deleted && input.exists !== undefined && input.exists(exe.slice(0, -DELETED.length));
+          add(
+            {
+              kind: 'suspicious-exe',
+              subject: sub,
+              severity: replaced && !temp ? 'medium' : 'high',
+              process: s.process,
+              pid: s.pid,
+              key,
+              detail: deleted ? 'deleted' : 'temp',
+              replaced,
+            },
+            s,
+          );
+        }
+      }
+    }
+
+    if (role === 'listener' && !udpClient) {
+      const scope = addressScope(normaliseHost(s.localAddress));
+      const subject = `new-listener|${key}|${s.protocol}|${s.localPort}|${scope === 'loopback' ? 'local' : 'network'}`;
+      if (!trust.knowsListener(key, s.protocol, s.localPort, s.localAddress) && !input.raised(subject)) {
+        const severity: Severity = scope === 'all' || scope === 'public' ? 'high' : 'medium';
+        add({ kind: 'new-listener', subject, severity, process: s.process, pid: s.pid, key, detail: scope }, s);
+      }
+    } else if (role === 'inbound' && attributed) {
+      const host = normaliseHost(s.remoteAddress!);
+      if (addressScope(host) !== 'loopback') {
+        const subject = `inbound|${key}|tcp|${s.localPort}|${host}`;
+        if (!trust.knowsInbound(key, 'tcp', s.localPort, host) && !input.raised(subject)) {
+          add({ kind: 'inbound', subject, severity: 'high', process: s.process, pid: s.pid, key, detail: host }, s);
+        }
+      }
+    } else if (role === 'outbound' && attributed && trust.isWatchedClosely(key)) {
+      const host = normaliseHost(s.remoteAddress!);
+      const subject = `new-destination|${key}|${s.protocol}|${host}|${s.remotePort}`;
+      if (!trust.knowsDestination(key, host, s.remotePort!) && !input.raised(subject)) {
+        add({ kind: 'new-destination', subject, severity: 'medium', process: s.process, pid: s.pid, key, detail: host }, s);
+      }
+    }
+  }
+
+  const alerts: AlertCandidate[] = [];
+  for (const g of groups.values()) alerts.push(toCandidate(g, now));
+  const scan = updateScan(input, inbound, learning, alerts);
+  return { alerts, scan, seen };
+}
+
+function inRange(port: number, [low, high]: readonly [number, number]): boolean {
+  return port >= low && port <= high;
+}
+
+function pathKey(path: string): string {
+  const p = path.replace(/\\/g, '/').replace(/\/+$/, '');
+  return /^[a-zA-Z]:\//.test(p) ? p.toLowerCase() : p;
+}
+
+export function inTempDir(exe: string, tempDirs: readonly string[]): boolean {
+  const file = pathKey(exe);
+  return tempDirs.some((d) => {
+    const dir = pathKey(d);
+    return dir !== '' && file.startsWith(dir + '/');
+  });
+}
+
+/**
+ * Process names and paths are chosen by whoever started the program: control characters and bidi
+ * overrides in them are shown as escapes, so a message cannot rewrite a terminal line or read backwards.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`);
+}
+
+function ownerText(g: Pick<Group, 'process' | 'pid' | 'key'>): string {
+  const p = g.process;
+  if (p === null) return 'a process Portwatch cannot see (another user’s; run Portwatch as root to name it)';
+  const user = p.user ?? (p.uid !== null ? `uid ${p.uid}` : null);
+  const where = p.exe === null ? 'executable path hidden from Portwatch, so it is known by name only' : printable(p.exe);
+  return `${printable(p.name)} (${where}, pid ${p.pid}${user === null ? '' : `, user ${printable(user)}`})`;
+}
+
+function shortOwner(g: Pick<Group, 'process' | 'pid'>): string {
+  const p = g.process;
+  if (p === null) return 'a process Portwatch cannot see';
+  return printable(p.name);
+}
+
+function ownerTail(g: Pick<Group, 'process'>): string {
+  const p = g.process;
+  if (p === null) return '';
+  return ` (pid ${p.pid}, ${p.exe === null ? 'executable path hidden from Portwatch' : printable(p.exe)}${p.user === null ? '' : `, user ${printable(p.user)}`})`;
+}
+
+/** "TCP 127.0.0.1:51234 → 127.0.0.1:8080", "TCP listening on 0.0.0.0:8000", "UDP bound to 0.0.0.0:5353". */
+export function describeSocket(s: Socket): string {
+  const proto = s.protocol.toUpperCase();
+  const local = formatEndpoint(s.localAddress, s.localPort);
+  if (s.listening) return `${proto} ${s.protocol === 'tcp' ? 'listening on' : 'bound to'} ${local}`;
+  return `${proto} ${local} → ${formatEndpoint(s.remoteAddress, s.remotePort)}`;
+}
+
+function more(sockets: Socket[]): string {
+  return sockets.length > 1 ? ` (and ${sockets.length - 1} more)` : '';
+}
+
+const REACH: Record<AddressScope, string> = {
+  all: 'reachable from any network this machine is on',
+  public: 'reachable from the internet unless a firewall stops it',
+  private: 'reachable from the local network',
+  'link-local': 'reachable from machines on the same network link',
+  loopback: 'reachable from this machine only',
+};
+
+function toCandidate(g: Group, now: number): AlertCandidate {
+  const first = g.sockets[0]!;
+  let message: string;
+  let rule: TrustRule | null;
+  switch (g.kind) {
+    case 'new-process':
+      message = `${ownerText(g)} opened its first network socket: ${describeSocket(first)}${more(g.sockets)}`;
+      rule = { kind: 'executable', exe: g.key };
+      break;
+    case 'new-listener': {
+      const scope = g.detail as AddressScope;
+      const where = scope === 'all' ? 'New listener on all interfaces' : scope === 'public' ? 'New listener on a public address' : 'New listener';
+      const addresses = [...new Set(g.sockets.map((s) => formatEndpoint(s.localAddress, s.localPort)))];
+      message = `${where}: ${shortOwner(g)} listens on ${addresses.join(' and ')} (${first.protocol.toUpperCase()}) — ${REACH[scope]}${ownerTail(g)}`;
+      rule = { kind: 'listener', exe: g.key, port: first.localPort, protocol: first.protocol };
+      break;
+    }
+    case 'inbound':
+      message =
+        `Inbound connection from ${g.detail} (port ${first.remotePort}) to ${ownerText(g)}, which listens on port ${first.localPort} (TCP): ` +
+        `another machine connected to this one`;
+      rule = { kind: 'destination', exe: g.key, host: g.detail, port: first.localPort };
+      break;
+    case 'new-destination':
+      message =
+        `${ownerText(g)}, which you watch closely, connected to a destination it was not known to use: ` +
+        `${formatEndpoint(g.detail, first.remotePort)} (${first.protocol.toUpperCase()})${more(g.sockets)}`;
+      rule = { kind: 'destination', exe: g.key, host: g.detail, port: first.remotePort };
+      break;
+    case 'suspicious-exe': {
+      const exe = printable(g.process?.exe ?? g.key);
+      const why =
+        g.detail === 'deleted'
+          ? g.replaced
+            ? `an executable that was deleted after it started: ${exe}. A file of that name exists again, so it was probably replaced by an update; restarting the program runs the new one`
+            : `an executable that was deleted after it started: ${exe}`
+          : `an executable in a temporary folder: ${exe}`;
+      message = `${ownerText(g)} uses the network from ${why} — ${describeSocket(first)}${more(g.sockets)}`;
+      // A deleted file cannot be trusted by path: nothing at that path is what ran.
+      rule = g.detail === 'deleted' ? null : { kind: 'executable', exe };
+      break;
+    }
+    default:
+      throw new Error(`no message for ${g.kind}`);
+  }
+  return { kind: g.kind, severity: g.severity, message, at: now, pid: g.pid, process: g.process, sockets: g.sockets, subject: g.subject, rule };
+}
+
+interface Refused {
+  tcpResets: number;
+  udpNoPorts: number;
+  listenDrops: number;
+  attemptFails: number;
+  total: number;
+}
+
+function refusedIn(samples: readonly KernelCounters[]): Refused | null {
+  if (samples.length < 2) return null;
+  const a = samples[0]!;
+  const b = samples[samples.length - 1]!;
+  const tcpResets = b.tcpResets - a.tcpResets;
+  const udpNoPorts = b.udpNoPorts - a.udpNoPorts;
+  const listenDrops = b.listenDrops - a.listenDrops;
+  const attemptFails = b.attemptFails - a.attemptFails;
+  return { tcpResets, udpNoPorts, listenDrops, attemptFails, total: tcpResets + udpNoPorts + listenDrops };
+}
+
+function updateScan(input: AnalysisInput, inbound: Array<{ host: string; socket: Socket }>, learning: boolean, alerts: AlertCandidate[]): ScanState {
+  const { now, options } = input;
+  const prev = input.scan;
+  const since = now - options.scanWindowMs;
+
+  // Touches: copy only the maps this poll changes; drop what fell out of the window.
+  const touches = new Map(prev.touches);
+  const touched = new Set<string>();
+  for (const { host, socket } of inbound) {
+    let ports = touches.get(host);
+    if (!touched.has(host)) {
+      ports = new Map(ports ?? []);
+      touches.set(host, ports);
+      touched.add(host);
+    }
+    (ports as Map<number, { at: number; socket: Socket }>).set(socket.localPort, { at: now, socket });
+  }
+  for (const [host, ports] of touches) {
+    let stale = false;
+    for (const t of ports.values()) if (t.at < since) stale = true;
+    if (!stale) continue;
+    const kept = new Map([...ports].filter(([, t]) => t.at >= since));
+    if (kept.size === 0) touches.delete(host);
+    else touches.set(host, kept);
+  }
+
+  // Counter samples: keep the newest one older than the window as the base.
+  let samples = prev.samples;
+  if (input.counters !== null) {
+    samples = [...samples, input.counters];
+    const last = samples[samples.length - 1]!;
+    const base = samples[0]!;
+    // Counters going down mean another namespace or a reset: start over from here.
+    if (last.tcpResets < base.tcpResets || last.udpNoPorts < base.udpNoPorts || last.listenDrops < base.listenDrops) samples = [last];
+    while (samples.length > 2 && samples[1]!.at <= since) samples = samples.slice(1);
+  }
+
+  const episodes = new Map<string, number>();
+  for (const [k, at] of prev.episodes) if (at >= since) episodes.set(k, at);
+  if (learning) return { touches, samples, episodes, pendingBurst: false };
+
+  const refused = refusedIn(samples);
+  const burst = refused !== null && refused.total >= options.refusedBurst;
+  const details = (remote: string | null, ports: number[]): PortScanDetails => ({
+    remoteAddress: remote,
+    localPorts: ports,
+    windowMs: options.scanWindowMs,
+    refused: refused === null ? null : { tcpResets: refused.tcpResets, udpNoPorts: refused.udpNoPorts, listenDrops: refused.listenDrops },
+    localAttemptFails: refused === null ? null : refused.attemptFails,
+  });
+
+  let socketEpisode = false;
+  for (const [host, ports] of touches) {
+    if (ports.size < options.scanPorts) continue;
+    const subject = `port-scan|${host}`;
+    socketEpisode = true;
+    const ongoing = episodes.has(subject);
+    episodes.set(subject, now);
+    if (ongoing) continue;
+    const list = [...ports.keys()].sort((a, b) => a - b);
+    const sockets = [...ports.values()].map((t) => t.socket).slice(0, options.maxSockets);
+    const loopback = addressScope(host) === 'loopback';
+    const seconds = options.scanWindowMs / 1000;
+    let message =
+      `Port scan from ${host}${loopback ? ' (this machine)' : ''}: it connected to ${ports.size} different local ports within ${seconds} s ` +
+      `(TCP ${portList(list)})`;
+    message += burst
+      ? `, and in the same window the kernel refused ${describeRefused(refused!)}`
+      : `; the kernel's counters show no burst of refused attempts, so it reached only open ports or the counters are not readable here`;
+    alerts.push({
+      kind: 'port-scan',
+      severity: loopback ? 'medium' : 'high',
+      message,
+      at: now,
+      pid: null,
+      process: null,
+      sockets,
+      evidence: burst ? ['sockets', 'kernel-counters'] : ['sockets'],
+      scan: details(host, list),
+      subject,
+      rule: null,
+    });
+  }
+
+  let pendingBurst = false;
+  if (burst) {
+    const kernel = 'port-scan|kernel';
+    if (socketEpisode || episodes.has(kernel)) {
+      episodes.set(kernel, now); // explained by a socket scan, or the same burst still going
+    } else if (prev.pendingBurst) {
+      episodes.set(kernel, now);
+      const seconds = options.scanWindowMs / 1000;
+      const local =
+        refused!.attemptFails >= refused!.tcpResets / 2 && refused!.attemptFails > 0
+          ? `; ${refused!.attemptFails} connection attempts by programs on this machine failed in the same window, so the scanner is probably local`
+          : '';
+      alerts.push({
+        kind: 'port-scan',
+        severity: 'medium',
+        message:
+          `Possible port scan: in ${seconds} s the kernel refused ${describeRefused(refused!)}; ` +
+          `which remote sent them is not in the counters, and no remote was seen connecting to many ports${local}`,
+        at: now,
+        pid: null,
+        process: null,
+        sockets: [],
+        evidence: ['kernel-counters'],
+        scan: details(null, []),
+        subject: kernel,
+        rule: null,
+      });
+    } else {
+      pendingBurst = true; // wait one poll: the sockets of the same scan may show up then
+    }
+  }
+  return { touches, samples, episodes, pendingBurst };
+}
+
+function describeRefused(r: Refused): string {
+  const parts = [`${r.tcpResets} TCP connection attempt${r.tcpResets === 1 ? '' : 's'} (resets sent)`];
+  if (r.udpNoPorts > 0) parts.push(`${r.udpNoPorts} UDP datagram${r.udpNoPorts === 1 ? '' : 's'} to closed ports`);
+  if (r.listenDrops > 0) parts.push(`${r.listenDrops} SYN${r.listenDrops === 1 ? '' : 's'} dropped at a full listen queue`);
+  return parts.join(', ');
+}
+
+function portList(ports: number[]): string {
+  return ports.length <= 12 ? ports.join(', ') : `${ports.slice(0, 12).join(', ')}, …`;
+}
+
+/** Whether trusting now silences this alert (trust() acknowledges those), from the alert's own sockets. */
+export function silencedBy(alert: Alert, trust: TrustView): boolean {
+  const key = exeKey(alert.process);
+  const s = alert.sockets[0];
+  switch (alert.kind) {
+    case 'new-process':
+      return alert.process !== null && trust.knowsProcess(key);
+    case 'new-listener':
+      return alert.sockets.length > 0 && alert.sockets.every((x) => trust.knowsListener(key, x.protocol, x.localPort, x.localAddress));
+    case 'inbound':
+      return s !== undefined && s.remoteAddress !== null && trust.knowsInbound(key, s.protocol, s.localPort, normaliseHost(s.remoteAddress));
+    case 'new-destination':
+      return s !== undefined && s.remoteAddress !== null && s.remotePort !== null && trust.knowsDestination(key, normaliseHost(s.remoteAddress), s.remotePort);
+    case 'suspicious-exe':
+      return alert.process?.exe !== null && alert.process?.exe !== undefined && trust.trustsExecutable(alert.process.exe);
+    case 'port-scan':
+      return false;
+  }
+}
+
+/** A TrustView that knows exactly one rule: which alerts does this rule cover? */
+export function ruleView(rule: TrustRule): TrustView {
+  const range = rule.kind === 'destination' ? parseHostRange(rule.host) : null;
+  const destination = (exe: string, host: string, port: number) =>
+    rule.kind === 'destination' && rule.exe === exe && range !== null && inHostRange(range, normaliseHost(host)) && (rule.port === null || rule.port === port);
+  return {
+    knowsProcess: (exe) => rule.kind === 'executable' && rule.exe === exe,
+    knowsListener: (exe, protocol, port) => rule.kind === 'listener' && rule.exe === exe && rule.protocol === protocol && rule.port === port,
+    knowsDestination: destination,
+    knowsInbound: (exe, protocol, port, host) =>
+      (rule.kind === 'listener' && rule.exe === exe && rule.protocol === protocol && rule.port === port) || destination(exe, host, port),
+    isWatchedClosely: () => false,
+    trustsExecutable: (exe) => rule.kind === 'executable' && rule.exe === exe,
+  };
+}
