@@ -1,10 +1,11 @@
 // The `portwatch` command: the engine for scripts and servers.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { AlertEngine } from '../core/alert-engine.js';
 import { Monitor } from '../core/monitor.js';
 import { ApiService } from '../core/service.js';
 import { DEFAULT_PORT, startServer, type RunningServer } from '../server/server.js';
@@ -23,6 +24,9 @@ import {
   readCwd,
   type KillTarget,
 } from '../core/process-control.js';
+import { resolveDataDir } from '../core/store/data-dir.js';
+import type { Alert, AlertEvent, TrustRule } from '../shared/alerts.js';
+import { ALERT_KINDS } from '../shared/alerts.js';
 import type { Socket } from '../shared/model.js';
 import { formatEndpoint } from '../shared/model.js';
 import type { EndProcessResult, PortLookup } from '../shared/ports.js';
@@ -89,6 +93,32 @@ function parseCount(value: string): number {
   return Number(value);
 }
 
+/** The longest --learn: a week, as the engine allows. */
+const MAX_LEARN_SECONDS = 7 * 24 * 3600;
+
+function parseLearn(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > MAX_LEARN_SECONDS) {
+    throw new InvalidArgumentError(`'${value}' is not a number of seconds (0-${MAX_LEARN_SECONDS}; 0 alerts from the first poll)`);
+  }
+  return n;
+}
+
+/** An executable as the engine knows it: a full path, or name:COMM where the path was hidden. */
+function parseExe(value: string): string {
+  if (!isAbsolute(value) && !/^name:./.test(value)) {
+    throw new InvalidArgumentError(`'${value}' is not a full path; executables are trusted by path (e.g. /usr/bin/python3), or name:COMM where the path is hidden`);
+  }
+  return value;
+}
+
+/** PATH:PORT, PATH:PORT/tcp or PATH:PORT/udp (the path may itself hold colons: the last one counts). */
+function parseListenerRule(value: string): { exe: string; port: number; protocol: 'tcp' | 'udp' } {
+  const m = /^(.+):(\d{1,5})(?:\/(tcp|udp))?$/.exec(value);
+  if (m === null || Number(m[2]) > 65535) throw new InvalidArgumentError(`'${value}' is not PATH:PORT/tcp or PATH:PORT/udp`);
+  return { exe: parseExe(m[1]!), port: Number(m[2]), protocol: (m[3] ?? 'tcp') as 'tcp' | 'udp' };
+}
+
 function json(value: unknown): string {
   return JSON.stringify(value);
 }
@@ -99,7 +129,11 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .description('What on this machine is talking to the network: sockets, their processes, live.')
     .showSuggestionAfterError(true)
     .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: () => {} })
-    .exitOverride();
+    .exitOverride()
+    .option(
+      '--data-dir <dir>',
+      'where trust rules and the alert log are kept, shared with the app (default: $PORTWATCH_DATA_DIR, else the per-user folder)',
+    );
 
   program
     .command('snapshot')
@@ -116,12 +150,23 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
 
   program
     .command('watch')
-    .description('follow sockets live: "+" new, "-" closed, "~" changed, "!" a watched port taken or freed')
+    .description('follow sockets live: "+" new, "-" closed, "~" changed, "!" a watched port taken or freed or an alert')
     .addOption(new Option('--interval <ms>', `poll interval, ${MIN_INTERVAL_MS}-${MAX_INTERVAL_MS} ms`).default(1000).argParser(parseInterval))
     .addOption(new Option('--count <n>', 'stop after N polls').argParser(parseCount))
-    .option('--ndjson', 'one JSON object per line: a snapshot, then deltas')
-    .action(async (opts: { interval: number; count?: number; ndjson?: boolean }) => {
-      await watch(io, source(), opts);
+    .option('--ndjson', 'one JSON object per line: a snapshot, then deltas, alerts and warnings')
+    .addOption(
+      new Option('--learn <seconds>', 'learn what is normal for this long before alerting (0: alert from the first poll)').argParser(parseLearn).conflicts('alerts'),
+    )
+    .option('--no-alerts', 'raise no alerts, and read or write nothing in the data folder')
+    .addHelpText(
+      'after',
+      '\nAlerts: programs, listeners and inbound peers never seen before, executables run from temporary or deleted\n' +
+        'files, port scans. A fresh data folder first learns for 60 s (everything seen then is normal); rules trusted\n' +
+        'in the app or with "portwatch trust" silence alerts here too. Text mode prints "HH:MM:SS ! ALERT severity kind:\n' +
+        'message"; --ndjson prints {"type":"alert","alert":{...}} and {"type":"warning","message":"..."}.',
+    )
+    .action(async (opts: WatchOptions, command: Command) => {
+      await watch(io, source(), { ...opts, dataDir: dataDirOf(command) });
     });
 
   program
@@ -189,11 +234,182 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .addOption(new Option('--port <n>', 'port on 127.0.0.1; 0 picks a free one').default(DEFAULT_PORT).argParser(parsePort))
     .option('--no-open', 'print the URL but do not open a browser')
     .addOption(new Option('--interval <ms>', `poll interval, ${MIN_INTERVAL_MS}-${MAX_INTERVAL_MS} ms`).default(1000).argParser(parseInterval))
-    .action(async (opts: { port: number; open: boolean; interval: number }) => {
-      setExit(await serve(io, source(), opts));
+    .addOption(
+      new Option('--learn <seconds>', 'learn what is normal for this long before alerting (0: alert from the first poll)').argParser(parseLearn).conflicts('alerts'),
+    )
+    .option('--no-alerts', 'raise no alerts, and read or write nothing in the data folder')
+    .action(async (opts: ServeOptions, command: Command) => {
+      setExit(await serve(io, source(), { ...opts, dataDir: dataDirOf(command) }));
+    });
+
+  program
+    .command('alerts')
+    .description('list the alerts raised so far, newest first (the ones not yet acknowledged, unless --all)')
+    .option('--all', 'acknowledged alerts too')
+    .addOption(new Option('--limit <n>', 'at most N alerts').default(100).argParser(parseCount))
+    .option('--json', 'one JSON object: { alerts: [...], status: { learning, counts, unacknowledged, warnings, ... } }')
+    .action(async (opts: { all?: boolean; limit: number; json?: boolean }, command: Command) => {
+      setExit(await listAlerts(io, dataDirOf(command), opts));
+    });
+
+  program
+    .command('trust')
+    .description('trust an executable, or one of its listeners, so it raises no alerts (here and in the app)')
+    .addOption(new Option('--exe <path>', 'trust everything this executable does (by its full path)').argParser(parseExe).conflicts('listener'))
+    .addOption(new Option('--listener <path:port/proto>', 'trust this executable listening on this port, e.g. /usr/bin/python3:8000/tcp').argParser(parseListenerRule))
+    .option('--remove', 'take the rule back instead')
+    .addHelpText('after', '\nTrusting acknowledges the alerts the rule covers. Executables are trusted by path, never by name.')
+    .action(async (opts: { exe?: string; listener?: { exe: string; port: number; protocol: 'tcp' | 'udp' }; remove?: boolean }, command: Command) => {
+      let rule: TrustRule;
+      if (opts.exe !== undefined) rule = { kind: 'executable', exe: opts.exe };
+      else if (opts.listener !== undefined) rule = { kind: 'listener', ...opts.listener };
+      else command.error('say what to trust: --exe PATH or --listener PATH:PORT/tcp', { exitCode: EXIT_USAGE, code: 'portwatch.usage' });
+      setExit(await trust(io, dataDirOf(command), rule, opts.remove === true));
     });
 
   return program;
+}
+
+/** --data-dir, given before or after the command name. */
+function dataDirOf(command: Command): string | undefined {
+  return (command.optsWithGlobals() as { dataDir?: string }).dataDir;
+}
+
+interface AlertFlags {
+  /** --no-alerts makes this false. */
+  alerts: boolean;
+  learn?: number;
+  dataDir?: string | undefined;
+}
+
+interface WatchOptions extends AlertFlags {
+  interval: number;
+  count?: number;
+  ndjson?: boolean;
+}
+
+interface ServeOptions extends AlertFlags {
+  port: number;
+  open: boolean;
+  interval: number;
+}
+
+/** What a failed open of the data folder means to the user. */
+function describeDataDirError(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  switch (err.code) {
+    case 'EEXIST':
+    case 'ENOTDIR':
+      return 'it, or a folder above it, is a file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'not allowed to write there';
+    case 'EROFS':
+      return 'it is on a read-only file system';
+    default:
+      return e instanceof Error ? e.message : String(e);
+  }
+}
+
+/**
+ * Opens the alert engine on the monitor, or says in one line why it cannot and returns null (the
+ * caller goes on without alerts). Engine warnings (a store kept aside, a log line skipped) and any that
+ * come later go to warn, each once.
+ */
+async function openAlerts(monitor: Monitor, flags: AlertFlags, warn: (message: string) => void): Promise<AlertEngine | null> {
+  if (!flags.alerts) return null;
+  const dataDir = resolveDataDir(flags.dataDir);
+  let engine: AlertEngine;
+  try {
+    engine = await AlertEngine.open(monitor, { dataDir, ...(flags.learn !== undefined ? { learnSeconds: flags.learn } : {}) });
+  } catch (e) {
+    warn(`cannot keep alerts in ${dataDir}: ${describeDataDirError(e)}. Going on without alerts (--data-dir DIR picks another folder, --no-alerts turns them off).`);
+    return null;
+  }
+  let told = 0;
+  const tell = (warnings: string[]) => {
+    // The engine only appends to its warnings: what is past `told` is new.
+    for (const w of warnings.slice(told)) warn(w);
+    told = Math.max(told, warnings.length);
+  };
+  tell(engine.status().warnings);
+  engine.subscribe((e) => {
+    if (e.type === 'status') tell(e.status.warnings);
+  });
+  return engine;
+}
+
+function clock(at: number): string {
+  return new Date(at).toTimeString().slice(0, 8);
+}
+
+/** "12:04:31 ! ALERT high new-listener: nc (…) listens on 0.0.0.0:4444 …" */
+export function formatAlertLine(alert: Alert): string {
+  return `${clock(alert.at)} ! ALERT ${alert.severity} ${alert.kind}: ${printable(alert.message)}`;
+}
+
+async function listAlerts(io: CliIO, dataDir: string | undefined, opts: { all?: boolean; limit: number; json?: boolean }): Promise<number> {
+  const dir = resolveDataDir(dataDir);
+  let engine: AlertEngine;
+  try {
+    engine = await AlertEngine.open(null, { dataDir: dir });
+  } catch (e) {
+    io.err(`portwatch: cannot read alerts in ${dir}: ${describeDataDirError(e)}\n`);
+    return EXIT_NOT_FOUND;
+  }
+  try {
+    const alerts = engine.list({ limit: opts.limit, ...(opts.all ? {} : { unacknowledged: true }) });
+    const status = engine.status();
+    if (opts.json) {
+      io.out(json({ alerts, status }) + '\n');
+      return EXIT_OK;
+    }
+    for (const w of status.warnings) io.err(`portwatch: ${w}\n`);
+    if (alerts.length === 0) {
+      io.out(opts.all ? 'No alerts yet.\n' : 'No new alerts (--all shows acknowledged ones too).\n');
+    } else {
+      const lines = alerts.map((a) => {
+        const day = new Date(a.at).toISOString().slice(0, 10);
+        const state = a.acknowledgedAt !== null ? '  (acknowledged)' : a.snoozedUntil !== null && a.snoozedUntil > Date.now() ? '  (snoozed)' : '';
+        return `${day} ${clock(a.at)}  ${a.severity.padEnd(6)}  ${a.kind.padEnd(Math.max(...ALERT_KINDS.map((k) => k.length)))}  ${printable(a.message)}${state}`;
+      });
+      io.out(lines.join('\n') + '\n');
+    }
+    if (status.learning && status.learningUntil !== null) io.out(`Learning what is normal until ${clock(status.learningUntil)}: no alerts until then.\n`);
+    return EXIT_OK;
+  } finally {
+    await engine.close();
+  }
+}
+
+async function trust(io: CliIO, dataDir: string | undefined, rule: TrustRule, remove: boolean): Promise<number> {
+  const dir = resolveDataDir(dataDir);
+  let engine: AlertEngine;
+  try {
+    engine = await AlertEngine.open(null, { dataDir: dir });
+  } catch (e) {
+    io.err(`portwatch: cannot keep trust rules in ${dir}: ${describeDataDirError(e)}\n`);
+    return EXIT_NOT_FOUND;
+  }
+  const what = rule.kind === 'executable' ? rule.exe : rule.kind === 'listener' ? `${rule.exe} listening on ${rule.protocol} port ${rule.port}` : `${rule.exe} to ${rule.host}`;
+  try {
+    for (const w of engine.status().warnings) io.err(`portwatch: ${w}\n`);
+    if (remove) {
+      const removed = await engine.untrust(rule);
+      io.out(removed ? `No longer trusted: ${printable(what)}.\n` : `Nothing to take back: ${printable(what)} was not trusted.\n`);
+      return removed ? EXIT_OK : EXIT_NOT_FOUND;
+    }
+    const { added, acknowledged } = await engine.trust(rule);
+    const acks = acknowledged.length === 0 ? '' : ` ${acknowledged.length === 1 ? '1 alert' : `${acknowledged.length} alerts`} acknowledged.`;
+    io.out(`${added ? 'Trusted' : 'Already trusted'}: ${printable(what)}.${acks}\n`);
+    return EXIT_OK;
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    io.err(`portwatch: ${e.message}\n`);
+    return EXIT_USAGE;
+  } finally {
+    await engine.close();
+  }
 }
 
 /** The package's own folder, found from this file: src/cli when run from source, dist/node/cli when built. */
@@ -208,18 +424,20 @@ function packageRoot(): string {
   }
 }
 
-async function serve(io: CliIO, source: SocketSource, opts: { port: number; open: boolean; interval: number }): Promise<number> {
+async function serve(io: CliIO, source: SocketSource, opts: ServeOptions): Promise<number> {
   const rendererDir = io.rendererDir ?? join(packageRoot(), 'out', 'renderer');
   if (!existsSync(join(rendererDir, 'index.html'))) {
     io.err(`portwatch: the UI is not built (${join(rendererDir, 'index.html')} is missing); run npm run build\n`);
     return EXIT_NOT_FOUND;
   }
   const monitor = new Monitor({ source, intervalMs: opts.interval });
+  const engine = await openAlerts(monitor, opts, (message) => io.err(`portwatch: ${message}\n`));
   let server: RunningServer;
   try {
     // The port first: if it is taken, say so before any polling starts.
-    server = await startServer({ service: new ApiService(monitor), port: opts.port, rendererDir });
+    server = await startServer({ service: new ApiService(monitor, { alerts: engine }), port: opts.port, rendererDir });
   } catch (e) {
+    await engine?.close();
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') io.err(`portwatch: port ${opts.port} on 127.0.0.1 is already in use; choose another with --port N, or --port 0 for any free port\n`);
     else if (code === 'EACCES') io.err(`portwatch: not allowed to listen on port ${opts.port}; choose one above 1023, or --port 0\n`);
@@ -241,6 +459,7 @@ async function serve(io: CliIO, source: SocketSource, opts: { port: number; open
   await (io.interrupted ?? new Promise<void>(() => {}));
   monitor.stop();
   await server.close();
+  await engine?.close();
   return EXIT_OK;
 }
 
@@ -298,7 +517,7 @@ function owner(s: Socket): string {
   return s.pid === null ? 'an unknown process' : `${s.process?.name ?? 'pid'} (pid ${s.pid})`;
 }
 
-async function watch(io: CliIO, source: SocketSource, opts: { interval: number; count?: number; ndjson?: boolean }): Promise<void> {
+async function watch(io: CliIO, source: SocketSource, opts: WatchOptions): Promise<void> {
   const monitor = new Monitor({ source, intervalMs: opts.interval });
   const closed = new Map<string, Socket>();
   // Text mode also says when a listener takes or frees one of the usual dev ports.
@@ -307,6 +526,7 @@ async function watch(io: CliIO, source: SocketSource, opts: { interval: number; 
   let done: () => void = () => {};
   const finished = new Promise<void>((resolve) => (done = resolve));
   let latest = new Map<string, Socket>();
+  let engine: AlertEngine | null = null;
   monitor.subscribe((e) => {
     if (e.type === 'status') {
       if (e.status.error !== null) io.err(`portwatch: poll failed: ${e.status.error}; retrying\n`);
@@ -318,7 +538,11 @@ async function watch(io: CliIO, source: SocketSource, opts: { interval: number; 
       const { snapshot } = monitor.getState();
       latest = new Map(snapshot.sockets.map((s) => [s.id, s]));
       if (opts.ndjson) io.out(json({ type: 'snapshot', seq: delta.seq, takenAt: snapshot.takenAt, sockets: snapshot.sockets }) + '\n');
-      else io.out(`Watching ${snapshot.sockets.length} sockets every ${opts.interval} ms ("+" new, "-" closed, "~" changed). Ctrl+C stops.\n`);
+      else {
+        io.out(`Watching ${snapshot.sockets.length} sockets every ${opts.interval} ms ("+" new, "-" closed, "~" changed). Ctrl+C stops.\n`);
+        const learningUntil = engine?.status().learningUntil ?? null;
+        if (learningUntil !== null) io.out(`Learning what is normal until ${clock(learningUntil)}: alerts start after that (--learn 0 starts them now).\n`);
+      }
     } else {
       for (const id of delta.removed) {
         const s = latest.get(id);
@@ -339,10 +563,18 @@ async function watch(io: CliIO, source: SocketSource, opts: { interval: number; 
     }
     if (opts.count !== undefined && polls >= opts.count) done();
   });
+  // After the listener above: a poll's alerts print after its delta.
+  const warn = (message: string) => (opts.ndjson ? io.out(json({ type: 'warning', message }) + '\n') : io.err(`portwatch: ${message}\n`));
+  engine = await openAlerts(monitor, opts, warn);
+  engine?.subscribe((e: AlertEvent) => {
+    if (e.type !== 'alert') return;
+    io.out((opts.ndjson ? json({ type: 'alert', alert: e.alert }) : formatAlertLine(e.alert)) + '\n');
+  });
   void io.interrupted?.then(done);
   await monitor.start();
   await finished;
   monitor.stop();
+  await engine?.close();
 }
 
 interface KillOptions {

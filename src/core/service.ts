@@ -1,5 +1,6 @@
 // The host side of the API contract: every request from any transport passes through call(), which
 // checks the method and its arguments before the engine sees them. Hosts only carry messages.
+import type { AlertFilter, TrustRule } from '../shared/alerts.js';
 import type { EventName, EventPayloads, FullState } from '../shared/api.js';
 import { isRequestName, requestSchemas } from '../shared/api.js';
 import type { Conflict } from '../shared/conflicts.js';
@@ -7,6 +8,7 @@ import type { Family } from '../shared/model.js';
 import type { EndProcessRequest, EndProcessResult, PortLookup } from '../shared/ports.js';
 import { ephemeralPortRange, findConflicts, localhostOrder } from './analysis/conflicts.js';
 import { lookupPort } from './analysis/ports.js';
+import type { AlertEngine } from './alert-engine.js';
 import type { Monitor } from './monitor.js';
 import { endProcess, formatStartTime, readCwd } from './process-control.js';
 
@@ -16,12 +18,37 @@ export class ApiError extends Error {
 
 export type ServiceListener = <E extends EventName>(event: E, payload: EventPayloads[E]) => void;
 
-/** The OS facts the port tools read; tests may pin them. */
+/** What the service asks of the alert engine (AlertEngine has it all). */
+export type AlertBackend = Pick<
+  AlertEngine,
+  | 'subscribe'
+  | 'list'
+  | 'status'
+  | 'explain'
+  | 'acknowledge'
+  | 'acknowledgeAll'
+  | 'snooze'
+  | 'trust'
+  | 'untrust'
+  | 'setWatchClosely'
+  | 'trustState'
+  | 'startLearning'
+  | 'stopLearning'
+>;
+
 export interface ServiceOptions {
+  /**
+   * The alert engine behind the alert and trust requests, and whose events subscribe() forwards as
+   * 'alert'. Without one those requests answer that alerts are not enabled in this host.
+   */
+  alerts?: AlertBackend | null;
+  /** The OS facts the port tools read; tests may pin them. */
   localhostOrder?: () => Promise<Family[]>;
   readCwd?: (pid: number) => string | null;
   endProcess?: (request: EndProcessRequest) => Promise<EndProcessResult>;
 }
+
+export const ALERTS_DISABLED = 'alerts are not enabled in this host';
 
 /** A listener that closed this recently still makes its port a server port for "still busy". */
 const RECENT_LISTENER_MS = 10 * 60_000;
@@ -31,11 +58,13 @@ export class ApiService {
   private readonly listeners = new Map<string, string>();
   private readonly closedListeners = new Map<string, number>();
   private readonly ephemeralPorts = ephemeralPortRange();
+  private readonly alerts: AlertBackend | null;
 
   constructor(
     private readonly monitor: Monitor,
     private readonly options: ServiceOptions = {},
   ) {
+    this.alerts = options.alerts ?? null;
     for (const s of monitor.getState().snapshot.sockets) if (s.protocol === 'tcp' && s.state === 'LISTEN') this.listeners.set(s.id, `tcp:${s.localPort}`);
     monitor.subscribe((e) => {
       if (e.type !== 'delta') return;
@@ -61,6 +90,7 @@ export class ApiService {
       const issue = parsed.error.issues[0];
       throw new ApiError(`bad arguments for ${method}: ${issue ? `${issue.path.join('.') || 'args'}: ${issue.message}` : 'invalid'}`);
     }
+    const values = parsed.data as unknown[];
     switch (method) {
       case 'getState':
         return this.getState();
@@ -70,21 +100,60 @@ export class ApiService {
       case 'resume':
         this.monitor.resume();
         return undefined;
-      case 'setInterval': {
-        const [ms] = parsed.data as [number];
-        this.monitor.setInterval(ms);
+      case 'setInterval':
+        this.monitor.setInterval(values[0] as number);
         return undefined;
-      }
       case 'getConflicts':
         return this.getConflicts();
-      case 'lookupPort': {
-        const [port] = parsed.data as [number];
-        return this.lookupPort(port);
+      case 'lookupPort':
+        return this.lookupPort(values[0] as number);
+      case 'endProcess':
+        return this.endProcess(values[0] as EndProcessRequest);
+      case 'listAlerts':
+        return this.withAlerts((a) => a.list((values[0] as AlertFilter | undefined) ?? {}));
+      case 'getAlertStatus':
+        return this.withAlerts((a) => a.status());
+      case 'explainAlert':
+        return this.withAlerts((a) => a.explain(values[0] as string));
+      case 'acknowledgeAlert':
+        return this.withAlerts((a) => a.acknowledge(values[0] as string));
+      case 'acknowledgeAllAlerts':
+        return this.withAlerts((a) => a.acknowledgeAll());
+      case 'snoozeAlert':
+        return this.withAlerts((a) => a.snooze(values[0] as string, values[1] as number));
+      case 'trust':
+        return this.withAlerts((a) => a.trust(values[0] as TrustRule));
+      case 'untrust':
+        return this.withAlerts((a) => a.untrust(values[0] as TrustRule));
+      case 'setWatchClosely':
+        return this.withAlerts((a) => a.setWatchClosely(values[0] as string, values[1] as boolean));
+      case 'getTrustState':
+        return this.withAlerts((a) => a.trustState());
+      case 'startLearning': {
+        const seconds = values[0] as number;
+        return this.withAlerts((a) => (seconds === 0 ? a.stopLearning() : a.startLearning(seconds)));
       }
-      case 'endProcess': {
-        const [request] = parsed.data as [EndProcessRequest];
-        return this.endProcess(request);
-      }
+      default:
+        return unhandled(method);
+    }
+  }
+
+  /** Whether the alert and trust requests have an engine behind them. */
+  get alertsEnabled(): boolean {
+    return this.alerts !== null;
+  }
+
+  /**
+   * Runs one alert request. The engine's RangeErrors (an unknown id, a value out of range) are the
+   * caller's mistake, told in the engine's words; anything else (a disk error) passes as it is.
+   */
+  private async withAlerts<T>(run: (alerts: AlertBackend) => T | Promise<T>): Promise<T> {
+    if (this.alerts === null) throw new ApiError(ALERTS_DISABLED);
+    try {
+      return await run(this.alerts);
+    } catch (e) {
+      if (e instanceof RangeError) throw new ApiError(e.message);
+      throw e;
     }
   }
 
@@ -121,10 +190,24 @@ export class ApiService {
     return (this.options.endProcess ?? endProcess)(request);
   }
 
+  /**
+   * The monitor's deltas and status, and the alert engine's events as 'alert'. 'open-alert' never
+   * comes from here: only the Electron host sends it (a tray or notification click).
+   */
   subscribe(listener: ServiceListener): () => void {
-    return this.monitor.subscribe((e) => {
+    const offMonitor = this.monitor.subscribe((e) => {
       if (e.type === 'delta') listener('delta', e.delta);
       else listener('status', e.status);
     });
+    const offAlerts = this.alerts?.subscribe((e) => listener('alert', e)) ?? (() => {});
+    return () => {
+      offMonitor();
+      offAlerts();
+    };
   }
+}
+
+/** Every request must have its case above: a new one in the contract fails to compile here. */
+function unhandled(method: never): never {
+  throw new ApiError(`request ${String(method)} has no handler in this host`);
 }

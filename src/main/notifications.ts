@@ -30,6 +30,8 @@ export class AlertNotifier {
   private timer: NodeJS.Timeout | null = null;
   /** Electron drops the click handler of a notification that gets garbage-collected: keep them. */
   private readonly live = new Set<ElectronNotification>();
+  /** Warnings already shown: each is shown once for the life of the app. */
+  private readonly warned = new Set<string>();
   private disposed = false;
 
   constructor(private readonly deps: AlertNotifierDeps) {
@@ -45,6 +47,17 @@ export class AlertNotifier {
     if (!this.policy.offer(alert, this.now())) return false;
     this.schedule();
     return true;
+  }
+
+  /**
+   * Shows something the user must be told that is not an alert (a store kept aside as a backup, a
+   * failed write), at once and once per message; a click opens the Alerts view, which lists them too.
+   * True when shown.
+   */
+  warn(message: string): boolean {
+    if (this.disposed || this.warned.has(message) || !this.isSupported()) return false;
+    this.warned.add(message);
+    return this.display({ title: 'Portwatch needs your attention', body: message, urgency: 'normal' }, () => this.deps.onClickSummary());
   }
 
   /** Stops the timer and forgets what waits; shown notifications stay on screen. */
@@ -75,22 +88,27 @@ export class AlertNotifier {
   private show(notice: Notice<Alert>): void {
     const { title, body } = noticeText(notice);
     const severity = notice.type === 'single' ? notice.alert.severity : notice.severity;
-    const options: NotificationConstructorOptions = { title, body, urgency: severity === 'high' ? 'critical' : 'normal' };
+    this.display({ title, body, urgency: severity === 'high' ? 'critical' : 'normal' }, () => {
+      if (notice.type === 'single') this.deps.onClickAlert(notice.alert.id);
+      else this.deps.onClickSummary();
+    });
+  }
+
+  private display(options: NotificationConstructorOptions, onClick: () => void): boolean {
     if (this.deps.icon) options.icon = this.deps.icon;
     let n: ElectronNotification;
     try {
       n = this.create(options);
     } catch (e) {
       console.error(`portwatch: could not create a notification: ${e instanceof Error ? e.message : String(e)}`);
-      return;
+      return false;
     }
     this.live.add(n);
     if (this.live.size > LIVE_LIMIT) this.live.delete(this.live.values().next().value!);
     const forget = () => this.live.delete(n);
     n.on('click', () => {
       forget();
-      if (notice.type === 'single') this.deps.onClickAlert(notice.alert.id);
-      else this.deps.onClickSummary();
+      onClick();
     });
     n.on('close', forget);
     n.on('failed', (_event, error) => {
@@ -98,5 +116,6 @@ export class AlertNotifier {
       console.error(`portwatch: a notification failed: ${error}`);
     });
     n.show();
+    return true;
   }
 }

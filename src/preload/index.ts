@@ -3,11 +3,17 @@
 // page never sees ipcRenderer or an Electron event object.
 import type { IpcRendererEvent } from 'electron';
 import { contextBridge, ipcRenderer } from 'electron';
+import type { Alert, AlertExplanation, AlertStatus, TrustState } from '../shared/alerts.js';
 import type { Conflict, EndProcessResult, EventPayloads, FullState, PortLookup, PortwatchApi, Unsubscribe } from '../shared/api.js';
 import { channel, type EventName } from '../shared/channels.js';
 
+/** onDelta, onOpenAlert, …: the name the page called, for its error message. */
+function listenerName(event: EventName): string {
+  return `on${event.replace(/(^|-)(\w)/g, (_m, _dash: string, c: string) => c.toUpperCase())}`;
+}
+
 function listen<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): Unsubscribe {
-  if (typeof listener !== 'function') throw new TypeError(`on${event[0]!.toUpperCase()}${event.slice(1)} needs a function`);
+  if (typeof listener !== 'function') throw new TypeError(`${listenerName(event)} needs a function`);
   const name = channel.event(event);
   const forward = (_event: IpcRendererEvent, payload: EventPayloads[E]) => listener(payload);
   ipcRenderer.on(name, forward);
@@ -26,8 +32,22 @@ const api: PortwatchApi = {
   lookupPort: (port) => ipcRenderer.invoke(channel.request('lookupPort'), port) as Promise<PortLookup>,
   // Ending a process is checked on the main side too (schema, pid identity, refusals).
   endProcess: (request) => ipcRenderer.invoke(channel.request('endProcess'), request) as Promise<EndProcessResult>,
+  // Alerts and trust: rules, ids and filters are checked on the main side (schemas, then the engine).
+  listAlerts: (filter) => ipcRenderer.invoke(channel.request('listAlerts'), ...(filter === undefined ? [] : [filter])) as Promise<Alert[]>,
+  getAlertStatus: () => ipcRenderer.invoke(channel.request('getAlertStatus')) as Promise<AlertStatus>,
+  explainAlert: (id) => ipcRenderer.invoke(channel.request('explainAlert'), id) as Promise<AlertExplanation | null>,
+  acknowledgeAlert: (id) => ipcRenderer.invoke(channel.request('acknowledgeAlert'), id) as Promise<Alert>,
+  acknowledgeAllAlerts: () => ipcRenderer.invoke(channel.request('acknowledgeAllAlerts')) as Promise<number>,
+  snoozeAlert: (id, ms) => ipcRenderer.invoke(channel.request('snoozeAlert'), id, ms) as Promise<Alert>,
+  trust: (rule) => ipcRenderer.invoke(channel.request('trust'), rule) as Promise<{ added: boolean; acknowledged: string[] }>,
+  untrust: (rule) => ipcRenderer.invoke(channel.request('untrust'), rule) as Promise<boolean>,
+  setWatchClosely: (exe, on) => ipcRenderer.invoke(channel.request('setWatchClosely'), exe, on) as Promise<void>,
+  getTrustState: () => ipcRenderer.invoke(channel.request('getTrustState')) as Promise<TrustState>,
+  startLearning: (seconds) => ipcRenderer.invoke(channel.request('startLearning'), seconds) as Promise<number | null>,
   onDelta: (listener) => listen('delta', listener),
   onStatus: (listener) => listen('status', listener),
+  onAlert: (listener) => listen('alert', listener),
+  onOpenAlert: (listener) => listen('open-alert', listener),
 };
 
 contextBridge.exposeInMainWorld('portwatch', api);

@@ -1,6 +1,8 @@
 // The one API the renderer talks to, whichever transport carries it (Electron IPC or the browser
 // mode's WebSocket). Requests are calls with zod-checked arguments; events are pushed streams.
 import { z } from 'zod';
+import type { Alert, AlertEvent, AlertExplanation, AlertFilter, AlertStatus, TrustRule, TrustState } from './alerts.js';
+import { ALERT_KINDS, parseHostRange, SEVERITIES } from './alerts.js';
 import type { Conflict } from './conflicts.js';
 import type { Delta, Snapshot } from './model.js';
 import type { EndProcessRequest, EndProcessResult, PortLookup } from './ports.js';
@@ -21,8 +23,8 @@ export interface FullState {
 
 export type Unsubscribe = () => void;
 
-/** Everything a view can ask of Portwatch: the live state and its controls, and the port tools. */
-export interface PortwatchApi extends PortToolsApi {
+/** Everything a view can ask of Portwatch: the live state and its controls, the port tools, alerts. */
+export interface PortwatchApi extends PortToolsApi, AlertsApi {
   getState(): Promise<FullState>;
   pause(): Promise<void>;
   resume(): Promise<void>;
@@ -45,6 +47,64 @@ export interface PortToolsApi {
   endProcess(request: EndProcessRequest): Promise<EndProcessResult>;
 }
 
+/**
+ * Alerts and trust (see shared/alerts.ts). A host without an alert engine answers these with an
+ * error saying so.
+ */
+export interface AlertsApi {
+  /** Newest first. */
+  listAlerts(filter?: AlertFilter): Promise<Alert[]>;
+  getAlertStatus(): Promise<AlertStatus>;
+  /** The alert with its process's parent chain (self first, up to pid 1; null where gone). */
+  explainAlert(id: string): Promise<AlertExplanation | null>;
+  acknowledgeAlert(id: string): Promise<Alert>;
+  acknowledgeAllAlerts(): Promise<number>;
+  snoozeAlert(id: string, ms: number): Promise<Alert>;
+  /** Trusts what the rule covers and acknowledges every alert it silences. */
+  trust(rule: TrustRule): Promise<{ added: boolean; acknowledged: string[] }>;
+  untrust(rule: TrustRule): Promise<boolean>;
+  setWatchClosely(exe: string, on: boolean): Promise<void>;
+  getTrustState(): Promise<TrustState>;
+  /** Everything seen for this many seconds becomes the baseline (0 stops learning). */
+  startLearning(seconds: number): Promise<number | null>;
+  /** New, updated (acknowledged, snoozed) alerts and the alert status. */
+  onAlert(listener: (event: AlertEvent) => void): Unsubscribe;
+  /** The Electron host asks the page to open an alert (id) or the Alerts view (null). */
+  onOpenAlert(listener: (id: string | null) => void): Unsubscribe;
+}
+
+const exeText = z.string().min(1).max(4096);
+const portNumber = z.number().int().min(0).max(65535);
+const alertId = z.string().min(1).max(64);
+export const MAX_SNOOZE_MS = 30 * 24 * 3600_000;
+
+/** A trust rule from the user (hosts check it before the engine sees it). */
+export const trustRuleSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('executable'), exe: exeText }).strict(),
+  z.object({ kind: z.literal('listener'), exe: exeText, port: portNumber, protocol: z.enum(['tcp', 'udp']) }).strict(),
+  z
+    .object({
+      kind: z.literal('destination'),
+      exe: exeText,
+      host: z
+        .string()
+        .min(1)
+        .max(64)
+        .refine((h) => parseHostRange(h) !== null, 'not an IP address or CIDR range'),
+      port: portNumber.nullable(),
+    })
+    .strict(),
+]);
+
+export const alertFilterSchema = z
+  .object({
+    limit: z.number().int().min(1).max(100_000).optional(),
+    kinds: z.array(z.enum(ALERT_KINDS)).max(ALERT_KINDS.length).optional(),
+    severities: z.array(z.enum(SEVERITIES)).max(SEVERITIES.length).optional(),
+    unacknowledged: z.boolean().optional(),
+  })
+  .strict();
+
 /** Argument schemas, one per request: checked on the host side of both transports. */
 export const requestSchemas = {
   getState: z.tuple([]),
@@ -63,11 +123,24 @@ export const requestSchemas = {
       })
       .strict(),
   ]),
+  listAlerts: z.tuple([alertFilterSchema.optional()]),
+  getAlertStatus: z.tuple([]),
+  explainAlert: z.tuple([alertId]),
+  acknowledgeAlert: z.tuple([alertId]),
+  acknowledgeAllAlerts: z.tuple([]),
+  snoozeAlert: z.tuple([alertId, z.number().int().min(1).max(MAX_SNOOZE_MS)]),
+  trust: z.tuple([trustRuleSchema]),
+  untrust: z.tuple([trustRuleSchema]),
+  setWatchClosely: z.tuple([exeText, z.boolean()]),
+  getTrustState: z.tuple([]),
+  startLearning: z.tuple([z.number().min(0).max(7 * 24 * 3600)]),
 } as const satisfies Record<RequestName, z.ZodType>;
 
 export interface EventPayloads {
   delta: Delta;
   status: MonitorStatus;
+  alert: AlertEvent;
+  'open-alert': string | null;
 }
 
 export function isRequestName(name: unknown): name is RequestName {

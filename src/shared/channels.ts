@@ -2,11 +2,31 @@
 // and nothing heavier. api.ts re-exports it and checks its request schemas against REQUEST_NAMES.
 
 /** Every request of the API contract, by name. */
-export const REQUEST_NAMES = ['getState', 'pause', 'resume', 'setInterval', 'getConflicts', 'lookupPort', 'endProcess'] as const;
+export const REQUEST_NAMES = [
+  'getState',
+  'pause',
+  'resume',
+  'setInterval',
+  'getConflicts',
+  'lookupPort',
+  'endProcess',
+  'listAlerts',
+  'getAlertStatus',
+  'explainAlert',
+  'acknowledgeAlert',
+  'acknowledgeAllAlerts',
+  'snoozeAlert',
+  'trust',
+  'untrust',
+  'setWatchClosely',
+  'getTrustState',
+  'startLearning',
+] as const;
 export type RequestName = (typeof REQUEST_NAMES)[number];
 
-export type EventName = 'delta' | 'status';
-export const EVENT_NAMES: readonly EventName[] = ['delta', 'status'];
+/** 'open-alert' comes from the Electron host only (a tray or notification click): id, or null for the list. */
+export type EventName = 'delta' | 'status' | 'alert' | 'open-alert';
+export const EVENT_NAMES: readonly EventName[] = ['delta', 'status', 'alert', 'open-alert'];
 
 /** Names used on the wire: IPC channels and WebSocket message types. */
 export const channel = {

@@ -3,8 +3,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Socket } from '../../src/shared/model.js';
 import { startHolder, stopAll } from '../helpers/children.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
+import { removeDataDirs, tempDataDir } from '../helpers/data-dirs.js';
 
-afterAll(stopAll);
+afterAll(async () => {
+  await stopAll();
+  removeDataDirs();
+});
 
 describe('portwatch snapshot', () => {
   it('--json lists the sockets of a real process with its pid and name', async () => {
@@ -76,7 +80,8 @@ describe('portwatch who', () => {
 
 describe('portwatch watch', () => {
   it('--ndjson gives a snapshot line, then deltas with new and closed sockets, and stops after --count', async () => {
-    const child = spawnCli(['watch', '--ndjson', '--interval', '250', '--count', '24']);
+    // A fresh data folder learns first: no alert lines among the deltas.
+    const child = spawnCli(['watch', '--ndjson', '--interval', '250', '--count', '24', '--data-dir', tempDataDir('cli')]);
     const lines: Array<Record<string, unknown>> = [];
     let buffer = '';
     let wake: () => void = () => {};
@@ -111,7 +116,7 @@ describe('portwatch watch', () => {
   });
 
   it('without --ndjson prints "+" and "-" lines a person can read', async () => {
-    const child = spawnCli(['watch', '--interval', '250', '--count', '12']);
+    const child = spawnCli(['watch', '--interval', '250', '--count', '12', '--no-alerts']);
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d));
     await new Promise((r) => setTimeout(r, 700));

@@ -7,9 +7,11 @@ import { join } from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { main } from '../../src/cli/main.js';
 import { LinuxProcSource } from '../../src/core/sources/linux-proc.js';
 import { stopChild } from '../helpers/children.js';
+import { removeDataDirs, tempDataDir } from '../helpers/data-dirs.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin', 'portwatch.js');
@@ -27,6 +29,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   await Promise.all([...children].map(stopChild));
+  removeDataDirs();
 });
 
 function portwatch(args: string[]): { child: ChildProcess; lines: AsyncIterator<string>; exited: Promise<{ code: number | null; stderr: string }> } {
@@ -41,7 +44,7 @@ function portwatch(args: string[]): { child: ChildProcess; lines: AsyncIterator<
 
 describe('portwatch serve', () => {
   it('prints its URL, serves the UI there, and stops cleanly on Ctrl+C', async () => {
-    const { child, lines, exited } = portwatch(['serve', '--port', '0', '--no-open', '--interval', '500']);
+    const { child, lines, exited } = portwatch(['serve', '--port', '0', '--no-open', '--interval', '500', '--data-dir', tempDataDir('serve')]);
     const first = await lines.next();
     const match = /^Portwatch is serving on (http:\/\/127\.0\.0\.1:(\d+)\/\?token=[\w-]{32})$/.exec(String(first.value));
     expect(match, String(first.value)).not.toBeNull();
@@ -71,7 +74,7 @@ describe('portwatch serve', () => {
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
     const port = (busy.address() as { port: number }).port;
     try {
-      const { code, stderr } = await portwatch(['serve', '--port', String(port), '--no-open']).exited;
+      const { code, stderr } = await portwatch(['serve', '--port', String(port), '--no-open', '--data-dir', tempDataDir('serve')]).exited;
       expect(code).toBe(1);
       expect(stderr.trim().split('\n')).toHaveLength(1);
       expect(stderr).toMatch(new RegExp(`port ${port} .*already in use.*--port 0`));
@@ -96,7 +99,7 @@ describe('serve, in process', () => {
     const interrupted = new Promise<void>((resolve) => (stop = resolve));
     const opened: string[] = [];
     let out = '';
-    const running = main(['serve', '--port', '0', '--interval', '1000'], {
+    const running = main(['serve', '--port', '0', '--interval', '1000', '--no-alerts'], {
       out: (t) => {
         out += t;
         if (t.startsWith('Portwatch is serving')) setTimeout(stop, 0);
@@ -109,5 +112,39 @@ describe('serve, in process', () => {
     expect(await running).toBe(0);
     expect(opened).toHaveLength(1);
     expect(out).toContain(`serving on ${opened[0]}`);
+  });
+
+  it('serves the alert requests from the data folder it is given, and closes the engine on Ctrl+C', async () => {
+    const dir = tempDataDir('serve');
+    let stop: () => void = () => {};
+    const interrupted = new Promise<void>((resolve) => (stop = resolve));
+    let url = '';
+    let err = '';
+    const running = main(['serve', '--port', '0', '--no-open', '--interval', '500', '--learn', '0', '--data-dir', dir], {
+      out: (t) => {
+        const m = /serving on (\S+)/.exec(t);
+        if (m) url = m[1]!;
+      },
+      err: (t) => (err += t),
+      interrupted,
+      source: () => new LinuxProcSource(),
+    });
+    while (url === '') await new Promise((r) => setTimeout(r, 20));
+    const { port, searchParams } = new URL(url);
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${searchParams.get('token')}`);
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const reply = new Promise<unknown>((resolve) =>
+      ws.on('message', (data) => {
+        const m = JSON.parse(String(data)) as { type: string; id?: number };
+        if (m.type === 'result' && m.id === 1) resolve(m);
+      }),
+    );
+    ws.send(JSON.stringify({ id: 1, method: 'getAlertStatus', args: [] }));
+    expect(await reply).toMatchObject({ ok: true, value: { learning: false, warnings: [] } });
+    ws.close();
+    stop();
+    expect(await running).toBe(0);
+    expect(err).toBe('');
+    expect(existsSync(join(dir, 'trust.json'))).toBe(true);
   });
 });

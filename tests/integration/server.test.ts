@@ -6,14 +6,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { AlertEngine } from '../../src/core/alert-engine.js';
 import { Monitor } from '../../src/core/monitor.js';
 import { ApiService } from '../../src/core/service.js';
 import { LinuxProcSource } from '../../src/core/sources/linux-proc.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
+import type { Alert, AlertEvent, AlertStatus } from '../../src/shared/alerts.js';
 import type { FullState, WsServerMessage } from '../../src/shared/api.js';
 import type { Delta, Socket } from '../../src/shared/model.js';
 import type { MonitorStatus } from '../../src/shared/status.js';
 import { startHolder, stopAll } from '../helpers/children.js';
+import { removeDataDirs, tempDataDir } from '../helpers/data-dirs.js';
+import { cleanUpExeHolders, privateNode, startHolderWith } from '../helpers/exe-holders.js';
 
 const INTERVAL = 300;
 let rendererDir: string;
@@ -36,6 +40,8 @@ afterAll(async () => {
   await server?.close();
   monitor?.stop();
   await stopAll();
+  await cleanUpExeHolders();
+  removeDataDirs();
   rmSync(rendererDir, { recursive: true, force: true });
 });
 
@@ -277,6 +283,46 @@ describe('browser-mode WebSocket', () => {
     expect(monitor.getStatus().state).toBe('paused');
     expect(await other.call('resume')).toMatchObject({ ok: true });
     other.ws.close();
+  });
+});
+
+describe('browser-mode alerts', () => {
+  it('without an alert engine, the alert requests say so', async () => {
+    const client = await Client.open(wsUrl());
+    expect(await client.call('listAlerts', [])).toEqual({ type: 'result', id: 1, ok: false, error: 'alerts are not enabled in this host' });
+    client.ws.close();
+  });
+
+  it('with one: a trust rule is checked, alerts are listed and acknowledged, and each new alert is pushed', async () => {
+    const own = new Monitor({ source: new LinuxProcSource(), intervalMs: INTERVAL });
+    const engine = await AlertEngine.open(own, { dataDir: tempDataDir('server-alerts'), learnSeconds: 3600 });
+    await own.pollOnce();
+    await engine.stopLearning();
+    const other = await startServer({ service: new ApiService(own, { alerts: engine }), port: 0, rendererDir });
+    try {
+      const client = await Client.open(`ws://127.0.0.1:${other.port}/ws?token=${other.token}`);
+      const bad = await client.call('trust', [{ kind: 'destination', exe: '/usr/bin/curl', host: 'example.com', port: 443 }]);
+      expect(bad).toMatchObject({ ok: false, error: 'bad arguments for trust: 0.host: not an IP address or CIDR range' });
+
+      const stranger = await startHolderWith(privateNode('pw-serve-stranger'), [{ name: 'u', kind: 'udp-bind', host: '127.0.0.1' }]);
+      await own.pollOnce();
+      await own.pollOnce();
+      const pushed = await client.waitFor((m) => m.type === 'event' && m.event === 'alert' && (m.payload as AlertEvent).type === 'alert' && (m.payload as { alert: Alert }).alert.pid === stranger.pid);
+      const alert = (pushed as { payload: { alert: Alert } }).payload.alert;
+      expect(alert).toMatchObject({ kind: 'new-process', pid: stranger.pid });
+
+      const listed = (await client.call('listAlerts', [{ unacknowledged: true }])) as { value: Alert[] };
+      expect(listed.value.map((a) => a.id)).toContain(alert.id);
+      expect(await client.call('acknowledgeAlert', [alert.id])).toMatchObject({ ok: true, value: { id: alert.id, acknowledgedAt: expect.any(Number) } });
+      expect(await client.call('acknowledgeAlert', ['no-such-alert'])).toMatchObject({ ok: false, error: 'no alert "no-such-alert"' });
+      const status = (await client.call('getAlertStatus', [])) as { value: AlertStatus };
+      expect(status.value).toMatchObject({ learning: false, warnings: [] });
+      client.ws.close();
+      await stranger.exit();
+    } finally {
+      await other.close();
+      await engine.close();
+    }
   });
 });
 

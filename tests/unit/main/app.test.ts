@@ -1,59 +1,59 @@
 // The app's life cycle with electron faked and the real engine: one instance, sandbox before ready,
-// a window bound to the monitor, the tray beside it (closing the window hides it), alerts as
-// notifications, and everything stopped on quit.
+// a window bound to the monitor, the tray beside it (closing the window hides it), the real alert engine
+// on a temporary data directory whose new alerts (from real never-seen programs) become notifications,
+// and everything stopped, and written to disk, on quit.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { OPEN_ALERT_CHANNEL, startApp, type AlertFeed, type PortwatchApp } from '../../../src/main/app.js';
+import { AlertEngine } from '../../../src/core/alert-engine.js';
+import { OPEN_ALERT_CHANNEL, startApp, type PortwatchApp } from '../../../src/main/app.js';
 import { channel, REQUEST_NAMES } from '../../../src/shared/api.js';
-import type { Alert } from '../../../src/shared/alerts.js';
+import type { Alert, AlertStatus } from '../../../src/shared/alerts.js';
+import { removeDataDirs, tempDataDir } from '../../helpers/data-dirs.js';
+import { cleanUpExeHolders, privateNode, startHolderWith, type ExeHolder } from '../../helpers/exe-holders.js';
 import { app, FakeBrowserWindow, FakeNotification, FakeTray, ipcMain } from './fake-electron.js';
 
 vi.mock('electron', async () => (await import('./fake-electron.js')).electronModule);
 
 const mainDir = '/opt/portwatch/out/main';
+const dataDir = tempDataDir('app');
 let portwatch: PortwatchApp;
+const holders: ExeHolder[] = [];
 
-/** Stands in for the alert engine: what it raised, and who listens. */
-class FakeAlertFeed implements AlertFeed {
-  readonly alerts: Alert[] = [];
-  private readonly listeners = new Set<(event: { type: 'alert'; alert: Alert }) => void>();
-  subscribe(listener: (event: { type: 'alert'; alert: Alert }) => void) {
-    this.listeners.add(listener);
-    return () => void this.listeners.delete(listener);
-  }
-  status() {
-    return { unacknowledged: this.alerts.filter((a) => a.acknowledgedAt === null).length };
-  }
-  list({ limit }: { limit: number }) {
-    return this.alerts.slice(-limit).reverse();
-  }
-  raise(overrides: Partial<Alert> = {}): Alert {
-    const n = this.alerts.length + 1;
-    const alert: Alert = {
-      id: `alert-${n}`,
-      kind: 'new-listener',
-      severity: 'high',
-      message: `nc (pid ${4000 + n}) listens on 0.0.0.0:${4440 + n}`,
-      at: Date.now(),
-      pid: 4000 + n,
-      process: null,
-      sockets: [],
-      acknowledgedAt: null,
-      snoozedUntil: null,
-      ...overrides,
-    };
-    this.alerts.push(alert);
-    for (const l of this.listeners) l({ type: 'alert', alert });
-    return alert;
-  }
-}
-const feed = new FakeAlertFeed();
 const tray = () => FakeTray.created[0]!;
+const engine = () => portwatch.alerts()!;
 const openAlertsSent = (w: FakeBrowserWindow) => w.webContents.sent.filter(([c]) => c === OPEN_ALERT_CHANNEL).map(([, id]) => id);
+const alertsNotified = () => FakeNotification.created.filter((n) => n.options['title'] !== WARNING_TITLE);
+const WARNING_TITLE = 'Portwatch needs your attention';
+/** What the page in window w gets back for a request through the door. */
+const request = (w: FakeBrowserWindow, name: (typeof REQUEST_NAMES)[number], ...args: unknown[]) =>
+  ipcMain.invoke(channel.request(name), { sender: w.webContents, senderFrame: w.webContents.mainFrame }, ...args);
+
+/** Starts a never-seen program holding sockets, and waits until the engine has alerted about it. */
+async function stranger(title: string, spec: Parameters<typeof startHolderWith>[1], kinds: number): Promise<{ holder: ExeHolder; alerts: Alert[] }> {
+  const holder = await startHolderWith(privateNode(title), spec);
+  holders.push(holder);
+  let alerts: Alert[] = [];
+  await vi.waitFor(
+    () => {
+      alerts = engine().list().filter((a) => a.pid === holder.pid);
+      expect(alerts).toHaveLength(kinds);
+    },
+    { timeout: 6000, interval: 100 },
+  );
+  return { holder, alerts };
+}
 
 beforeAll(() => {
   delete process.env['ELECTRON_RENDERER_URL'];
+  // A trust store nobody can read: the engine keeps it aside and says so; the user must hear of it.
+  writeFileSync(join(dataDir, 'trust.json'), '{ not json');
 });
-afterAll(() => portwatch?.monitor.stop());
+afterAll(async () => {
+  portwatch?.monitor.stop();
+  await cleanUpExeHolders();
+  removeDataDirs();
+});
 
 describe('startApp', () => {
   it('quits when another instance holds the lock, starting nothing', () => {
@@ -63,10 +63,14 @@ describe('startApp', () => {
     expect(app.listenerCount('web-contents-created')).toBe(0);
     app.gotLock = true;
     app.quitCalls = 0;
+    app.exited = false;
   });
 
-  it('enables the sandbox before ready, then opens the window and starts the monitor', async () => {
-    portwatch = startApp({ mainDir, alerts: feed })!;
+  it('names itself Portwatch before the lock, enables the sandbox before ready, then opens the window and starts the monitor', async () => {
+    // Learning through the first poll: what this machine runs now is normal; only what comes later alerts.
+    portwatch = startApp({ mainDir, alerts: { dataDir, learnSeconds: 3600 } })!;
+    expect(app.name).toBe('Portwatch');
+    expect(app.nameAtLock).toBe('Portwatch');
     expect(app.sandboxEnabled).toBe(true);
     expect(FakeBrowserWindow.created).toHaveLength(0);
     app.becomeReady();
@@ -82,8 +86,13 @@ describe('startApp', () => {
     expect([...ipcMain.handlers.keys()].sort()).toEqual(REQUEST_NAMES.map((n) => channel.request(n)).sort());
 
     // The window's page reaches the real engine through the door.
-    const state = await ipcMain.invoke(channel.request('getState'), { sender: w.webContents, senderFrame: w.webContents.mainFrame });
+    const state = await request(w, 'getState');
     expect(state).toMatchObject({ status: { source: expect.stringMatching(/^linux-(netlink|proc)$/) } });
+    // …and the real alert engine, in the data directory it was given.
+    expect(engine().dataDir).toBe(dataDir);
+    expect(portwatch.service()!.alertsEnabled).toBe(true);
+    await engine().stopLearning();
+    expect(await request(w, 'getAlertStatus')).toMatchObject({ learning: false, unacknowledged: 0 });
     // Every web contents got the navigation rules, through web-contents-created.
     expect(w.webContents.windowOpenHandler).not.toBeNull();
   });
@@ -96,6 +105,20 @@ describe('startApp', () => {
     expect(w.minimized).toBe(false);
     expect(w.focused).toBe(focused + 1);
     expect(FakeBrowserWindow.created).toHaveLength(1);
+  });
+
+  it('tells the user once, in a notification, that the unreadable trust store was kept aside; the page gets it too', async () => {
+    const w = portwatch.window() as unknown as FakeBrowserWindow;
+    const status = (await request(w, 'getAlertStatus')) as AlertStatus;
+    expect(status.warnings).toEqual([expect.stringMatching(/could not read its trust store .*kept as/)]);
+    const warnings = FakeNotification.created.filter((n) => n.options['title'] === WARNING_TITLE);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.options['body']).toBe(status.warnings[0]);
+    expect(warnings[0]!.shown).toBe(1);
+    // Its click opens the Alerts view, where the warnings are listed.
+    warnings[0]!.click();
+    expect(openAlertsSent(w)).toEqual([null]);
+    w.webContents.sent.length = 0;
   });
 
   it('hides the window to the tray when it is closed; the app and the engine stay', () => {
@@ -133,14 +156,21 @@ describe('startApp', () => {
 
   it('turns a new alert into tray state and a notification that opens it in the window', async () => {
     const w = portwatch.window() as unknown as FakeBrowserWindow;
-    const a = feed.raise();
+    // A UDP socket on an ephemeral port is no listener: this program is one alert, new-process.
+    const { alerts } = await stranger('pw-app-lone', [{ name: 'u', kind: 'udp-bind', host: '127.0.0.1' }], 1);
+    const a = alerts[0]!;
+    expect(a).toMatchObject({ kind: 'new-process', severity: 'medium' });
     await vi.waitFor(() => expect(portwatch.tray()!.iconState()).toBe('alert'), { timeout: 3000 });
     expect(tray().tooltip).toMatch(/, 1 new alert$/);
-    expect(tray().menu!.item(`alert:${a.id}`)).toMatchObject({ label: `High: ${a.message}` });
+    expect(tray().menu!.item(`alert:${a.id}`)?.label).toMatch(/^Medium: pw-app-lone/);
+    // The page hears of it as it happens.
+    expect(w.webContents.sent).toContainEqual([channel.event('alert'), { type: 'alert', alert: a }]);
 
-    await vi.waitFor(() => expect(FakeNotification.created).toHaveLength(1), { timeout: 3000 });
-    const n = FakeNotification.created[0]!;
-    expect(n.options).toMatchObject({ title: 'New listener (high)', body: a.message });
+    // (Found by what it says rather than counted: another program on this machine may alert meanwhile.)
+    const described = () => JSON.stringify(alertsNotified().map((x) => x.options));
+    await vi.waitFor(() => expect(alertsNotified().find((x) => x.options['body'] === a.message), described()).toBeDefined(), { timeout: 4000 });
+    const n = alertsNotified().find((x) => x.options['body'] === a.message)!;
+    expect(n.options).toMatchObject({ title: 'New process (medium)', body: a.message });
     w.hide();
     n.click();
     expect(w.isVisible()).toBe(true);
@@ -150,13 +180,23 @@ describe('startApp', () => {
     tray().menu!.click(`alert:${a.id}`);
     expect(openAlertsSent(w)).toEqual([a.id, a.id]);
 
-    // A burst is one summary, which opens the Alerts view (null).
-    feed.raise({ kind: 'new-process' });
-    feed.raise({ kind: 'new-process' });
-    feed.raise();
-    await vi.waitFor(() => expect(FakeNotification.created).toHaveLength(2), { timeout: 3000 });
-    expect(FakeNotification.created[1]!.options).toMatchObject({ title: '3 new alerts', body: '2 new processes, 1 new listener' });
-    FakeNotification.created[1]!.click();
+    // Two alerts in one poll (a new program that listens) are one summary, which opens the Alerts view (null).
+    const pair = await stranger('pw-app-pair', [{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1' }], 2);
+    expect(pair.alerts.map((x) => x.kind).sort()).toEqual(['new-listener', 'new-process']);
+    const isSummary = (x: FakeNotification) => x !== n && /^\d+ new alerts$/.test(String(x.options['title']));
+    await vi.waitFor(() => expect(alertsNotified().find(isSummary), described()).toBeDefined(), { timeout: 4000 });
+    const summary = alertsNotified().find(isSummary)!;
+    // Both of the pair's alerts are in it (another program on the machine may have joined the batch).
+    const others = engine()
+      .list()
+      .filter((x) => x.pid !== pair.holder.pid && x.id !== a.id)
+      .map((x) => `${x.kind}: ${x.message}`);
+    expect(summary.options['title'], JSON.stringify(others)).toMatch(/^\d+ new alerts$/);
+    expect(Number(/^\d+/.exec(String(summary.options['title']))![0])).toBeGreaterThanOrEqual(2);
+    expect(summary.options['body']).toMatch(/\b1 new process\b|\d+ new processes/);
+    expect(summary.options['body']).toMatch(/\b1 new listener\b|\d+ new listeners/);
+    if (others.length > 0) console.warn(`other alerts during the app test: ${others.join('; ')}`);
+    summary.click();
     expect(openAlertsSent(w)).toEqual([a.id, a.id, null]);
   });
 
@@ -164,12 +204,18 @@ describe('startApp', () => {
     const first = portwatch.window() as unknown as FakeBrowserWindow;
     first.destroy();
     expect(portwatch.window()).toBeNull();
-    const a = feed.alerts[0]!;
+    const a = engine().list().at(-1)!;
     tray().menu!.click(`alert:${a.id}`);
     const second = portwatch.window() as unknown as FakeBrowserWindow;
     expect(second).not.toBe(first);
     expect(openAlertsSent(second)).toEqual([]);
     await vi.waitFor(() => expect(openAlertsSent(second)).toEqual([a.id]));
+
+    // Acknowledged from the page: the tray counts follow.
+    await request(second, 'acknowledgeAllAlerts');
+    await vi.waitFor(() => expect(portwatch.tray()!.iconState()).toBe('normal'), { timeout: 3000 });
+    expect(tray().tooltip).toMatch(/, no new alerts$/);
+    expect(tray().menu!.item('no-alerts')).toBeDefined();
   });
 
   it('opens and binds a new window after the last one was destroyed (macOS activate)', () => {
@@ -185,15 +231,27 @@ describe('startApp', () => {
     expect(portwatch.monitor.getStatus().state).toBe('running');
   });
 
-  it('quits from the tray for real: the window closes, the monitor stops, the tray goes', () => {
+  it('quits from the tray for real: the window closes, the monitor stops, the tray goes, the alerts are on disk, then the app ends', async () => {
     const w = portwatch.window() as unknown as FakeBrowserWindow;
     app.emit('window-all-closed');
     expect(app.quitCalls).toBe(0);
+    const raised = engine().list();
     tray().menu!.click('quit');
     expect(app.quitCalls).toBe(1);
     expect(w.isDestroyed()).toBe(true);
     expect(portwatch.window()).toBeNull();
     expect(portwatch.monitor.getStatus().state).toBe('stopped');
     expect(tray().isDestroyed()).toBe(true);
+    // The first will-quit waits for the engine to write what is pending, then quits again.
+    expect(app.exited).toBe(false);
+    await vi.waitFor(() => expect(app.exited).toBe(true));
+    expect(app.quitCalls).toBe(2);
+
+    const log = readFileSync(join(dataDir, 'alerts.jsonl'), 'utf8');
+    for (const a of raised) expect(log).toContain(a.id);
+    const reopened = await AlertEngine.open(null, { dataDir });
+    expect(reopened.list().map((a) => a.id).sort()).toEqual(raised.map((a) => a.id).sort());
+    expect(reopened.status().unacknowledged).toBe(0);
+    await reopened.close();
   });
 });

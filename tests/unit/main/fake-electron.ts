@@ -204,6 +204,12 @@ class FakeApp extends EventEmitter {
   readyBeforeSandbox = false;
   gotLock = true;
   quitCalls = 0;
+  /** Like Electron: package.json's name until setName; userData follows it if set before first use. */
+  name = 'portwatch';
+  /** The name when the single-instance lock (which reads userData) was asked for. */
+  nameAtLock: string | null = null;
+  /** True once a quit went through will-quit without being prevented: the process would end. */
+  exited = false;
   loginItemSettings = { openAtLogin: false };
   private isReadyNow = false;
   private resolveReady!: () => void;
@@ -213,7 +219,14 @@ class FakeApp extends EventEmitter {
     if (this.isReadyNow) this.readyBeforeSandbox = true;
     this.sandboxEnabled = true;
   }
+  setName(name: string) {
+    this.name = name;
+  }
+  getName() {
+    return this.name;
+  }
   requestSingleInstanceLock() {
+    this.nameAtLock = this.name;
     return this.gotLock;
   }
   whenReady() {
@@ -231,7 +244,9 @@ class FakeApp extends EventEmitter {
     for (const w of FakeBrowserWindow.created) {
       if (!w.close()) return;
     }
-    this.emit('will-quit', fakeEvent({}));
+    const willQuit = fakeEvent({});
+    this.emit('will-quit', willQuit);
+    if (!willQuit.defaultPrevented) this.exited = true;
   }
   getLoginItemSettings() {
     return { ...this.loginItemSettings };

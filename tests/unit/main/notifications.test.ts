@@ -187,6 +187,32 @@ describe('AlertNotifier', () => {
     expect(shown()[0]!.options['icon']).toBe(icon);
   });
 
+  it('shows a warning at once, once per message, outside the alert rate limits; its click opens the Alerts view', () => {
+    start();
+    const message = 'Portwatch could not read its trust store (/x/trust.json): bad JSON. The file was kept as /x/trust.json.bad.';
+    // Five alerts in a minute use up the alert budget; a warning is not an alert and still shows.
+    for (let i = 0; i < 6; i++) {
+      notifier.notify(alert({ kind: 'new-process' }));
+      vi.advanceTimersByTime(2_000);
+    }
+    const before = shown().length;
+    expect(notifier.warn(message)).toBe(true);
+    expect(shown()).toHaveLength(before + 1);
+    const n = shown().at(-1)!;
+    expect(n.options).toMatchObject({ title: 'Portwatch needs your attention', body: message, urgency: 'normal' });
+    expect(notifier.warn(message)).toBe(false);
+    expect(shown()).toHaveLength(before + 1);
+    n.click();
+    expect(onClickSummary).toHaveBeenCalledOnce();
+    expect(onClickAlert).not.toHaveBeenCalled();
+
+    FakeNotification.supported = false;
+    expect(notifier.warn('another')).toBe(false);
+    FakeNotification.supported = true;
+    notifier.dispose();
+    expect(notifier.warn('after dispose')).toBe(false);
+  });
+
   it('forgets what waits when disposed', () => {
     start();
     notifier.notify(alert());

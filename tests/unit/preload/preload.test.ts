@@ -21,7 +21,30 @@ describe('window.portwatch', () => {
   it('is exposed once, under portwatch, with exactly the named functions of the contract', () => {
     expect(contextBridge.exposeInMainWorld).toHaveBeenCalledOnce();
     expect([...contextBridge.exposed.keys()]).toEqual(['portwatch']);
-    expect(Object.keys(api).sort()).toEqual(['endProcess', 'getConflicts', 'getState', 'lookupPort', 'onDelta', 'onStatus', 'pause', 'resume', 'setInterval']);
+    expect(Object.keys(api).sort()).toEqual([
+      'acknowledgeAlert',
+      'acknowledgeAllAlerts',
+      'endProcess',
+      'explainAlert',
+      'getAlertStatus',
+      'getConflicts',
+      'getState',
+      'getTrustState',
+      'listAlerts',
+      'lookupPort',
+      'onAlert',
+      'onDelta',
+      'onOpenAlert',
+      'onStatus',
+      'pause',
+      'resume',
+      'setInterval',
+      'setWatchClosely',
+      'snoozeAlert',
+      'startLearning',
+      'trust',
+      'untrust',
+    ]);
     for (const [name, value] of Object.entries(api)) {
       expect(typeof value, name).toBe('function');
       expect(value.name, name).toBe(name);
@@ -53,6 +76,37 @@ describe('window.portwatch', () => {
       ['portwatch:getConflicts'],
       ['portwatch:lookupPort', 3000],
       ['portwatch:endProcess', { pid: 1234, startedAt: 1_700_000_000_000, graceMs: 5000 }],
+    ]);
+  });
+
+  it('invokes one channel per alert request, carrying only the arguments', async () => {
+    const rule = { kind: 'listener', exe: '/usr/bin/nc', port: 4444, protocol: 'tcp' } as const;
+    await api.listAlerts();
+    await api.listAlerts({ unacknowledged: true, limit: 5 });
+    await api.getAlertStatus();
+    await api.explainAlert('a1');
+    await api.acknowledgeAlert('a1');
+    await api.acknowledgeAllAlerts();
+    await api.snoozeAlert('a1', 3_600_000);
+    await api.trust(rule);
+    await api.untrust(rule);
+    await api.setWatchClosely('/usr/bin/curl', true);
+    await api.getTrustState();
+    await api.startLearning(0);
+    expect(ipcRenderer.invoke.mock.calls).toEqual([
+      // No filter is no argument (not an undefined one).
+      ['portwatch:listAlerts'],
+      ['portwatch:listAlerts', { unacknowledged: true, limit: 5 }],
+      ['portwatch:getAlertStatus'],
+      ['portwatch:explainAlert', 'a1'],
+      ['portwatch:acknowledgeAlert', 'a1'],
+      ['portwatch:acknowledgeAllAlerts'],
+      ['portwatch:snoozeAlert', 'a1', 3_600_000],
+      ['portwatch:trust', rule],
+      ['portwatch:untrust', rule],
+      ['portwatch:setWatchClosely', '/usr/bin/curl', true],
+      ['portwatch:getTrustState'],
+      ['portwatch:startLearning', 0],
     ]);
   });
 
@@ -99,8 +153,29 @@ describe('window.portwatch', () => {
     offDelta();
   });
 
-  it('refuses a listener that is not a function', () => {
+  it('onAlert and onOpenAlert get the payload only, each from its own channel, until unsubscribed', () => {
+    const alerts: unknown[][] = [];
+    const opens: unknown[][] = [];
+    const offAlert = api.onAlert((...args: unknown[]) => alerts.push(args));
+    const offOpen = api.onOpenAlert((...args: unknown[]) => opens.push(args));
+    const event = { type: 'status', status: { learning: false, learningUntil: null, counts: { low: 0, medium: 0, high: 0 }, unacknowledged: 0, total: 0, warnings: [] } };
+    ipcRenderer.push('portwatch:event:alert', event);
+    ipcRenderer.push('portwatch:event:open-alert', 'a1');
+    ipcRenderer.push('portwatch:event:open-alert', null);
+    expect(alerts).toEqual([[event]]);
+    expect(opens).toEqual([['a1'], [null]]);
+    offAlert();
+    offOpen();
+    expect(ipcRenderer.listenerCount('portwatch:event:alert')).toBe(0);
+    expect(ipcRenderer.listenerCount('portwatch:event:open-alert')).toBe(0);
+    ipcRenderer.push('portwatch:event:open-alert', 'a2');
+    expect(opens).toHaveLength(2);
+  });
+
+  it('refuses a listener that is not a function, naming the function', () => {
     expect(() => api.onDelta('nope' as never)).toThrow(TypeError);
     expect(ipcRenderer.listenerCount('portwatch:event:delta')).toBe(0);
+    expect(() => api.onOpenAlert(null as never)).toThrow(/^onOpenAlert needs a function$/);
+    expect(() => api.onAlert(undefined as never)).toThrow(/^onAlert needs a function$/);
   });
 });
