@@ -10,6 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
+import type { AlertsApi } from '../src/shared/api.js';
 import type { Socket } from '../src/shared/model.js';
 import { createStore } from '../src/renderer/src/store.js';
 import { screenshot, socketRows } from './app.js';
@@ -51,6 +52,23 @@ function stats(values: number[]): { p50: number; p95: number; max: number; mean:
   const at = (q: number) => v[Math.min(v.length - 1, Math.ceil(q * v.length) - 1)] ?? NaN;
   return { p50: at(0.5), p95: at(0.95), max: v[v.length - 1] ?? NaN, mean: v.reduce((a, b) => a + b, 0) / v.length };
 }
+
+const notEnabled = () => Promise.reject(new Error('alerts are not enabled in this host'));
+const NO_ALERTS: AlertsApi = {
+  listAlerts: notEnabled,
+  getAlertStatus: notEnabled,
+  explainAlert: notEnabled,
+  acknowledgeAlert: notEnabled,
+  acknowledgeAllAlerts: notEnabled,
+  snoozeAlert: notEnabled,
+  trust: notEnabled,
+  untrust: notEnabled,
+  setWatchClosely: notEnabled,
+  getTrustState: notEnabled,
+  startLearning: notEnabled,
+  onAlert: () => () => {},
+  onOpenAlert: () => () => {},
+};
 
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
@@ -119,6 +137,8 @@ test('@bench renderer with 10,000 sockets and 100-change deltas', async ({ page 
         },
         onDelta: (l) => (listeners.add(l as (d: unknown) => void), () => listeners.delete(l as (d: unknown) => void)),
         onStatus: () => () => {},
+        // The benchmark's host has no alert engine, as `portwatch serve --no-alerts` would say.
+        ...NO_ALERTS,
       },
       onConnection: (l) => (l('open'), () => {}),
     });

@@ -12,7 +12,10 @@ import type { Page } from '@playwright/test';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { findConflicts } from '../src/core/analysis/conflicts.js';
 import { lookupPort } from '../src/core/analysis/ports.js';
+import type { Alert, AlertEvent, AlertStatus, TrustRule, TrustState } from '../src/shared/alerts.js';
+import { sameRule } from '../src/shared/alerts.js';
 import type { EndProcessResult, FullState } from '../src/shared/api.js';
+import type { ProcessInfo } from '../src/shared/model.js';
 import type { Delta } from '../src/shared/model.js';
 import type { MonitorStatus } from '../src/shared/status.js';
 
@@ -48,10 +51,112 @@ export interface FakePortwatch {
    * otherwise answer as the engine would over `state` (its conflict and lookup code, run here).
    */
   endResult: EndProcessResult | { error: string };
+  /** The alert log, oldest first; null: this host has no alert engine (as `serve --no-alerts`). */
+  alerts: Alert[] | null;
+  /** explainAlert's process tree by alert id (default: the alert's process alone). */
+  alertTrees: Record<string, Array<ProcessInfo | null>>;
+  /** What the engine's status warns about (a store kept aside, …). */
+  alertWarnings: string[];
+  trust: TrustState;
+  alertStatus(): AlertStatus;
+  sendAlertEvent(event: AlertEvent): void;
+  /** Appends an alert and sends it, then the status, as the engine does. */
+  raiseAlert(alert: Alert): void;
   close(): Promise<void>;
 }
 
-export async function startFake(initial: FullState, options: { stateDelayMs?: number } = {}): Promise<FakePortwatch> {
+export interface FakeOptions {
+  stateDelayMs?: number;
+  alerts?: Alert[];
+  alertTrees?: Record<string, Array<ProcessInfo | null>>;
+  alertWarnings?: string[];
+  learningUntil?: number | null;
+}
+
+const NOT_ENABLED = 'alerts are not enabled in this host (it was started with --no-alerts)';
+
+/** The scripted engine's answers to the alert requests; an Error for a request it refuses. */
+function alertRequest(fake: FakePortwatch, method: string, args: unknown[]): { value: unknown } | { error: string } | null {
+  const ALERT_METHODS = ['listAlerts', 'getAlertStatus', 'explainAlert', 'acknowledgeAlert', 'acknowledgeAllAlerts', 'snoozeAlert', 'trust', 'untrust', 'setWatchClosely', 'getTrustState', 'startLearning'];
+  if (!ALERT_METHODS.includes(method)) return null;
+  const log = fake.alerts;
+  if (log === null) return { error: NOT_ENABLED };
+  const status = () => fake.sendAlertEvent({ type: 'status', status: fake.alertStatus() });
+  const update = (i: number, patch: Partial<Alert>) => {
+    log[i] = { ...log[i]!, ...patch };
+    fake.sendAlertEvent({ type: 'updated', alert: log[i]! });
+    return log[i]!;
+  };
+  const indexOf = (id: unknown) => log.findIndex((a) => a.id === id);
+  switch (method) {
+    case 'listAlerts': {
+      const filter = (args[0] ?? {}) as { limit?: number };
+      return { value: [...log].reverse().slice(0, filter.limit ?? log.length) };
+    }
+    case 'getAlertStatus':
+      return { value: fake.alertStatus() };
+    case 'explainAlert': {
+      const a = log[indexOf(args[0])];
+      return { value: a ? { alert: a, processTree: fake.alertTrees[a.id] ?? (a.process ? [a.process] : []) } : null };
+    }
+    case 'acknowledgeAlert': {
+      const i = indexOf(args[0]);
+      if (i < 0) return { error: `no alert ${JSON.stringify(args[0])}` };
+      const a = update(i, { acknowledgedAt: Date.now() });
+      status();
+      return { value: a };
+    }
+    case 'acknowledgeAllAlerts': {
+      let n = 0;
+      log.forEach((a, i) => a.acknowledgedAt === null && (update(i, { acknowledgedAt: Date.now() }), n++));
+      status();
+      return { value: n };
+    }
+    case 'snoozeAlert': {
+      const i = indexOf(args[0]);
+      if (i < 0) return { error: `no alert ${JSON.stringify(args[0])}` };
+      const a = update(i, { snoozedUntil: Date.now() + Number(args[1]) });
+      status();
+      return { value: a };
+    }
+    case 'trust': {
+      const rule = args[0] as TrustRule;
+      const added = !fake.trust.rules.some((r) => sameRule(r, rule));
+      if (added) fake.trust.rules.push(rule);
+      const acknowledged: string[] = [];
+      log.forEach((a, i) => {
+        if (a.acknowledgedAt === null && a.rule && sameRule(a.rule, rule)) {
+          update(i, { acknowledgedAt: Date.now() });
+          acknowledged.push(a.id);
+        }
+      });
+      status();
+      return { value: { added, acknowledged } };
+    }
+    case 'untrust': {
+      const rule = args[0] as TrustRule;
+      const before = fake.trust.rules.length;
+      fake.trust.rules = fake.trust.rules.filter((r) => !sameRule(r, rule));
+      return { value: fake.trust.rules.length < before };
+    }
+    case 'setWatchClosely': {
+      const [exe, on] = args as [string, boolean];
+      fake.trust.watchClosely = [...fake.trust.watchClosely.filter((e) => e !== exe), ...(on ? [exe] : [])];
+      return { value: null };
+    }
+    case 'getTrustState':
+      return { value: fake.trust };
+    case 'startLearning': {
+      const seconds = Number(args[0]);
+      fake.trust.learningUntil = seconds > 0 ? Date.now() + seconds * 1000 : null;
+      status();
+      return { value: fake.trust.learningUntil };
+    }
+  }
+  return null;
+}
+
+export async function startFake(initial: FullState, options: FakeOptions = {}): Promise<FakePortwatch> {
   const rendererDir = join(process.cwd(), 'out', 'renderer');
   const clients = new Set<WebSocket>();
   const server: Server = createServer(async (req, res) => {
@@ -77,6 +182,35 @@ export async function startFake(initial: FullState, options: { stateDelayMs?: nu
     refuse: false,
     stateDelayMs: options.stateDelayMs ?? 0,
     endResult: { error: 'this fake ends no process' },
+    alerts: options.alerts ? structuredClone(options.alerts) : null,
+    alertTrees: options.alertTrees ?? {},
+    alertWarnings: options.alertWarnings ?? [],
+    trust: {
+      rules: [],
+      watchClosely: ['/usr/lib/firefox/firefox'],
+      learningUntil: options.learningUntil ?? null,
+      createdAt: Date.now() - 6 * 86_400_000,
+      baselineSize: { processes: 41, listeners: 12, destinations: 318, inbound: 3 },
+    },
+    alertStatus() {
+      const now = Date.now();
+      const counts = { low: 0, medium: 0, high: 0 };
+      let unacknowledged = 0;
+      for (const a of fake.alerts ?? []) {
+        if (a.acknowledgedAt !== null || (a.snoozedUntil !== null && a.snoozedUntil > now)) continue;
+        counts[a.severity]++;
+        unacknowledged++;
+      }
+      const until = fake.trust.learningUntil;
+      const learning = until !== null && until > now;
+      return { learning, learningUntil: learning ? until : null, counts, unacknowledged, total: fake.alerts?.length ?? 0, warnings: [...fake.alertWarnings] };
+    },
+    sendAlertEvent: (event) => fake.sendRaw(JSON.stringify({ type: 'event', event: 'alert', payload: event })),
+    raiseAlert(alert) {
+      (fake.alerts ??= []).push(alert);
+      fake.sendAlertEvent({ type: 'alert', alert });
+      fake.sendAlertEvent({ type: 'status', status: fake.alertStatus() });
+    },
     sendDelta: (delta) => fake.sendRaw(JSON.stringify({ type: 'event', event: 'delta', payload: delta })),
     sendStatus: (status) => fake.sendRaw(JSON.stringify({ type: 'event', event: 'status', payload: status })),
     sendRaw(text) {
@@ -107,6 +241,11 @@ export async function startFake(initial: FullState, options: { stateDelayMs?: nu
         const { id, method, args } = JSON.parse(String(data)) as { id: number; method: string; args: unknown[] };
         fake.calls.push({ method, args });
         const status = fake.state.status;
+        const answered = alertRequest(fake, method, args);
+        if (answered !== null) {
+          ws.send(JSON.stringify('error' in answered ? { type: 'result', id, ok: false, error: answered.error } : { type: 'result', id, ok: true, value: answered.value }));
+          return;
+        }
         let value: unknown = null;
         if (method === 'getState') {
           if (fake.stateDelayMs > 0) await new Promise((r) => setTimeout(r, fake.stateDelayMs));
@@ -139,7 +278,7 @@ export async function startFake(initial: FullState, options: { stateDelayMs?: nu
 }
 
 /** Starts a fake for this page (stopped when the page closes) and opens the UI on it. */
-export async function openFake(page: Page, initial: FullState, options: { stateDelayMs?: number } = {}): Promise<FakePortwatch> {
+export async function openFake(page: Page, initial: FullState, options: FakeOptions = {}): Promise<FakePortwatch> {
   const fake = await startFake(initial, options);
   page.once('close', () => void fake.close());
   await page.goto(fake.url);

@@ -1,7 +1,12 @@
 // Builds the renderer when its sources are newer than the build, starts `portwatch serve` on a free
 // port and hands its URL to the specs (PORTWATCH_URL). Returns the teardown that stops it.
+//
+// The server keeps its trust rules and alert log in a data folder of its own (never the user's), and
+// does not learn first (--learn 0): alerts start with the first poll, so a spec's new process is an
+// alert at once.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import readline from 'node:readline';
 
@@ -37,8 +42,17 @@ function cliCommand(): string[] {
   return built > sources ? ['bin/portwatch.js'] : ['--import', 'tsx', 'src/cli/index.ts'];
 }
 
-export async function startServe(): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
-  const args = [...cliCommand(), 'serve', '--port', '0', '--no-open', '--interval', '500'];
+export interface ServeOptions {
+  /** The data folder (trust rules, alert log); default: a new temporary one, removed by stop(). */
+  dataDir?: string;
+  /** Seconds to learn before alerting; default 0. */
+  learn?: number;
+}
+
+export async function startServe(options: ServeOptions = {}): Promise<{ url: string; child: ChildProcess; dataDir: string; stop: () => Promise<void> }> {
+  const own = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'portwatch-e2e-data-'));
+  const args = [...cliCommand(), '--data-dir', dataDir, 'serve', '--port', '0', '--no-open', '--interval', '500', '--learn', String(options.learn ?? 0)];
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -57,7 +71,7 @@ export async function startServe(): Promise<{ url: string; child: ChildProcess; 
       reject(new Error(`portwatch serve exited (${code}) before printing its URL\n${stderr}`));
     });
   });
-  const stop = () =>
+  const exited = () =>
     new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
       const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
@@ -67,7 +81,11 @@ export async function startServe(): Promise<{ url: string; child: ChildProcess; 
       });
       child.kill('SIGTERM');
     });
-  return { url, child, stop };
+  const stop = async () => {
+    await exited();
+    if (own) rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { url, child, dataDir, stop };
 }
 
 export default async function globalSetup(): Promise<() => Promise<void>> {

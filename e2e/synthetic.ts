@@ -1,6 +1,7 @@
 // Believable synthetic socket tables for the renderer's benchmark and state screenshots: a desktop
 // with browsers, editors, databases and system services; TIME_WAIT leftovers with no owner; a few
 // listeners on every interface. Deterministic for a given seed.
+import type { Alert } from '../src/shared/alerts.js';
 import type { FullState } from '../src/shared/api.js';
 import type { Delta, ProcessInfo, Socket, TcpState } from '../src/shared/model.js';
 import { socketId } from '../src/shared/model.js';
@@ -250,4 +251,140 @@ export function conflictSockets(now = NOW): Socket[] {
     timeWait(2),
     timeWait(3),
   ];
+}
+
+/**
+ * A believable alert log for the screenshots of the Alerts view, newest last (as raised): a server
+ * opened on every interface, a program never seen before phoning home, another machine logging in over
+ * SSH, a port scan with both kinds of evidence, a binary running from /tmp, a watched browser reaching
+ * somewhere new, and a few older ones already acknowledged.
+ */
+export function syntheticAlerts(now = NOW): { alerts: Alert[]; trees: Record<string, Array<ProcessInfo | null>> } {
+  const byName = (name: string) => strip(PROCESSES.find((p) => p.name === name)!);
+  const python = byName('python3');
+  const sshd = byName('sshd');
+  const firefox = byName('firefox');
+  const agent: ProcessInfo = { pid: 7311, name: 'telemetryd', exe: '/opt/acme/bin/telemetryd', cmdline: '/opt/acme/bin/telemetryd --daemon --report-every 60', user: 'ada', uid: 1000, ppid: 7290, startedAt: now - 95_000 };
+  const miner: ProcessInfo = { pid: 8844, name: 'kworkerd', exe: '/tmp/.cache-x/kworkerd', cmdline: '/tmp/.cache-x/kworkerd -o pool.example.net:3333 --background', user: 'www-data', uid: 33, ppid: 1322, startedAt: now - 40_000 };
+  const sock = (p: ProcessInfo | null, partial: Partial<Omit<Socket, 'id'>>): Socket =>
+    make({
+      protocol: 'tcp',
+      family: 4,
+      localAddress: '192.168.1.23',
+      localPort: 40_000,
+      remoteAddress: null,
+      remotePort: null,
+      state: 'ESTABLISHED',
+      listening: false,
+      pid: p?.pid ?? null,
+      process: p,
+      inode: 300_000 + (partial.localPort ?? 0) + (partial.remotePort ?? 0),
+      firstSeen: now - 30_000,
+      ...partial,
+    });
+  const listenPy = sock(python, { localAddress: '0.0.0.0', localPort: 8000, state: 'LISTEN', listening: true });
+  const agentOut = sock(agent, { localPort: 51_744, remoteAddress: '34.120.208.123', remotePort: 443 });
+  const sshIn = sock(sshd, { localPort: 22, remoteAddress: '192.168.1.77', remotePort: 50_122 });
+  const minerOut = sock(miner, { localPort: 44_120, remoteAddress: '45.9.148.2', remotePort: 3333 });
+  const ffOut = sock(firefox, { localPort: 55_001, remoteAddress: '185.199.108.153', remotePort: 443 });
+  const scanned = [22, 23, 80, 443, 445, 3306, 5432, 6379, 8080, 8443, 9200, 27017];
+  const scanSockets = scanned.slice(0, 6).map((port, i) => sock(null, { localPort: port, remoteAddress: '203.0.113.9', remotePort: 61_000 + i, state: 'SYN_RECV', inode: 0 }));
+  const a = (id: string, minutesAgo: number, rest: Omit<Alert, 'id' | 'at' | 'acknowledgedAt' | 'snoozedUntil'>, extra: Partial<Alert> = {}): Alert => ({
+    id,
+    at: now - minutesAgo * 60_000,
+    acknowledgedAt: null,
+    snoozedUntil: null,
+    ...rest,
+    ...extra,
+  });
+  const alerts: Alert[] = [
+    a('syn-old-1', 180, {
+      kind: 'new-process',
+      severity: 'medium',
+      message: `code (/usr/share/code/code, pid 4120, user ada) opened its first network socket: TCP 127.0.0.1:41235 listening`,
+      pid: 4120,
+      process: byName('code'),
+      sockets: [],
+      rule: { kind: 'executable', exe: '/usr/share/code/code' },
+    }, { acknowledgedAt: now - 170 * 60_000 }),
+    a('syn-old-2', 95, {
+      kind: 'new-listener',
+      severity: 'medium',
+      message: 'New listener: java listens on 127.0.0.1:63342 (TCP) — reachable from this machine only (pid 3777, /usr/lib/jvm/java-21-openjdk/bin/java, user ada)',
+      pid: 3777,
+      process: byName('java'),
+      sockets: [],
+      rule: { kind: 'listener', exe: '/usr/lib/jvm/java-21-openjdk/bin/java', port: 63342, protocol: 'tcp' },
+    }, { acknowledgedAt: now - 90 * 60_000 }),
+    a('syn-ff', 41, {
+      kind: 'new-destination',
+      severity: 'medium',
+      message: 'firefox (/usr/lib/firefox/firefox, pid 2211, user ada), which you watch closely, connected to a destination it was not known to use: 185.199.108.153:443 (TCP)',
+      pid: firefox.pid,
+      process: firefox,
+      sockets: [ffOut],
+      rule: { kind: 'destination', exe: '/usr/lib/firefox/firefox', host: '185.199.108.153', port: 443 },
+    }, { snoozedUntil: now + 44 * 60_000 }),
+    a('syn-ssh', 12, {
+      kind: 'inbound',
+      severity: 'high',
+      message: 'Inbound connection from 192.168.1.77 (port 50122) to sshd (/usr/sbin/sshd, pid 701, user root), which listens on port 22 (TCP): another machine connected to this one',
+      pid: sshd.pid,
+      process: sshd,
+      sockets: [sshIn],
+      rule: { kind: 'destination', exe: '/usr/sbin/sshd', host: '192.168.1.77', port: 22 },
+    }),
+    a('syn-scan', 6, {
+      kind: 'port-scan',
+      severity: 'high',
+      message:
+        'Port scan from 203.0.113.9: it connected to 12 different local ports within 10 s (TCP 22, 23, 80, 443, 445, 3306, 5432, 6379, 8080, 8443, …), and in the same window the kernel refused 184 TCP connection attempts (resets sent)',
+      pid: null,
+      process: null,
+      sockets: scanSockets,
+      evidence: ['sockets', 'kernel-counters'],
+      scan: { remoteAddress: '203.0.113.9', localPorts: scanned, windowMs: 10_000, refused: { tcpResets: 184, udpNoPorts: 0, listenDrops: 0 }, localAttemptFails: 0 },
+      rule: null,
+    }),
+    a('syn-miner', 3, {
+      kind: 'suspicious-exe',
+      severity: 'high',
+      message: 'kworkerd (/tmp/.cache-x/kworkerd, pid 8844, user www-data) uses the network from an executable in a temporary folder: /tmp/.cache-x/kworkerd — TCP 192.168.1.23:44120 → 45.9.148.2:3333',
+      pid: miner.pid,
+      process: miner,
+      sockets: [minerOut],
+      rule: { kind: 'executable', exe: '/tmp/.cache-x/kworkerd' },
+    }),
+    a('syn-agent', 1.5, {
+      kind: 'new-process',
+      severity: 'medium',
+      message: 'telemetryd (/opt/acme/bin/telemetryd, pid 7311, user ada) opened its first network socket: TCP 192.168.1.23:51744 → 34.120.208.123:443',
+      pid: agent.pid,
+      process: agent,
+      sockets: [agentOut],
+      rule: { kind: 'executable', exe: '/opt/acme/bin/telemetryd' },
+    }),
+    a('syn-py', 0.3, {
+      kind: 'new-listener',
+      severity: 'high',
+      message:
+        'New listener on all interfaces: python3 listens on 0.0.0.0:8000 (TCP) — reachable from any network this machine is on (pid 2990, /usr/bin/python3.12, user ada)',
+      pid: python.pid,
+      process: python,
+      sockets: [listenPy],
+      rule: { kind: 'listener', exe: '/usr/bin/python3.12', port: 8000, protocol: 'tcp' },
+    }),
+  ];
+  const shell = (pid: number, ppid: number): ProcessInfo => ({ pid, name: 'bash', exe: '/usr/bin/bash', cmdline: '-bash', user: 'ada', uid: 1000, ppid, startedAt: now - 3_600_000 });
+  const init: ProcessInfo = { pid: 1, name: 'systemd', exe: '/usr/lib/systemd/systemd', cmdline: '/sbin/init splash', user: 'root', uid: 0, ppid: 0, startedAt: now - 86_400_000 };
+  const term: ProcessInfo = { pid: 2801, name: 'gnome-terminal-', exe: '/usr/libexec/gnome-terminal-server', cmdline: '/usr/libexec/gnome-terminal-server', user: 'ada', uid: 1000, ppid: 1880, startedAt: now - 7_200_000 };
+  const userd: ProcessInfo = { pid: 1880, name: 'systemd', exe: '/usr/lib/systemd/systemd', cmdline: '/usr/lib/systemd/systemd --user', user: 'ada', uid: 1000, ppid: 1, startedAt: now - 80_000_000 };
+  const trees: Record<string, Array<ProcessInfo | null>> = {
+    'syn-py': [python, shell(2950, 2801), term, userd, init],
+    'syn-agent': [agent, null, init],
+    'syn-miner': [miner, byName('nginx'), init],
+    'syn-ssh': [sshd, init],
+    'syn-ff': [firefox, userd, init],
+  };
+  return { alerts, trees };
 }

@@ -1,5 +1,7 @@
-// Small hooks shared by the views: the store, a shared clock for ages, and the OS colour scheme.
+// Small hooks shared by the views: the store, the alerts, a shared clock for ages, and the OS colour scheme.
 import { createContext, useContext, useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import type { AlertsSnapshot, OpenRequest } from './alerts.js';
+import type { PagePermission, PageNotifier } from './notifications.js';
 import type { Store, StoreSnapshot } from './store.js';
 
 export const StoreContext = createContext<Store | null>(null);
@@ -13,6 +15,32 @@ export function useStore(): Store {
 export function useSnapshot(): StoreSnapshot {
   const store = useStore();
   return useSyncExternalStore(store.subscribe, store.getSnapshot);
+}
+
+export function useAlerts(): AlertsSnapshot {
+  const { alerts } = useStore();
+  return useSyncExternalStore(alerts.subscribe, alerts.getSnapshot);
+}
+
+/** The last "open this alert" request alone: an alert event does not re-render whoever only reads this. */
+export function useOpenAlertRequest(): OpenRequest | null {
+  const { alerts } = useStore();
+  return useSyncExternalStore(alerts.subscribe, () => alerts.getSnapshot().open);
+}
+
+/** The page's own notifier: present in the browser mode only (Electron's main process notifies). */
+export const NotifierContext = createContext<PageNotifier | null>(null);
+
+export function useNotifier(): PageNotifier | null {
+  return useContext(NotifierContext);
+}
+
+const noSubscribe = () => () => {};
+
+/** The Notification permission as the browser says it now; null without a page notifier (Electron). */
+export function useNotificationPermission(): PagePermission | null {
+  const notifier = useNotifier();
+  return useSyncExternalStore(notifier?.subscribe ?? noSubscribe, () => notifier?.permission() ?? null);
 }
 
 // One timer for every age cell on screen: each cell subscribes, so a tick re-renders the ages and

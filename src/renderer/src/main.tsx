@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import './styles.css';
 import { pickTransport, type Transport } from './api/transport.js';
 import { App } from './components/App.js';
+import { pageNotifier } from './notifications.js';
 import { createStore } from './store.js';
 
 const root = createRoot(document.getElementById('root')!);
@@ -17,9 +18,11 @@ try {
 
 if (transport) {
   const store = createStore(transport);
+  // The browser mode notifies from the page; in Electron the main process does (null here).
+  const notifier = pageNotifier(store.alerts);
   root.render(
     <StrictMode>
-      <App store={store} />
+      <App store={store} notifier={notifier} />
     </StrictMode>,
   );
 } else {

@@ -10,6 +10,7 @@ import type { FullState, PortwatchApi, Unsubscribe } from '../../shared/api.js';
 import type { Delta, Socket } from '../../shared/model.js';
 import type { MonitorStatus } from '../../shared/status.js';
 import type { ConnectionState, Transport } from './api/types.js';
+import { createAlertsStore, type AlertsStore } from './alerts.js';
 
 export type RowFlag = 'new' | 'closing' | 'changed' | null;
 
@@ -90,6 +91,8 @@ export interface StoreOptions {
 export interface Store {
   /** The contract itself, for requests that are not about the live list (port tools). */
   readonly api: PortwatchApi;
+  /** The alerts, kept apart from the socket rows: an alert event re-renders neither table. */
+  readonly alerts: AlertsStore;
   getSnapshot(): StoreSnapshot;
   subscribe(listener: () => void): Unsubscribe;
   pause(): Promise<void>;
@@ -424,6 +427,9 @@ export function createStore(transport: Pick<Transport, 'api' | 'onConnection'>, 
     if (!disposed) commit({ status }, false);
   }
 
+  // Subscribed now, before React mounts: an "open this alert" from the host is kept until the view reads it.
+  const alerts = createAlertsStore(api, (l) => transport.onConnection(l));
+
   const unsubs: Unsubscribe[] = [
     api.onDelta(onDelta),
     api.onStatus(onStatus),
@@ -443,6 +449,7 @@ export function createStore(transport: Pick<Transport, 'api' | 'onConnection'>, 
 
   return {
     api,
+    alerts,
     getSnapshot: () => snap,
     subscribe(listener) {
       listeners.add(listener);
@@ -454,6 +461,7 @@ export function createStore(transport: Pick<Transport, 'api' | 'onConnection'>, 
     refetch,
     dispose() {
       disposed = true;
+      alerts.dispose();
       for (const u of unsubs) u();
       if (timer !== null) clearTimeout(timer);
       if (retryTimer !== null) clearTimeout(retryTimer);

@@ -1,5 +1,7 @@
 // Sockets and a scriptable transport for the renderer's unit tests.
-import type { Conflict, EndProcessRequest, EndProcessResult, FullState, PortLookup, PortwatchApi } from '../../../src/shared/api.js';
+import type { Alert, AlertEvent, AlertStatus, TrustRule, TrustState } from '../../../src/shared/alerts.js';
+import { sameRule } from '../../../src/shared/alerts.js';
+import type { AlertsApi, Conflict, EndProcessRequest, EndProcessResult, FullState, PortLookup, PortwatchApi } from '../../../src/shared/api.js';
 import type { Delta, ProcessInfo, Socket } from '../../../src/shared/model.js';
 import { socketId } from '../../../src/shared/model.js';
 import type { MonitorStatus } from '../../../src/shared/status.js';
@@ -86,6 +88,40 @@ export function delta(seq: number, changes: Partial<Omit<Delta, 'seq'>> = {}): D
   return { seq, takenAt: 1_700_000_000_000 + seq * 1000, added: [], removed: [], changed: [], ...changes };
 }
 
+let alertCounter = 0;
+
+/** An alert as the engine would raise it: a new listener of python3 on 0.0.0.0:8000 unless told otherwise. */
+export function alert(partial: Partial<Alert> = {}): Alert {
+  const process = partial.process === undefined ? proc(4242, 'python3', { exe: '/usr/bin/python3.12', cmdline: 'python3 -m http.server 8000', ppid: 4100 }) : partial.process;
+  const socket = listener(8000, '0.0.0.0', process?.pid ?? 4242, process?.name ?? 'python3');
+  const base: Alert = {
+    id: `a-${++alertCounter}`,
+    kind: 'new-listener',
+    severity: 'high',
+    message: 'New listener on all interfaces: python3 listens on 0.0.0.0:8000 (TCP) — reachable from any network this machine is on',
+    at: 1_700_000_090_000,
+    pid: process?.pid ?? null,
+    process,
+    sockets: [{ ...socket, process }],
+    acknowledgedAt: null,
+    snoozedUntil: null,
+    rule: { kind: 'listener', exe: process?.exe ?? 'unknown', port: 8000, protocol: 'tcp' },
+  };
+  return { ...base, ...partial, process };
+}
+
+/** The engine's summary over a list of alerts. */
+export function alertStatusOf(alerts: readonly Alert[], now: number, extra: Partial<AlertStatus> = {}): AlertStatus {
+  const counts = { low: 0, medium: 0, high: 0 };
+  let unacknowledged = 0;
+  for (const a of alerts) {
+    if (a.acknowledgedAt !== null || (a.snoozedUntil !== null && a.snoozedUntil > now)) continue;
+    counts[a.severity]++;
+    unacknowledged++;
+  }
+  return { learning: false, learningUntil: null, counts, unacknowledged, total: alerts.length, warnings: [], ...extra };
+}
+
 export interface FakeTransport extends Transport {
   state: FullState;
   getStateCalls: number;
@@ -106,6 +142,23 @@ export interface FakeTransport extends Transport {
   /** What endProcess answers: a result, an error (thrown), or a promise to wait on. */
   endResult: EndProcessResult | Error | Promise<EndProcessResult>;
   endCalls: EndProcessRequest[];
+  /** The alert log, in the order raised (oldest first). */
+  alerts: Alert[];
+  /** When set, every alert request fails with it ("alerts are not enabled in this host"). */
+  alertsError: Error | null;
+  /** Warnings the fake engine reports in its status. */
+  alertWarnings: string[];
+  trustState: TrustState;
+  /** explainAlert's process tree per alert id; by default [the alert's process]. */
+  processTrees: Map<string, Array<ProcessInfo | null>>;
+  /** Every alert request, in order. */
+  alertCalls: { method: string; args: unknown[] }[];
+  /** The status the fake engine would report now. */
+  alertStatus(): AlertStatus;
+  /** Raises an alert: appends it and sends 'alert' then 'status'. */
+  raise(alert: Alert): void;
+  emitAlertEvent(event: AlertEvent): void;
+  emitOpenAlert(id: string | null): void;
 }
 
 export function emptyLookup(port: number): PortLookup {
@@ -116,6 +169,8 @@ export function fakeTransport(state: FullState, initial: ConnectionState = 'open
   const deltas = new Set<(d: Delta) => void>();
   const statuses = new Set<(s: MonitorStatus) => void>();
   const connections = new Set<ConnectionListener>();
+  const alertListeners = new Set<(e: AlertEvent) => void>();
+  const openListeners = new Set<(id: string | null) => void>();
   let connection = initial;
   const t: FakeTransport = {
     kind: 'browser',
@@ -131,6 +186,25 @@ export function fakeTransport(state: FullState, initial: ConnectionState = 'open
     lookupCalls: [],
     endResult: { pid: 0, name: null, outcome: 'terminated', signals: ['SIGTERM'], elapsedMs: 10, exited: true },
     endCalls: [],
+    alerts: [],
+    alertsError: null,
+    alertWarnings: [],
+    trustState: { rules: [], watchClosely: [], learningUntil: null, baselineSize: { processes: 41, listeners: 12, destinations: 300, inbound: 4 } },
+    processTrees: new Map(),
+    alertCalls: [],
+    alertStatus() {
+      const now = Date.now();
+      const until = t.trustState.learningUntil;
+      const learning = until !== null && until > now;
+      return alertStatusOf(t.alerts, now, { learning, learningUntil: learning ? until : null, warnings: [...t.alertWarnings] });
+    },
+    raise(a) {
+      t.alerts.push(a);
+      t.emitAlertEvent({ type: 'alert', alert: a });
+      t.emitAlertEvent({ type: 'status', status: t.alertStatus() });
+    },
+    emitAlertEvent: (e) => alertListeners.forEach((l) => l(e)),
+    emitOpenAlert: (id) => openListeners.forEach((l) => l(id)),
     api: undefined as unknown as PortwatchApi,
     onConnection(l) {
       connections.add(l);
@@ -185,8 +259,116 @@ export function fakeTransport(state: FullState, initial: ConnectionState = 'open
       statuses.add(l);
       return () => statuses.delete(l);
     },
+    ...fakeAlertEngine(t),
+    onAlert(l) {
+      alertListeners.add(l);
+      return () => alertListeners.delete(l);
+    },
+    onOpenAlert(l) {
+      openListeners.add(l);
+      return () => openListeners.delete(l);
+    },
   };
   return t;
+}
+
+type AlertRequests = Omit<AlertsApi, 'onAlert' | 'onOpenAlert'>;
+
+/** The alert requests, answered as the engine would over t.alerts and t.trustState. */
+function fakeAlertEngine(t: FakeTransport): AlertRequests {
+  const call = (method: string, args: unknown[]) => {
+    t.alertCalls.push({ method, args });
+    if (t.alertsError) throw t.alertsError;
+  };
+  const find = (id: string) => {
+    const i = t.alerts.findIndex((a) => a.id === id);
+    if (i < 0) throw new RangeError(`no alert "${id}"`);
+    return i;
+  };
+  const update = (i: number, patch: Partial<Alert>) => {
+    const next = { ...t.alerts[i]!, ...patch };
+    t.alerts[i] = next;
+    t.emitAlertEvent({ type: 'updated', alert: next });
+    return next;
+  };
+  const status = () => t.emitAlertEvent({ type: 'status', status: t.alertStatus() });
+  return {
+    async listAlerts(filter = {}) {
+      call('listAlerts', [filter]);
+      let list = [...t.alerts].reverse();
+      if (filter.unacknowledged) list = list.filter((a) => a.acknowledgedAt === null);
+      return structuredClone(list.slice(0, filter.limit ?? list.length));
+    },
+    async getAlertStatus() {
+      call('getAlertStatus', []);
+      return t.alertStatus();
+    },
+    async explainAlert(id) {
+      call('explainAlert', [id]);
+      const a = t.alerts.find((x) => x.id === id);
+      if (!a) return null;
+      return structuredClone({ alert: a, processTree: t.processTrees.get(id) ?? (a.process ? [a.process] : []) });
+    },
+    async acknowledgeAlert(id) {
+      call('acknowledgeAlert', [id]);
+      const next = update(find(id), { acknowledgedAt: Date.now(), snoozedUntil: null });
+      status();
+      return next;
+    },
+    async acknowledgeAllAlerts() {
+      call('acknowledgeAllAlerts', []);
+      let n = 0;
+      t.alerts.forEach((a, i) => {
+        if (a.acknowledgedAt !== null) return;
+        update(i, { acknowledgedAt: Date.now() });
+        n++;
+      });
+      status();
+      return n;
+    },
+    async snoozeAlert(id, ms) {
+      call('snoozeAlert', [id, ms]);
+      const next = update(find(id), { snoozedUntil: Date.now() + ms });
+      status();
+      return next;
+    },
+    async trust(rule: TrustRule) {
+      call('trust', [rule]);
+      const added = !t.trustState.rules.some((r) => sameRule(r, rule));
+      if (added) t.trustState = { ...t.trustState, rules: [...t.trustState.rules, rule] };
+      const acknowledged: string[] = [];
+      t.alerts.forEach((a, i) => {
+        if (a.acknowledgedAt === null && a.rule && sameRule(a.rule, rule)) {
+          update(i, { acknowledgedAt: Date.now() });
+          acknowledged.push(a.id);
+        }
+      });
+      status();
+      return { added, acknowledged };
+    },
+    async untrust(rule) {
+      call('untrust', [rule]);
+      const before = t.trustState.rules.length;
+      t.trustState = { ...t.trustState, rules: t.trustState.rules.filter((r) => !sameRule(r, rule)) };
+      return t.trustState.rules.length < before;
+    },
+    async setWatchClosely(exe, on) {
+      call('setWatchClosely', [exe, on]);
+      const rest = t.trustState.watchClosely.filter((e) => e !== exe);
+      t.trustState = { ...t.trustState, watchClosely: on ? [...rest, exe] : rest };
+    },
+    async getTrustState() {
+      call('getTrustState', []);
+      return structuredClone(t.trustState);
+    },
+    async startLearning(seconds) {
+      call('startLearning', [seconds]);
+      const until = seconds > 0 ? Date.now() + seconds * 1000 : null;
+      t.trustState = { ...t.trustState, learningUntil: until };
+      status();
+      return until;
+    },
+  };
 }
 
 /** Lets pending promise callbacks run (getState answers) without moving fake clocks. */

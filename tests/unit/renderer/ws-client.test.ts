@@ -82,6 +82,61 @@ describe('WebSocket transport', () => {
     await expect(end).rejects.toThrow('not permitted to end pid 1234 (node); run Portwatch with more rights');
   });
 
+  it('carries every alert request by its contract name, and the engine\'s "not enabled" as it is', async () => {
+    const c = connect();
+    sockets[0]!.open();
+    const rule = { kind: 'listener' as const, exe: '/usr/bin/python3', port: 8000, protocol: 'tcp' as const };
+    const calls = [
+      c.api.listAlerts({ limit: 500 }),
+      c.api.listAlerts(),
+      c.api.getAlertStatus(),
+      c.api.explainAlert('a1'),
+      c.api.acknowledgeAlert('a1'),
+      c.api.acknowledgeAllAlerts(),
+      c.api.snoozeAlert('a1', 900_000),
+      c.api.trust(rule),
+      c.api.untrust(rule),
+      c.api.setWatchClosely('/usr/bin/curl', true),
+      c.api.getTrustState(),
+      c.api.startLearning(0),
+    ];
+    expect(sockets[0]!.sent.map((t) => JSON.parse(t))).toEqual([
+      { id: 1, method: 'listAlerts', args: [{ limit: 500 }] },
+      { id: 2, method: 'listAlerts', args: [] },
+      { id: 3, method: 'getAlertStatus', args: [] },
+      { id: 4, method: 'explainAlert', args: ['a1'] },
+      { id: 5, method: 'acknowledgeAlert', args: ['a1'] },
+      { id: 6, method: 'acknowledgeAllAlerts', args: [] },
+      { id: 7, method: 'snoozeAlert', args: ['a1', 900_000] },
+      { id: 8, method: 'trust', args: [rule] },
+      { id: 9, method: 'untrust', args: [rule] },
+      { id: 10, method: 'setWatchClosely', args: ['/usr/bin/curl', true] },
+      { id: 11, method: 'getTrustState', args: [] },
+      { id: 12, method: 'startLearning', args: [0] },
+    ]);
+    for (let id = 1; id <= 12; id++) sockets[0]!.receive({ type: 'result', id, ok: id !== 1, ...(id === 1 ? { error: 'alerts are not enabled in this host' } : { value: id }) });
+    await expect(calls[0]).rejects.toThrow('alerts are not enabled in this host');
+    await expect(calls[11]).resolves.toBe(12);
+    await Promise.allSettled(calls);
+  });
+
+  it('hands alert events to onAlert; onOpenAlert is the Electron host\'s and never fires here', () => {
+    const c = connect();
+    sockets[0]!.open();
+    const events = vi.fn();
+    const opens = vi.fn();
+    const off = c.api.onAlert(events);
+    c.api.onOpenAlert(opens)();
+    const event = { type: 'status', status: { learning: false, learningUntil: null, counts: { low: 0, medium: 0, high: 0 }, unacknowledged: 0, total: 0, warnings: [] } };
+    sockets[0]!.receive({ type: 'event', event: 'alert', payload: event });
+    sockets[0]!.receive({ type: 'event', event: 'open-alert', payload: 'a1' });
+    off();
+    sockets[0]!.receive({ type: 'event', event: 'alert', payload: event });
+    expect(events).toHaveBeenCalledTimes(1);
+    expect(events).toHaveBeenCalledWith(event);
+    expect(opens).not.toHaveBeenCalled();
+  });
+
   it('gives endProcess the grace period and more before it times out', async () => {
     client = new WsClient({ url: 'ws://x/ws?token=t', createSocket: (url) => sockets[sockets.push(new FakeSocket(url)) - 1]!, requestTimeoutMs: 1000 });
     sockets[0]!.open();

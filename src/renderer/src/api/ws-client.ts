@@ -2,6 +2,7 @@
 // { id, method, args } answered by { type: 'result', id, ok, value | error }; events arrive as
 // { type: 'event', event, payload }. The socket reconnects by itself with backoff; whoever holds the
 // store hears 'lost' and 'open' and fetches the full state again after a reconnect.
+import type { AlertEvent } from '../../../shared/alerts.js';
 import type { PortwatchApi, Unsubscribe, WsServerMessage } from '../../../shared/api.js';
 import type { RequestName } from '../../../shared/channels.js';
 import type { Delta } from '../../../shared/model.js';
@@ -52,6 +53,7 @@ export class WsClient implements Transport {
   private readonly pending = new Map<number, Pending>();
   private readonly deltaListeners = new Set<(d: Delta) => void>();
   private readonly statusListeners = new Set<(s: MonitorStatus) => void>();
+  private readonly alertListeners = new Set<(e: AlertEvent) => void>();
   private readonly connectionListeners = new Set<ConnectionListener>();
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private failures = 0;
@@ -78,6 +80,21 @@ export class WsClient implements Transport {
       endProcess: (request) => call('endProcess', [request], Math.max(this.requestTimeoutMs, (request.graceMs ?? 3000) + END_PROCESS_MARGIN_MS)),
       onDelta: (listener) => subscribe(this.deltaListeners, listener),
       onStatus: (listener) => subscribe(this.statusListeners, listener),
+      listAlerts: (filter) => call('listAlerts', filter === undefined ? [] : [filter]),
+      getAlertStatus: () => call('getAlertStatus'),
+      explainAlert: (id) => call('explainAlert', [id]),
+      acknowledgeAlert: (id) => call('acknowledgeAlert', [id]),
+      acknowledgeAllAlerts: () => call('acknowledgeAllAlerts'),
+      snoozeAlert: (id, ms) => call('snoozeAlert', [id, ms]),
+      trust: (rule) => call('trust', [rule]),
+      untrust: (rule) => call('untrust', [rule]),
+      setWatchClosely: (exe, on) => call('setWatchClosely', [exe, on]),
+      getTrustState: () => call('getTrustState'),
+      startLearning: (seconds) => call('startLearning', [seconds]),
+      onAlert: (listener) => subscribe(this.alertListeners, listener),
+      // Only the Electron host opens an alert from outside the page (a tray or notification click); in
+      // the browser mode the page's own notifications do that without the transport.
+      onOpenAlert: () => () => {},
     };
     this.connect();
   }
@@ -175,6 +192,7 @@ export class WsClient implements Transport {
     if (message.type === 'event') {
       if (message.event === 'delta') for (const l of [...this.deltaListeners]) l(message.payload as Delta);
       else if (message.event === 'status') for (const l of [...this.statusListeners]) l(message.payload as MonitorStatus);
+      else if (message.event === 'alert') for (const l of [...this.alertListeners]) l(message.payload as AlertEvent);
       return;
     }
     if (message.type === 'result') {

@@ -7,8 +7,10 @@ import { formatEndpoint } from '../../../shared/model.js';
 import { ConflictsContext, useConflicts, useConflictWatcher } from '../conflicts.js';
 import { describeFilter, isEmptyFilter, parseFilter } from '../filter.js';
 import { formatCount } from '../format.js';
-import { StoreContext, useSnapshot } from '../hooks.js';
+import { NotifierContext, StoreContext, useOpenAlertRequest, useSnapshot, useStore } from '../hooks.js';
+import type { PageNotifier } from '../notifications.js';
 import type { RowFlag, Store } from '../store.js';
+import { AlertsWorkspace, DEFAULT_ALERT_FILTER, type AlertFilterState } from './AlertsView.js';
 import { ConnectionsView } from './ConnectionsView.js';
 import { ContextMenu, type MenuItem } from './ContextMenu.js';
 import { DetailPanel } from './DetailPanel.js';
@@ -21,13 +23,19 @@ import { PortsView, type LookupRequest } from './PortsView.js';
 /** Fired after React has committed a change of rows: lets a benchmark time delta → screen. */
 export const ROWS_COMMITTED_EVENT = 'portwatch:rows-committed';
 
-export function App({ store }: { store: Store }) {
+/**
+ * notifier: the page's own desktop notifications (browser mode); null in Electron, whose main process
+ * shows them.
+ */
+export function App({ store, notifier = null }: { store: Store; notifier?: PageNotifier | null }) {
   const conflicts = useConflictWatcher(store);
   return (
     <StoreContext.Provider value={store}>
-      <ConflictsContext.Provider value={conflicts}>
-        <Shell />
-      </ConflictsContext.Provider>
+      <NotifierContext.Provider value={notifier}>
+        <ConflictsContext.Provider value={conflicts}>
+          <Shell />
+        </ConflictsContext.Provider>
+      </NotifierContext.Provider>
     </StoreContext.Provider>
   );
 }
@@ -51,9 +59,10 @@ const canCopy = () => typeof navigator !== 'undefined' && typeof navigator.clipb
 const FILTER_HELP =
   'Filter: free text matches address, port, process, state, user or command line. Terms: port:3000  pid:1234  proc:node  state:listen  proto:tcp6  -term excludes.';
 
-const VIEW_LABEL: Record<View, string> = { connections: 'Connections', listening: 'Listening ports', ports: 'Ports' };
+const VIEW_LABEL: Record<View, string> = { connections: 'Connections', listening: 'Listening ports', ports: 'Ports', alerts: 'Alerts' };
 
 function Shell() {
+  const store = useStore();
   const snap = useSnapshot();
   const [view, setView] = useState<View>('connections');
   const [filterText, setFilterText] = useState('');
@@ -69,6 +78,26 @@ function Shell() {
   const [ending, setEnding] = useState<EndTarget | null>(null);
   const [copied, setCopied] = useState<string | null>(null);
   const conflicts = useConflicts();
+  const [alertFilter, setAlertFilter] = useState<AlertFilterState>(DEFAULT_ALERT_FILTER);
+  const [alertId, setAlertId] = useState<string | null>(null);
+  const [alertDetail, setAlertDetail] = useState(false);
+  const openRequest = useOpenAlertRequest();
+
+  // "Open this alert", from the Electron host (tray, notification) or the page's own notification: the
+  // request waits in the alerts store, so one made before this mounted is taken now.
+  const openHandled = useRef(0);
+  useEffect(() => {
+    if (openRequest === null || openRequest.nonce <= openHandled.current) return;
+    openHandled.current = openRequest.nonce;
+    setView('alerts');
+    setMenu(null);
+    if (openRequest.id === null) return;
+    // Whatever the filters, the alert asked for is on show.
+    const asked = store.alerts.getSnapshot().alerts.get(openRequest.id);
+    setAlertFilter((f) => ({ ...DEFAULT_ALERT_FILTER, showAcknowledged: f.showAcknowledged || (asked !== undefined && asked.acknowledgedAt !== null) }));
+    setAlertId(openRequest.id);
+    setAlertDetail(true);
+  }, [openRequest, store]);
 
   // Typing stays responsive at 10,000 rows: the table filters on the deferred text.
   const deferredText = useDeferredValue(filterText);
@@ -116,6 +145,7 @@ function Shell() {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.key !== 'ContextMenu' && !(e.shiftKey && e.key === 'F10')) return;
+      if (viewRef.current === 'alerts') return;
       const id = selectedRef.current;
       const row = id === null ? undefined : snapRef.current.rows.get(id);
       if (!row) return;
@@ -206,135 +236,150 @@ function Shell() {
   return (
     <div className={`app ${snap.connection === 'lost' ? 'offline' : ''}`}>
       <Header view={view} onView={setView} />
-      <div className="toolbar">
-        {view === 'ports' ? (
-          <form
-            className="filter-box port-box"
-            role="search"
-            aria-label="Look up a port"
-            onSubmit={(e) => {
-              e.preventDefault();
-              submitPort();
-            }}
-          >
-            <span className="filter-icon" aria-hidden="true">
-              ⌕
-            </span>
-            <input
-              ref={portRef}
-              type="text"
-              inputMode="numeric"
-              aria-label="Port"
-              aria-invalid={portError !== null}
-              placeholder="Port, e.g. 3000 — Enter looks it up"
-              value={portText}
-              spellCheck={false}
-              autoComplete="off"
-              onChange={(e) => {
-                setPortText(e.target.value);
-                setPortError(null);
-              }}
-              onKeyDown={(e) => {
-                if (e.key === 'Escape') {
+      {view === 'alerts' ? (
+        <AlertsWorkspace
+          filter={alertFilter}
+          onFilter={setAlertFilter}
+          selectedId={alertId}
+          onSelect={setAlertId}
+          detailOpen={alertDetail}
+          onDetailOpen={setAlertDetail}
+          onEnd={setEnding}
+          notices={<Notices snap={snap} />}
+        />
+      ) : (
+        <>
+          <div className="toolbar">
+            {view === 'ports' ? (
+              <form
+                className="filter-box port-box"
+                role="search"
+                aria-label="Look up a port"
+                onSubmit={(e) => {
                   e.preventDefault();
-                  if (portText !== '') setPortText('');
-                  else e.currentTarget.blur();
-                }
-              }}
-            />
-            <button type="submit" className="button small port-go">
-              Look up
-            </button>
-          </form>
-        ) : (
-          <div className="filter-box">
-            <span className="filter-icon" aria-hidden="true">
-              ⌕
-            </span>
-            <input
-              ref={filterRef}
-              type="search"
-              aria-label="Filter"
-              placeholder="Filter  ·  port:3000  proc:node  state:listen  proto:tcp6  pid:1234"
-              value={filterText}
-              spellCheck={false}
-              autoComplete="off"
-              title={FILTER_HELP}
-              onChange={(e) => setFilterText(e.target.value)}
-              onKeyDown={(e) => {
-                if (e.key === 'Escape') {
-                  e.preventDefault();
-                  if (filterText !== '') setFilterText('');
-                  else e.currentTarget.blur();
-                }
-              }}
-            />
-            <kbd className="filter-kbd" aria-hidden="true">
-              Ctrl F
-            </kbd>
+                  submitPort();
+                }}
+              >
+                <span className="filter-icon" aria-hidden="true">
+                  ⌕
+                </span>
+                <input
+                  ref={portRef}
+                  type="text"
+                  inputMode="numeric"
+                  aria-label="Port"
+                  aria-invalid={portError !== null}
+                  placeholder="Port, e.g. 3000 — Enter looks it up"
+                  value={portText}
+                  spellCheck={false}
+                  autoComplete="off"
+                  onChange={(e) => {
+                    setPortText(e.target.value);
+                    setPortError(null);
+                  }}
+                  onKeyDown={(e) => {
+                    if (e.key === 'Escape') {
+                      e.preventDefault();
+                      if (portText !== '') setPortText('');
+                      else e.currentTarget.blur();
+                    }
+                  }}
+                />
+                <button type="submit" className="button small port-go">
+                  Look up
+                </button>
+              </form>
+            ) : (
+              <div className="filter-box">
+                <span className="filter-icon" aria-hidden="true">
+                  ⌕
+                </span>
+                <input
+                  ref={filterRef}
+                  type="search"
+                  aria-label="Filter"
+                  placeholder="Filter  ·  port:3000  proc:node  state:listen  proto:tcp6  pid:1234"
+                  value={filterText}
+                  spellCheck={false}
+                  autoComplete="off"
+                  title={FILTER_HELP}
+                  onChange={(e) => setFilterText(e.target.value)}
+                  onKeyDown={(e) => {
+                    if (e.key === 'Escape') {
+                      e.preventDefault();
+                      if (filterText !== '') setFilterText('');
+                      else e.currentTarget.blur();
+                    }
+                  }}
+                />
+                <kbd className="filter-kbd" aria-hidden="true">
+                  Ctrl F
+                </kbd>
+              </div>
+            )}
+            {view === 'connections' && (
+              <button type="button" className="toggle" aria-pressed={grouped} onClick={() => setGrouped((g) => !g)} title="Group the rows by owning process">
+                <span aria-hidden="true">{grouped ? '☰' : '☷'}</span> Group by process
+              </button>
+            )}
+            {view === 'ports' ? (
+              <span className={`shown${portError ? ' control-error' : ''}`} aria-live="polite">
+                {portError ??
+                  (conflicts.loaded && (
+                    <>
+                      <strong>{formatCount(nConflicts)}</strong> port conflict{nConflicts === 1 ? '' : 's'}
+                    </>
+                  ))}
+              </span>
+            ) : (
+              <span className="shown" aria-live="polite">
+                {snap.phase === 'ready' &&
+                  (filtering ? (
+                    <>
+                      <strong>{formatCount(shown)}</strong> of {formatCount(total)} match {describeFilter(filter)}
+                    </>
+                  ) : (
+                    <>
+                      <strong>{formatCount(shown)}</strong> {view === 'connections' ? 'sockets' : 'listening'}
+                    </>
+                  ))}
+              </span>
+            )}
+            {copied !== null && (
+              <span className="copied" role="status">
+                {copied}
+              </span>
+            )}
+            {view === 'ports' ? (
+              <span className="legend" aria-hidden="true">
+                <span className="legend-item sev-danger">danger</span>
+                <span className="legend-item sev-warning">warning</span>
+                <span className="legend-item sev-info">info</span>
+              </span>
+            ) : (
+              <span className="legend" aria-hidden="true">
+                <span className="legend-item new">new</span>
+                <span className="legend-item changed">changed</span>
+                <span className="legend-item closing">closing</span>
+              </span>
+            )}
+            <EngineControls />
           </div>
-        )}
-        {view === 'connections' && (
-          <button type="button" className="toggle" aria-pressed={grouped} onClick={() => setGrouped((g) => !g)} title="Group the rows by owning process">
-            <span aria-hidden="true">{grouped ? '☰' : '☷'}</span> Group by process
-          </button>
-        )}
-        {view === 'ports' ? (
-          <span className={`shown${portError ? ' control-error' : ''}`} aria-live="polite">
-            {portError ??
-              (conflicts.loaded && (
-                <>
-                  <strong>{formatCount(nConflicts)}</strong> port conflict{nConflicts === 1 ? '' : 's'}
-                </>
-              ))}
-          </span>
-        ) : (
-          <span className="shown" aria-live="polite">
-            {snap.phase === 'ready' &&
-              (filtering ? (
-                <>
-                  <strong>{formatCount(shown)}</strong> of {formatCount(total)} match {describeFilter(filter)}
-                </>
+          <Notices snap={snap} />
+          <main className="main">
+            <section className="view" aria-label={VIEW_LABEL[view]} onContextMenu={onViewContextMenu}>
+              {view === 'connections' ? (
+                <ConnectionsView filter={filter} grouped={grouped} selectedId={selectedId} onSelect={select} onShown={setShown} />
+              ) : view === 'listening' ? (
+                <ListeningView filter={filter} selectedId={selectedId} onSelect={select} onShown={setShown} />
               ) : (
-                <>
-                  <strong>{formatCount(shown)}</strong> {view === 'connections' ? 'sockets' : 'listening'}
-                </>
-              ))}
-          </span>
-        )}
-        {copied !== null && (
-          <span className="copied" role="status">
-            {copied}
-          </span>
-        )}
-        {view === 'ports' ? (
-          <span className="legend" aria-hidden="true">
-            <span className="legend-item sev-danger">danger</span>
-            <span className="legend-item sev-warning">warning</span>
-            <span className="legend-item sev-info">info</span>
-          </span>
-        ) : (
-          <span className="legend" aria-hidden="true">
-            <span className="legend-item new">new</span>
-            <span className="legend-item changed">changed</span>
-            <span className="legend-item closing">closing</span>
-          </span>
-        )}
-        <EngineControls />
-      </div>
-      <Notices snap={snap} />
-      <main className="main">
-        <section className="view" aria-label={VIEW_LABEL[view]} onContextMenu={onViewContextMenu}>
-          {view === 'connections' ? (
-            <ConnectionsView filter={filter} grouped={grouped} selectedId={selectedId} onSelect={select} onShown={setShown} />
-          ) : view === 'listening' ? (
-            <ListeningView filter={filter} selectedId={selectedId} onSelect={select} onShown={setShown} />
-          ) : (
-            <PortsView request={lookup} onLookup={lookUp} onClearLookup={clearLookup} onEnd={setEnding} selectedId={selectedId} onSelect={select} />
-          )}
-        </section>
-        <DetailPanel socket={detailSocket} flag={detailFlag} onClose={() => setSelectedId(null)} />
-      </main>
+                <PortsView request={lookup} onLookup={lookUp} onClearLookup={clearLookup} onEnd={setEnding} selectedId={selectedId} onSelect={select} />
+              )}
+            </section>
+            <DetailPanel socket={detailSocket} flag={detailFlag} onClose={() => setSelectedId(null)} />
+          </main>
+        </>
+      )}
       {menu !== null && <ContextMenu x={menu.x} y={menu.y} label={`Socket ${formatEndpoint(menu.socket.localAddress, menu.socket.localPort)}`} items={menuItems} onClose={closeMenu} />}
       {ending !== null && <EndProcessDialog key={`${ending.pid} ${ending.startedAt}`} target={ending} onClose={closeDialog} />}
     </div>

@@ -3,13 +3,15 @@
 import { useDeferredValue, useState } from 'react';
 import type { MonitorStatus } from '../../../shared/status.js';
 import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../../../shared/status.js';
+import { SEVERITY_TONE } from '../alert-text.js';
+import { worstActive } from '../alerts.js';
 import { useConflicts } from '../conflicts.js';
 import { formatCount, formatMs } from '../format.js';
-import { useSnapshot, useStore, useThrottledValue } from '../hooks.js';
+import { useAlerts, useSnapshot, useStore, useThrottledValue } from '../hooks.js';
 import { BANDS } from '../store.js';
 import { BAND_LABEL, CountsChart } from './CountsChart.js';
 
-export type View = 'connections' | 'listening' | 'ports';
+export type View = 'connections' | 'listening' | 'ports' | 'alerts';
 
 const INTERVALS = [250, 500, 1000, 2000, 5000, 10_000, 30_000].filter((ms) => ms >= MIN_INTERVAL_MS && ms <= MAX_INTERVAL_MS);
 
@@ -28,6 +30,7 @@ export function Header({ view, onView }: { view: View; onView: (view: View) => v
   const { counts, status, history, connection, phase } = useSnapshot();
   const conflicts = useConflicts();
   const nConflicts = conflicts.conflicts.length;
+  const alerts = useAlerts();
   // The chart moves once a second, after the table: it must never hold up a delta reaching the rows.
   const chartHistory = useDeferredValue(useThrottledValue(history, 1000));
   const stateKey = connection === 'lost' ? 'offline' : connection === 'connecting' || status === null ? 'connecting' : status.state;
@@ -63,6 +66,7 @@ export function Header({ view, onView }: { view: View; onView: (view: View) => v
             </span>
           )}
         </button>
+        <AlertsTab selected={view === 'alerts'} onSelect={() => onView('alerts')} alerts={alerts} />
       </nav>
       <dl className="stats" aria-label="Live counts">
         {BANDS.map((b) => (
@@ -94,13 +98,50 @@ export function Header({ view, onView }: { view: View; onView: (view: View) => v
           <span className="engine-source">{status ? status.source : '—'}</span>
           {poll && (
             <>
-              {' · '}poll <span className="num">{formatMs(poll.cpuMs)}</span> CPU
+              <span className="engine-sep"> · </span>poll <span className="num">{formatMs(poll.cpuMs)}</span> CPU
             </>
           )}
           {status && <span className="engine-interval"> · every {intervalLabel(status.intervalMs)}</span>}
         </span>
       </div>
     </header>
+  );
+}
+
+function AlertsTab({ selected, onSelect, alerts }: { selected: boolean; onSelect: () => void; alerts: ReturnType<typeof useAlerts> }) {
+  const { status, phase } = alerts;
+  const active = status?.unacknowledged ?? 0;
+  const worst = worstActive(status);
+  const warnings = status?.warnings.length ?? 0;
+  let title = 'Alerts: programs, listeners and connections Portwatch had not seen before';
+  if (phase === 'disabled') title = 'Alerts are not enabled in this Portwatch';
+  else if (status !== null) {
+    const parts = [`${formatCount(active)} active alert${active === 1 ? '' : 's'}`];
+    if (active > 0) parts.push(`${status.counts.high} high, ${status.counts.medium} medium, ${status.counts.low} low`);
+    if (status.learning) parts.push('learning what is normal');
+    if (warnings > 0) parts.push(`${warnings} warning${warnings === 1 ? '' : 's'}`);
+    title = parts.join(' · ');
+  }
+  return (
+    <button type="button" role="tab" aria-selected={selected} className="tab" onClick={onSelect} title={title}>
+      Alerts{' '}
+      {warnings > 0 && (
+        <span className="tab-warn" role="img" aria-label={`${warnings} alert engine warning${warnings === 1 ? '' : 's'}`}>
+          ⚠
+        </span>
+      )}
+      {active > 0 && (
+        <span className={`tab-badge sev-${SEVERITY_TONE[worst ?? 'low']}`} data-testid="alert-count" data-severity={worst ?? undefined}>
+          {formatCount(active)}
+          <span className="visually-hidden"> active alert{active === 1 ? '' : 's'}</span>
+        </span>
+      )}
+      {status?.learning && active === 0 && (
+        <span className="tab-learning" aria-label="learning">
+          learning
+        </span>
+      )}
+    </button>
   );
 }
 

@@ -23,10 +23,14 @@ export function useGridVirtualizer(count: number): {
   return { scrollRef, virtualizer };
 }
 
-function isTypingTarget(target: EventTarget | null): boolean {
+/** Inputs whose keys are not text or choices: the table's keys still work while one has focus. */
+const KEYLESS_INPUTS = new Set(['checkbox', 'button', 'submit', 'reset']);
+
+export function isTypingTarget(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
   if (target.getAttribute('aria-label') === 'Filter') return false;
-  return target.isContentEditable || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT' || target.tagName === 'INPUT';
+  if (target instanceof HTMLInputElement) return !KEYLESS_INPUTS.has(target.type);
+  return target.isContentEditable || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT';
 }
 
 /**
