@@ -10,7 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import type { AlertsApi } from '../src/shared/api.js';
+import type { AlertsApi, WatchedPortsApi } from '../src/shared/api.js';
 import type { Socket } from '../src/shared/model.js';
 import { createStore } from '../src/renderer/src/store.js';
 import { screenshot, socketRows } from './app.js';
@@ -54,7 +54,7 @@ function stats(values: number[]): { p50: number; p95: number; max: number; mean:
 }
 
 const notEnabled = () => Promise.reject(new Error('alerts are not enabled in this host'));
-const NO_ALERTS: AlertsApi = {
+const NO_ALERTS: AlertsApi & WatchedPortsApi = {
   listAlerts: notEnabled,
   getAlertStatus: notEnabled,
   explainAlert: notEnabled,
@@ -68,6 +68,9 @@ const NO_ALERTS: AlertsApi = {
   startLearning: notEnabled,
   onAlert: () => () => {},
   onOpenAlert: () => () => {},
+  getWatchedPorts: notEnabled,
+  setWatchedPorts: notEnabled,
+  onWatchedPort: () => () => {},
 };
 
 const ms = (n: number) => `${n.toFixed(1)} ms`;

@@ -257,6 +257,8 @@ export async function startFake(initial: FullState, options: FakeOptions = {}): 
           const { sockets, takenAt } = fake.state.snapshot;
           value = findConflicts(sockets, { localhostOrder: [4, 6], now: takenAt });
         } else if (method === 'lookupPort') value = lookupPort(fake.state.snapshot.sockets, Number(args[0]), (pid) => `/home/ada/work/${pid}`);
+        else if (method === 'getWatchedPorts') value = [3000, 5173, 8000, 8080, 5432, 6379];
+        else if (method === 'setWatchedPorts') value = args[0];
         else if (method === 'endProcess') {
           const r = fake.endResult;
           ws.send(JSON.stringify('error' in r ? { type: 'result', id, ok: false, error: r.error } : { type: 'result', id, ok: true, value: r }));

@@ -8,6 +8,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { AlertEngine } from '../core/alert-engine.js';
 import { Monitor } from '../core/monitor.js';
 import { ApiService } from '../core/service.js';
+import { WatchedPortsWatcher } from '../core/watched-ports-watcher.js';
 import { DEFAULT_PORT, startServer, type RunningServer } from '../server/server.js';
 import { createSource } from '../core/sources/index.js';
 import type { SocketSource } from '../core/sources/source.js';
@@ -339,6 +340,19 @@ async function openAlerts(monitor: Monitor, flags: AlertFlags, warn: (message: s
   return engine;
 }
 
+/** The watched-ports watcher on the monitor (settings.json in the data folder), or null with one line saying why not. */
+async function openWatchedPorts(monitor: Monitor, dataDir: string | undefined, warn: (message: string) => void): Promise<WatchedPortsWatcher | null> {
+  const dir = resolveDataDir(dataDir);
+  try {
+    const watcher = await WatchedPortsWatcher.open(monitor, { dataDir: dir });
+    for (const w of watcher.warnings) warn(w);
+    return watcher;
+  } catch (e) {
+    warn(`cannot keep settings in ${dir}: ${describeDataDirError(e)}. Going on without watched ports (--data-dir DIR picks another folder).`);
+    return null;
+  }
+}
+
 function clock(at: number): string {
   return new Date(at).toTimeString().slice(0, 8);
 }
@@ -432,12 +446,14 @@ async function serve(io: CliIO, source: SocketSource, opts: ServeOptions): Promi
   }
   const monitor = new Monitor({ source, intervalMs: opts.interval });
   const engine = await openAlerts(monitor, opts, (message) => io.err(`portwatch: ${message}\n`));
+  const watchedPorts = await openWatchedPorts(monitor, opts.dataDir, (message) => io.err(`portwatch: ${message}\n`));
   let server: RunningServer;
   try {
     // The port first: if it is taken, say so before any polling starts.
-    server = await startServer({ service: new ApiService(monitor, { alerts: engine }), port: opts.port, rendererDir });
+    server = await startServer({ service: new ApiService(monitor, { alerts: engine, watchedPorts }), port: opts.port, rendererDir });
   } catch (e) {
     await engine?.close();
+    await watchedPorts?.close();
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') io.err(`portwatch: port ${opts.port} on 127.0.0.1 is already in use; choose another with --port N, or --port 0 for any free port\n`);
     else if (code === 'EACCES') io.err(`portwatch: not allowed to listen on port ${opts.port}; choose one above 1023, or --port 0\n`);
@@ -460,6 +476,7 @@ async function serve(io: CliIO, source: SocketSource, opts: ServeOptions): Promi
   monitor.stop();
   await server.close();
   await engine?.close();
+  await watchedPorts?.close();
   return EXIT_OK;
 }
 

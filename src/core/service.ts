@@ -10,6 +10,7 @@ import { ephemeralPortRange, findConflicts, localhostOrder } from './analysis/co
 import { lookupPort } from './analysis/ports.js';
 import type { AlertEngine } from './alert-engine.js';
 import type { Monitor } from './monitor.js';
+import type { WatchedPortsWatcher } from './watched-ports-watcher.js';
 import { endProcess, formatStartTime, readCwd } from './process-control.js';
 
 export class ApiError extends Error {
@@ -36,7 +37,15 @@ export type AlertBackend = Pick<
   | 'stopLearning'
 >;
 
+/** What the service asks of the watched-ports watcher (WatchedPortsWatcher has it all). */
+export type WatchedPortsBackend = Pick<WatchedPortsWatcher, 'getWatchedPorts' | 'setWatchedPorts' | 'subscribe'>;
+
 export interface ServiceOptions {
+  /**
+   * The watched-ports watcher behind getWatchedPorts/setWatchedPorts, whose events subscribe()
+   * forwards as 'watched-port'. Without one those requests answer that watched ports are not enabled.
+   */
+  watchedPorts?: WatchedPortsBackend | null;
   /**
    * The alert engine behind the alert and trust requests, and whose events subscribe() forwards as
    * 'alert'. Without one those requests answer that alerts are not enabled in this host.
@@ -49,6 +58,7 @@ export interface ServiceOptions {
 }
 
 export const ALERTS_DISABLED = 'alerts are not enabled in this host';
+export const WATCHED_PORTS_DISABLED = 'watched ports are not enabled in this host';
 
 /** A listener that closed this recently still makes its port a server port for "still busy". */
 const RECENT_LISTENER_MS = 10 * 60_000;
@@ -133,6 +143,10 @@ export class ApiService {
         const seconds = values[0] as number;
         return this.withAlerts((a) => (seconds === 0 ? a.stopLearning() : a.startLearning(seconds)));
       }
+      case 'getWatchedPorts':
+        return this.withWatched((w) => w.getWatchedPorts());
+      case 'setWatchedPorts':
+        return this.withWatched((w) => w.setWatchedPorts(values[0] as number[]));
       default:
         return unhandled(method);
     }
@@ -151,6 +165,17 @@ export class ApiService {
     if (this.alerts === null) throw new ApiError(ALERTS_DISABLED);
     try {
       return await run(this.alerts);
+    } catch (e) {
+      if (e instanceof RangeError) throw new ApiError(e.message);
+      throw e;
+    }
+  }
+
+  private async withWatched<T>(run: (watched: WatchedPortsBackend) => T | Promise<T>): Promise<T> {
+    const watched = this.options.watchedPorts ?? null;
+    if (watched === null) throw new ApiError(WATCHED_PORTS_DISABLED);
+    try {
+      return await run(watched);
     } catch (e) {
       if (e instanceof RangeError) throw new ApiError(e.message);
       throw e;
@@ -191,7 +216,7 @@ export class ApiService {
   }
 
   /**
-   * The monitor's deltas and status, and the alert engine's events as 'alert'. 'open-alert' never
+   * The monitor's deltas and status, the alert engine's events as 'alert', the watcher's as 'watched-port'. 'open-alert' never
    * comes from here: only the Electron host sends it (a tray or notification click).
    */
   subscribe(listener: ServiceListener): () => void {
@@ -200,9 +225,11 @@ export class ApiService {
       else listener('status', e.status);
     });
     const offAlerts = this.alerts?.subscribe((e) => listener('alert', e)) ?? (() => {});
+    const offWatched = this.options.watchedPorts?.subscribe((e) => listener('watched-port', e.event)) ?? (() => {});
     return () => {
       offMonitor();
       offAlerts();
+      offWatched();
     };
   }
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { AlertEngine, type AlertEngineOptions } from '../core/alert-engine.js';
 import { Monitor } from '../core/monitor.js';
 import { ApiService } from '../core/service.js';
+import { WatchedPortsWatcher } from '../core/watched-ports-watcher.js';
 import { createSource } from '../core/sources/index.js';
 import type { SocketSource } from '../core/sources/source.js';
 import { APP_DIR_NAME, resolveDataDir } from '../core/store/data-dir.js';
@@ -45,6 +46,11 @@ export interface StartOptions {
    * false runs without alerts. Tests pass a temporary folder.
    */
   alerts?: AlertEngineOptions | false;
+  /**
+   * The folder of settings.json (the watched ports); default the alert engine's dataDir, else
+   * resolveDataDir(). False runs without watched ports.
+   */
+  watchedPorts?: { dataDir?: string | null } | false;
 }
 
 export interface PortwatchApp {
@@ -55,12 +61,14 @@ export interface PortwatchApp {
   service(): ApiService | null;
   /** The alert engine; null until it is open, or when it could not be (see the console and the notification). */
   alerts(): AlertEngine | null;
+  /** The watched-ports watcher; null until it is open, or when it could not be. */
+  watchedPorts(): WatchedPortsWatcher | null;
   window(): BrowserWindow | null;
   tray(): TrayService | null;
 }
 
 /** Starts the app, or returns null when another instance already runs (which then shows itself). */
-export function startApp({ mainDir, source, alerts: alertOptions = {} }: StartOptions): PortwatchApp | null {
+export function startApp({ mainDir, source, alerts: alertOptions = {}, watchedPorts: watchedOptions = {} }: StartOptions): PortwatchApp | null {
   // Before anything reads the user data path (the single-instance lock does): Electron's userData is
   // then the folder the alert engine and the CLI use by default.
   app.setName(APP_DIR_NAME);
@@ -80,6 +88,9 @@ export function startApp({ mainDir, source, alerts: alertOptions = {} }: StartOp
   const monitor = new Monitor({ source: source ?? createSource() });
   let service: ApiService | null = null;
   let engine: AlertEngine | null = null;
+  let watcher: WatchedPortsWatcher | null = null;
+  /** Why the watcher could not open; told once a notification can be shown. */
+  let watcherFailure: string | null = null;
   /** Why the alert engine could not open; told to the user once a notification can be shown. */
   let engineFailure: string | null = null;
   let window: BrowserWindow | null = null;
@@ -95,6 +106,17 @@ export function startApp({ mainDir, source, alerts: alertOptions = {} }: StartOp
           const dir = resolveDataDir(alertOptions.dataDir);
           engineFailure = `Portwatch cannot keep alerts in ${dir}: ${e instanceof Error ? e.message : String(e)}. It shows connections, but raises no alerts until it can write there.`;
           console.error(`portwatch: ${engineFailure}`);
+          return null;
+        });
+
+  // settings.json, in the same folder as the alert engine's files unless told otherwise.
+  const watchedDir = watchedOptions === false ? null : resolveDataDir(watchedOptions.dataDir ?? (alertOptions === false ? null : alertOptions.dataDir));
+  const openingWatcher: Promise<WatchedPortsWatcher | null> =
+    watchedDir === null
+      ? Promise.resolve(null)
+      : WatchedPortsWatcher.open(monitor, { dataDir: watchedDir }).catch((e: unknown) => {
+          watcherFailure = `Portwatch cannot keep settings in ${watchedDir}: ${e instanceof Error ? e.message : String(e)}. It does not follow watched ports until it can.`;
+          console.error(`portwatch: ${watcherFailure}`);
           return null;
         });
 
@@ -199,9 +221,19 @@ export function startApp({ mainDir, source, alerts: alertOptions = {} }: StartOp
     notifier = new AlertNotifier({
       onClickAlert: (id) => openAlert(id),
       onClickSummary: () => openAlert(null),
+      onClickPort: () => void showWindow(),
       icon: notificationImage(),
     });
     if (engineFailure !== null) notifier.warn(engineFailure);
+    if (watcherFailure !== null) notifier.warn(watcherFailure);
+    if (watcher !== null) {
+      for (const w of watcher.warnings) {
+        console.error(`portwatch: ${w}`);
+        notifier.warn(w);
+      }
+      const offPorts = watcher.subscribe((e) => notifier?.notifyPort(e.event));
+      app.once('will-quit', offPorts);
+    }
     if (feed === null) return;
     const warn = (warnings: string[]) => {
       for (const w of warnings) {
@@ -248,7 +280,7 @@ export function startApp({ mainDir, source, alerts: alertOptions = {} }: StartOp
     // a stuck disk must not keep it from quitting).
     event.preventDefault();
     flushed = true;
-    const closed = opening.then((e) => e?.close());
+    const closed = Promise.all([opening.then((e) => e?.close()), openingWatcher.then((w) => w?.close())]);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, QUIT_FLUSH_MS)));
     void Promise.race([closed, timeout])
@@ -261,7 +293,8 @@ export function startApp({ mainDir, source, alerts: alertOptions = {} }: StartOp
 
   const ready = app.whenReady().then(async () => {
     engine = await opening;
-    service = new ApiService(monitor, { alerts: engine });
+    watcher = await openingWatcher;
+    service = new ApiService(monitor, { alerts: engine, watchedPorts: watcher });
     openWindow();
     startTray();
     startNotifications(engine);
@@ -270,5 +303,5 @@ export function startApp({ mainDir, source, alerts: alertOptions = {} }: StartOp
   });
   ready.catch((e: unknown) => console.error(`portwatch: could not start: ${e instanceof Error ? e.stack : String(e)}`));
 
-  return { monitor, ready, service: () => service, alerts: () => engine, window: () => window, tray: () => tray };
+  return { monitor, ready, service: () => service, alerts: () => engine, watchedPorts: () => watcher, window: () => window, tray: () => tray };
 }

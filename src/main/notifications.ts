@@ -5,6 +5,8 @@ import type { NativeImage, Notification as ElectronNotification, NotificationCon
 import { Notification } from 'electron';
 import type { Alert } from '../shared/alerts.js';
 import { NotifyPolicy, noticeText, type Notice, type NotifyPolicyOptions } from '../shared/notify-policy.js';
+import { PortNoticeLimit, watchedPortText, type WatchedPortEvent } from '../shared/ports.js';
+
 
 export interface AlertNotifierDeps {
   /** Factory hook for tests; by default an Electron Notification. */
@@ -15,6 +17,8 @@ export interface AlertNotifierDeps {
   onClickAlert(id: string): void;
   /** A summary stands for several alerts: its click opens the Alerts view. */
   onClickSummary(): void;
+  /** A watched-port notification's click (default: nothing). */
+  onClickPort?(port: number): void;
   policy?: Partial<NotifyPolicyOptions>;
   icon?: NativeImage;
 }
@@ -33,6 +37,8 @@ export class AlertNotifier {
   /** Warnings already shown: each is shown once for the life of the app. */
   private readonly warned = new Set<string>();
   private disposed = false;
+  /** Watched-port notifications: their own rate limit (see PortNoticeLimit). */
+  private readonly portLimit = new PortNoticeLimit();
 
   constructor(private readonly deps: AlertNotifierDeps) {
     this.policy = new NotifyPolicy(deps.policy);
@@ -58,6 +64,17 @@ export class AlertNotifier {
     if (this.disposed || this.warned.has(message) || !this.isSupported()) return false;
     this.warned.add(message);
     return this.display({ title: 'Portwatch needs your attention', body: message, urgency: 'normal' }, () => this.deps.onClickSummary());
+  }
+
+  /**
+   * Shows that a watched port was taken or freed, naming the process, unless the rate limit
+   * (PortNoticeLimit: one per port and change per 2 s, six a minute) says not now. True when shown.
+   */
+  notifyPort(event: WatchedPortEvent): boolean {
+    if (this.disposed || !this.isSupported()) return false;
+    if (!this.portLimit.take(event.port, event.change, this.now())) return false;
+    const { title, body } = watchedPortText(event);
+    return this.display({ title, body, urgency: 'normal' }, () => this.deps.onClickPort?.(event.port));
   }
 
   /** Stops the timer and forgets what waits; shown notifications stay on screen. */

@@ -44,10 +44,14 @@ const api: PortwatchApi = {
   setWatchClosely: (exe, on) => ipcRenderer.invoke(channel.request('setWatchClosely'), exe, on) as Promise<void>,
   getTrustState: () => ipcRenderer.invoke(channel.request('getTrustState')) as Promise<TrustState>,
   startLearning: (seconds) => ipcRenderer.invoke(channel.request('startLearning'), seconds) as Promise<number | null>,
+  getWatchedPorts: () => ipcRenderer.invoke(channel.request('getWatchedPorts')) as Promise<number[]>,
+  // The list is checked on the main side (schema: 1–65535, at most 64, no duplicates).
+  setWatchedPorts: (ports) => ipcRenderer.invoke(channel.request('setWatchedPorts'), ports) as Promise<number[]>,
   onDelta: (listener) => listen('delta', listener),
   onStatus: (listener) => listen('status', listener),
   onAlert: (listener) => listen('alert', listener),
   onOpenAlert: (listener) => listen('open-alert', listener),
+  onWatchedPort: (listener) => listen('watched-port', listener),
 };
 
 contextBridge.exposeInMainWorld('portwatch', api);

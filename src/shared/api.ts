@@ -5,14 +5,16 @@ import type { Alert, AlertEvent, AlertExplanation, AlertFilter, AlertStatus, Tru
 import { ALERT_KINDS, parseHostRange, SEVERITIES } from './alerts.js';
 import type { Conflict } from './conflicts.js';
 import type { Delta, Snapshot } from './model.js';
-import type { EndProcessRequest, EndProcessResult, PortLookup } from './ports.js';
+import type { EndProcessRequest, EndProcessResult, PortLookup, WatchedPortEvent } from './ports.js';
+import { MAX_WATCHED_PORTS } from './ports.js';
 import type { MonitorStatus } from './status.js';
 import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from './status.js';
 import type { EventName, RequestName } from './channels.js';
 
 export { channel, EVENT_NAMES, REQUEST_NAMES, type EventName, type RequestName } from './channels.js';
 export type { Conflict, ConflictKind, ConflictSeverity, LocalhostTarget } from './conflicts.js';
-export type { BindHolder, BindVerdict, EndProcessOutcome, EndProcessRequest, EndProcessResult, PortLookup, PortProcess } from './ports.js';
+export type { BindHolder, BindVerdict, EndProcessOutcome, EndProcessRequest, EndProcessResult, PortLookup, PortProcess, WatchedPortEvent } from './ports.js';
+export { MAX_WATCHED_PORTS } from './ports.js';
 
 /** The full state a view starts from; deltas with seq > state.seq apply on top of it. */
 export interface FullState {
@@ -24,7 +26,7 @@ export interface FullState {
 export type Unsubscribe = () => void;
 
 /** Everything a view can ask of Portwatch: the live state and its controls, the port tools, alerts. */
-export interface PortwatchApi extends PortToolsApi, AlertsApi {
+export interface PortwatchApi extends PortToolsApi, AlertsApi, WatchedPortsApi {
   getState(): Promise<FullState>;
   pause(): Promise<void>;
   resume(): Promise<void>;
@@ -45,6 +47,18 @@ export interface PortToolsApi {
    * for pid 1, Portwatch and its parents, and a pid whose start time is not startedAt (reused).
    */
   endProcess(request: EndProcessRequest): Promise<EndProcessResult>;
+}
+
+/**
+ * Watched ports: a user list (saved in settings.json in the data folder) of ports whose listeners are
+ * followed; a 'watched-port' event says when one is taken or freed, naming the process. A host without
+ * a watcher answers the requests with an error saying so.
+ */
+export interface WatchedPortsApi {
+  getWatchedPorts(): Promise<number[]>;
+  /** Replaces the list (1–65535, at most 64, no duplicates); resolves with the saved list once on disk. */
+  setWatchedPorts(ports: number[]): Promise<number[]>;
+  onWatchedPort(listener: (event: WatchedPortEvent) => void): Unsubscribe;
 }
 
 /**
@@ -105,6 +119,12 @@ export const alertFilterSchema = z
   })
   .strict();
 
+/** A watched-port list from the user: whole ports 1–65535, at most MAX_WATCHED_PORTS, each once. */
+export const watchedPortsSchema = z
+  .array(z.number().int().min(1).max(65535))
+  .max(MAX_WATCHED_PORTS)
+  .refine((ports) => new Set(ports).size === ports.length, 'a port is listed more than once');
+
 /** Argument schemas, one per request: checked on the host side of both transports. */
 export const requestSchemas = {
   getState: z.tuple([]),
@@ -134,6 +154,8 @@ export const requestSchemas = {
   setWatchClosely: z.tuple([exeText, z.boolean()]),
   getTrustState: z.tuple([]),
   startLearning: z.tuple([z.number().min(0).max(7 * 24 * 3600)]),
+  getWatchedPorts: z.tuple([]),
+  setWatchedPorts: z.tuple([watchedPortsSchema]),
 } as const satisfies Record<RequestName, z.ZodType>;
 
 export interface EventPayloads {
@@ -141,6 +163,7 @@ export interface EventPayloads {
   status: MonitorStatus;
   alert: AlertEvent;
   'open-alert': string | null;
+  'watched-port': WatchedPortEvent;
 }
 
 export function isRequestName(name: unknown): name is RequestName {

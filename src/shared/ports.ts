@@ -1,5 +1,6 @@
 // "Who is on port N", and ending the process that holds it: the shapes hosts and views exchange.
 import type { Family, ProcessInfo, Protocol, Socket } from './model.js';
+import { formatEndpoint } from './model.js';
 
 /** One process that would receive a new connection or datagram on an address, or blocks binding it. */
 export interface BindHolder {
@@ -77,6 +78,50 @@ export interface WatchedPortEvent {
   port: number;
   protocol: Protocol;
   change: 'taken' | 'freed';
+  /** The listener's bind address (127.0.0.1, ::, …): the new one when taken, the last one when freed. */
+  address: string;
   pid: number | null;
   process: ProcessInfo | null;
+}
+
+/** The most ports one list may watch. */
+export const MAX_WATCHED_PORTS = 64;
+
+/**
+ * A watched-port event as a notification: "Port 3000 taken" / "node (pid 123) is listening on
+ * 127.0.0.1:3000", or "Port 3000 freed" / "node (pid 123) stopped listening". UDP says so.
+ */
+export function watchedPortText(e: WatchedPortEvent): { title: string; body: string } {
+  const proto = e.protocol === 'udp' ? ' (UDP)' : '';
+  const who = e.pid === null ? 'A process Portwatch cannot see' : `${e.process?.name ?? 'A process'} (pid ${e.pid})`;
+  if (e.change === 'taken') return { title: `Port ${e.port}${proto} taken`, body: `${who} is listening on ${formatEndpoint(e.address, e.port)}` };
+  return { title: `Port ${e.port}${proto} freed`, body: `${who} stopped listening` };
+}
+
+/**
+ * Watched-port notifications are rate-limited on their own (they are not alerts): one per port and
+ * change ("taken", "freed") per intervalMs (a server restarting in a loop does not flood the screen; the
+ * current state shows in the Ports view), and at most max in any rolling windowMs. What the limit holds
+ * back is dropped.
+ */
+export class PortNoticeLimit {
+  private readonly lastByKey = new Map<string, number>();
+  private shown: number[] = [];
+  constructor(
+    readonly intervalMs = 2_000,
+    readonly max = 6,
+    readonly windowMs = 60_000,
+  ) {}
+
+  /** True (and counted) when a notice about this port and change may show now. */
+  take(port: number, change: WatchedPortEvent['change'], now: number): boolean {
+    const key = `${port} ${change}`;
+    const last = this.lastByKey.get(key);
+    if (last !== undefined && now - last < this.intervalMs) return false;
+    this.shown = this.shown.filter((t) => now - t < this.windowMs);
+    if (this.shown.length >= this.max) return false;
+    this.lastByKey.set(key, now);
+    this.shown.push(now);
+    return true;
+  }
 }

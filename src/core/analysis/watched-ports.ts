@@ -22,7 +22,7 @@ function listenersOn(sockets: readonly Socket[], ports: ReadonlySet<number>): Ma
 
 function event(key: string, change: WatchedPortEvent['change'], s: Socket): WatchedPortEvent {
   const [protocol, port] = key.split(' ') as [Protocol, string];
-  return { port: Number(port), protocol, change, pid: s.pid, process: s.process };
+  return { port: Number(port), protocol, change, address: s.localAddress, pid: s.pid, process: s.process };
 }
 
 /**

@@ -19,7 +19,7 @@ try {
 if (transport) {
   const store = createStore(transport);
   // The browser mode notifies from the page; in Electron the main process does (null here).
-  const notifier = pageNotifier(store.alerts);
+  const notifier = pageNotifier(store.alerts, window, (l) => store.api.onWatchedPort(l));
   root.render(
     <StrictMode>
       <App store={store} notifier={notifier} />

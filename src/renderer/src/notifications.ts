@@ -1,5 +1,5 @@
 // Desktop notifications from the page, in the browser mode only: the Web Notification API, fed with new
-// alerts through the same NotifyPolicy the Electron host uses (grouping, rate limits, severity floor),
+// alerts (and watched-port events, one per port at most every 2 s) through the same NotifyPolicy the Electron host uses (grouping, rate limits, severity floor),
 // worded by the same noticeText. A click focuses the window and opens the alert (or, for a summary,
 // the Alerts view) through the alerts store's open request — the same road the Electron host's
 // "open-alert" takes. In Electron the main process notifies: the page must not notify twice.
@@ -9,6 +9,7 @@
 import type { Alert, AlertEvent } from '../../shared/alerts.js';
 import type { Unsubscribe } from '../../shared/api.js';
 import { NotifyPolicy, noticeText, type Notice, type NotifyPolicyOptions } from '../../shared/notify-policy.js';
+import { PortNoticeLimit, watchedPortText, type WatchedPortEvent } from '../../shared/ports.js';
 import type { AlertsStore } from './alerts.js';
 
 /** The bits of a Web Notification the page uses. */
@@ -43,6 +44,8 @@ export interface PageNotifierOptions {
   focus?: () => void;
   now?: () => number;
   policy?: Partial<NotifyPolicyOptions>;
+  /** Watched-port events (the API's onWatchedPort): each becomes a notification, rate-limited by PortNoticeLimit. */
+  onWatchedPort?: (listener: (event: WatchedPortEvent) => void) => Unsubscribe;
 }
 
 /** Shown notifications kept, so a click still finds its handler; beyond this the oldest is let go. */
@@ -110,6 +113,27 @@ export function createPageNotifier(alerts: Pick<AlertsStore, 'onEvent' | 'reques
     };
   }
 
+  const portLimit = new PortNoticeLimit();
+  const offPorts =
+    options.onWatchedPort?.((event) => {
+      if (disposed || N === undefined || permission() !== 'granted' || !portLimit.take(event.port, event.change, now())) return;
+      const { title, body } = watchedPortText(event);
+      let n: NotificationLike;
+      try {
+        n = new N(`Portwatch: ${title}`, { body, tag: `portwatch-port-${event.port}` });
+      } catch (e) {
+        console.error(`portwatch: could not show a notification: ${e instanceof Error ? e.message : String(e)}`);
+        return;
+      }
+      live.push(n);
+      if (live.length > LIVE_LIMIT) live.shift();
+      n.onclick = (ev) => {
+        ev.preventDefault?.();
+        focus();
+        n.close();
+      };
+    }) ?? (() => {});
+
   const unsubscribe = alerts.onEvent((event: AlertEvent) => {
     if (disposed || event.type !== 'alert') return;
     // Offered only while notifications can show: a page that may not notify does not pile them up.
@@ -137,6 +161,7 @@ export function createPageNotifier(alerts: Pick<AlertsStore, 'onEvent' | 'reques
     dispose() {
       disposed = true;
       unsubscribe();
+      offPorts();
       if (timer !== null) clearTimeout(timer);
       timer = null;
       policy.clear();
@@ -150,8 +175,12 @@ export function createPageNotifier(alerts: Pick<AlertsStore, 'onEvent' | 'reques
  * The page's notifier where the page should notify: the browser mode (no `window.portwatch`). Null in
  * Electron, whose main process shows the notifications.
  */
-export function pageNotifier(alerts: Pick<AlertsStore, 'onEvent' | 'requestOpen'>, win: Pick<Window, 'portwatch'> & { Notification?: unknown } = window): PageNotifier | null {
+export function pageNotifier(
+  alerts: Pick<AlertsStore, 'onEvent' | 'requestOpen'>,
+  win: Pick<Window, 'portwatch'> & { Notification?: unknown } = window,
+  onWatchedPort?: PageNotifierOptions['onWatchedPort'],
+): PageNotifier | null {
   if (win.portwatch) return null;
   const N = typeof win.Notification === 'function' ? (win.Notification as unknown as NotificationClass) : undefined;
-  return createPageNotifier(alerts, { Notification: N });
+  return createPageNotifier(alerts, { Notification: N, ...(onWatchedPort ? { onWatchedPort } : {}) });
 }

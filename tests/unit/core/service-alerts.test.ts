@@ -5,6 +5,7 @@ import { AlertEngine } from '../../../src/core/alert-engine.js';
 import { Monitor } from '../../../src/core/monitor.js';
 import { ALERTS_DISABLED, ApiError, ApiService } from '../../../src/core/service.js';
 import { LinuxProcSource } from '../../../src/core/sources/linux-proc.js';
+import { WatchedPortsWatcher } from '../../../src/core/watched-ports-watcher.js';
 import type { Alert, AlertExplanation, AlertStatus, TrustState } from '../../../src/shared/alerts.js';
 import type { EventName } from '../../../src/shared/api.js';
 import { REQUEST_NAMES } from '../../../src/shared/channels.js';
@@ -25,7 +26,8 @@ async function baselined(): Promise<{ monitor: Monitor; engine: AlertEngine; api
   const monitor = new Monitor({ source: new LinuxProcSource(), intervalMs: 250 });
   const engine = await AlertEngine.open(monitor, { dataDir: tempDataDir('service'), learnSeconds: 3600 });
   engines.push(engine);
-  const api = new ApiService(monitor, { alerts: engine });
+  const watchedPorts = await WatchedPortsWatcher.open(monitor, { dataDir: engine.dataDir });
+  const api = new ApiService(monitor, { alerts: engine, watchedPorts });
   const events: Array<[EventName, unknown]> = [];
   api.subscribe((event, payload) => events.push([event, payload]));
   await monitor.pollOnce();
@@ -67,6 +69,8 @@ describe('ApiService alert requests', () => {
       setWatchClosely: ['/opt/pw-answers/app', false],
       getTrustState: [],
       startLearning: [0],
+      getWatchedPorts: [],
+      setWatchedPorts: [[3000]],
     };
     for (const name of REQUEST_NAMES) {
       // An answer or an ApiError from the request's own checks; never "has no handler".

@@ -27,7 +27,11 @@ describe('startApp with an unusable data folder', () => {
     expect(portwatch.monitor.getStatus().state).toBe('running');
     expect(errors).toHaveBeenCalledWith(expect.stringMatching(/^portwatch: Portwatch cannot keep alerts in .*not-a-folder: /));
     const notices = FakeNotification.created.map((n) => n.options);
-    expect(notices).toEqual([expect.objectContaining({ title: 'Portwatch needs your attention', body: expect.stringMatching(/cannot keep alerts in .*not-a-folder.*raises no alerts/) })]);
+    expect(notices).toEqual([
+      expect.objectContaining({ title: 'Portwatch needs your attention', body: expect.stringMatching(/cannot keep alerts in .*not-a-folder.*raises no alerts/) }),
+      expect.objectContaining({ title: 'Portwatch needs your attention', body: expect.stringMatching(/cannot keep settings in .*not-a-folder.*watched ports/) }),
+    ]);
+    expect(portwatch.watchedPorts()).toBeNull();
 
     const w = FakeBrowserWindow.created[0]!;
     const ask = (name: 'listAlerts' | 'getState') => ipcMain.invoke(channel.request(name), { sender: w.webContents, senderFrame: w.webContents.mainFrame });

@@ -23,7 +23,7 @@ const holders: ExeHolder[] = [];
 const tray = () => FakeTray.created[0]!;
 const engine = () => portwatch.alerts()!;
 const openAlertsSent = (w: FakeBrowserWindow) => w.webContents.sent.filter(([c]) => c === OPEN_ALERT_CHANNEL).map(([, id]) => id);
-const alertsNotified = () => FakeNotification.created.filter((n) => n.options['title'] !== WARNING_TITLE);
+const alertsNotified = () => FakeNotification.created.filter((n) => n.options['title'] !== WARNING_TITLE && !/^Port \d+/.test(String(n.options['title'])));
 const WARNING_TITLE = 'Portwatch needs your attention';
 /** What the page in window w gets back for a request through the door. */
 const request = (w: FakeBrowserWindow, name: (typeof REQUEST_NAMES)[number], ...args: unknown[]) =>

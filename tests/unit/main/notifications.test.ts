@@ -222,3 +222,49 @@ describe('AlertNotifier', () => {
     expect(notifier.notify(alert())).toBe(false);
   });
 });
+
+describe('AlertNotifier.notifyPort', () => {
+  const event = (port: number, change: 'taken' | 'freed', pid: number | null = 123) => ({
+    port,
+    protocol: 'tcp' as const,
+    change,
+    address: '127.0.0.1',
+    pid,
+    process: pid === null ? null : { pid, name: 'node', exe: '/usr/bin/node', cmdline: 'node server.js', user: 'ada', uid: 1000, ppid: 1, startedAt: 1 },
+  });
+
+  it('shows "Port N taken/freed" at once, naming the process; a click goes to onClickPort', () => {
+    const onClickPort = vi.fn();
+    start({ onClickPort });
+    expect(notifier.notifyPort(event(3000, 'taken'))).toBe(true);
+    expect(notifier.notifyPort(event(3000, 'freed'))).toBe(true);
+    expect(shown().map((n) => n.options)).toEqual([
+      expect.objectContaining({ title: 'Port 3000 taken', body: 'node (pid 123) is listening on 127.0.0.1:3000' }),
+      expect.objectContaining({ title: 'Port 3000 freed', body: 'node (pid 123) stopped listening' }),
+    ]);
+    shown()[0]!.click();
+    expect(onClickPort).toHaveBeenCalledWith(3000);
+    expect(onClickAlert).not.toHaveBeenCalled();
+  });
+
+  it('is rate-limited: one per port and change per 2 s, six a minute', () => {
+    start();
+    expect(notifier.notifyPort(event(3000, 'taken'))).toBe(true);
+    expect(notifier.notifyPort(event(3000, 'taken', 124))).toBe(false);
+    vi.advanceTimersByTime(2_000);
+    expect(notifier.notifyPort(event(3000, 'taken', 125))).toBe(true);
+    for (const port of [1, 2, 3, 4]) expect(notifier.notifyPort(event(port, 'taken'))).toBe(true);
+    expect(notifier.notifyPort(event(5, 'taken'))).toBe(false);
+    expect(shown()).toHaveLength(6);
+    vi.advanceTimersByTime(60_000);
+    expect(notifier.notifyPort(event(5, 'taken', null))).toBe(true);
+    expect(shown().at(-1)!.options).toMatchObject({ title: 'Port 5 taken', body: 'A process Portwatch cannot see is listening on 127.0.0.1:5' });
+  });
+
+  it('shows nothing where notifications are not supported', () => {
+    FakeNotification.supported = false;
+    start();
+    expect(notifier.notifyPort(event(3000, 'taken'))).toBe(false);
+    expect(FakeNotification.created).toHaveLength(0);
+  });
+});

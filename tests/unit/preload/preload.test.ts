@@ -30,16 +30,19 @@ describe('window.portwatch', () => {
       'getConflicts',
       'getState',
       'getTrustState',
+      'getWatchedPorts',
       'listAlerts',
       'lookupPort',
       'onAlert',
       'onDelta',
       'onOpenAlert',
       'onStatus',
+      'onWatchedPort',
       'pause',
       'resume',
       'setInterval',
       'setWatchClosely',
+      'setWatchedPorts',
       'snoozeAlert',
       'startLearning',
       'trust',
@@ -93,6 +96,8 @@ describe('window.portwatch', () => {
     await api.setWatchClosely('/usr/bin/curl', true);
     await api.getTrustState();
     await api.startLearning(0);
+    await api.getWatchedPorts();
+    await api.setWatchedPorts([3000, 8080]);
     expect(ipcRenderer.invoke.mock.calls).toEqual([
       // No filter is no argument (not an undefined one).
       ['portwatch:listAlerts'],
@@ -107,6 +112,8 @@ describe('window.portwatch', () => {
       ['portwatch:setWatchClosely', '/usr/bin/curl', true],
       ['portwatch:getTrustState'],
       ['portwatch:startLearning', 0],
+      ['portwatch:getWatchedPorts'],
+      ['portwatch:setWatchedPorts', [3000, 8080]],
     ]);
   });
 
@@ -170,6 +177,17 @@ describe('window.portwatch', () => {
     expect(ipcRenderer.listenerCount('portwatch:event:open-alert')).toBe(0);
     ipcRenderer.push('portwatch:event:open-alert', 'a2');
     expect(opens).toHaveLength(2);
+  });
+
+  it('onWatchedPort gets the event only, from its own channel, until unsubscribed', () => {
+    const got: unknown[][] = [];
+    const off = api.onWatchedPort((...args: unknown[]) => got.push(args));
+    const event = { port: 3000, protocol: 'tcp', change: 'taken', address: '127.0.0.1', pid: 12, process: null };
+    ipcRenderer.push('portwatch:event:watched-port', event);
+    expect(got).toEqual([[event]]);
+    off();
+    expect(ipcRenderer.listenerCount('portwatch:event:watched-port')).toBe(0);
+    expect(() => api.onWatchedPort(null as never)).toThrow(/^onWatchedPort needs a function$/);
   });
 
   it('refuses a listener that is not a function, naming the function', () => {

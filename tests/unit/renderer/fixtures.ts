@@ -1,7 +1,7 @@
 // Sockets and a scriptable transport for the renderer's unit tests.
 import type { Alert, AlertEvent, AlertStatus, TrustRule, TrustState } from '../../../src/shared/alerts.js';
 import { sameRule } from '../../../src/shared/alerts.js';
-import type { AlertsApi, Conflict, EndProcessRequest, EndProcessResult, FullState, PortLookup, PortwatchApi } from '../../../src/shared/api.js';
+import type { AlertsApi, Conflict, EndProcessRequest, EndProcessResult, FullState, PortLookup, PortwatchApi, WatchedPortEvent } from '../../../src/shared/api.js';
 import type { Delta, ProcessInfo, Socket } from '../../../src/shared/model.js';
 import { socketId } from '../../../src/shared/model.js';
 import type { MonitorStatus } from '../../../src/shared/status.js';
@@ -159,6 +159,10 @@ export interface FakeTransport extends Transport {
   raise(alert: Alert): void;
   emitAlertEvent(event: AlertEvent): void;
   emitOpenAlert(id: string | null): void;
+  /** The watched-port list the fake host keeps, and each list the page saved. */
+  watchedPorts: number[];
+  watchedPortSaves: number[][];
+  emitWatchedPort(event: WatchedPortEvent): void;
 }
 
 export function emptyLookup(port: number): PortLookup {
@@ -171,6 +175,7 @@ export function fakeTransport(state: FullState, initial: ConnectionState = 'open
   const connections = new Set<ConnectionListener>();
   const alertListeners = new Set<(e: AlertEvent) => void>();
   const openListeners = new Set<(id: string | null) => void>();
+  const watchedListeners = new Set<(e: WatchedPortEvent) => void>();
   let connection = initial;
   const t: FakeTransport = {
     kind: 'browser',
@@ -205,6 +210,9 @@ export function fakeTransport(state: FullState, initial: ConnectionState = 'open
     },
     emitAlertEvent: (e) => alertListeners.forEach((l) => l(e)),
     emitOpenAlert: (id) => openListeners.forEach((l) => l(id)),
+    watchedPorts: [3000, 5173],
+    watchedPortSaves: [],
+    emitWatchedPort: (e) => watchedListeners.forEach((l) => l(e)),
     api: undefined as unknown as PortwatchApi,
     onConnection(l) {
       connections.add(l);
@@ -267,6 +275,18 @@ export function fakeTransport(state: FullState, initial: ConnectionState = 'open
     onOpenAlert(l) {
       openListeners.add(l);
       return () => openListeners.delete(l);
+    },
+    async getWatchedPorts() {
+      return [...t.watchedPorts];
+    },
+    async setWatchedPorts(ports) {
+      t.watchedPortSaves.push([...ports]);
+      t.watchedPorts = [...ports];
+      return [...ports];
+    },
+    onWatchedPort(l) {
+      watchedListeners.add(l);
+      return () => watchedListeners.delete(l);
     },
   };
   return t;

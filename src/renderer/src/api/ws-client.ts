@@ -6,6 +6,7 @@ import type { AlertEvent } from '../../../shared/alerts.js';
 import type { PortwatchApi, Unsubscribe, WsServerMessage } from '../../../shared/api.js';
 import type { RequestName } from '../../../shared/channels.js';
 import type { Delta } from '../../../shared/model.js';
+import type { WatchedPortEvent } from '../../../shared/ports.js';
 import type { MonitorStatus } from '../../../shared/status.js';
 import type { ConnectionListener, ConnectionState, Transport } from './types.js';
 
@@ -54,6 +55,7 @@ export class WsClient implements Transport {
   private readonly deltaListeners = new Set<(d: Delta) => void>();
   private readonly statusListeners = new Set<(s: MonitorStatus) => void>();
   private readonly alertListeners = new Set<(e: AlertEvent) => void>();
+  private readonly watchedPortListeners = new Set<(e: WatchedPortEvent) => void>();
   private readonly connectionListeners = new Set<ConnectionListener>();
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private failures = 0;
@@ -92,6 +94,9 @@ export class WsClient implements Transport {
       getTrustState: () => call('getTrustState'),
       startLearning: (seconds) => call('startLearning', [seconds]),
       onAlert: (listener) => subscribe(this.alertListeners, listener),
+      getWatchedPorts: () => call('getWatchedPorts'),
+      setWatchedPorts: (ports) => call('setWatchedPorts', [ports]),
+      onWatchedPort: (listener) => subscribe(this.watchedPortListeners, listener),
       // Only the Electron host opens an alert from outside the page (a tray or notification click); in
       // the browser mode the page's own notifications do that without the transport.
       onOpenAlert: () => () => {},
@@ -193,6 +198,7 @@ export class WsClient implements Transport {
       if (message.event === 'delta') for (const l of [...this.deltaListeners]) l(message.payload as Delta);
       else if (message.event === 'status') for (const l of [...this.statusListeners]) l(message.payload as MonitorStatus);
       else if (message.event === 'alert') for (const l of [...this.alertListeners]) l(message.payload as AlertEvent);
+      else if (message.event === 'watched-port') for (const l of [...this.watchedPortListeners]) l(message.payload as WatchedPortEvent);
       return;
     }
     if (message.type === 'result') {

@@ -19,6 +19,7 @@ import { EngineControls, Header, type View } from './Header.js';
 import { ListeningView } from './ListeningView.js';
 import { Notices } from './Notices.js';
 import { PortsView, type LookupRequest } from './PortsView.js';
+import { WatchedPortToasts } from './WatchedPorts.js';
 
 /** Fired after React has committed a change of rows: lets a benchmark time delta → screen. */
 export const ROWS_COMMITTED_EVENT = 'portwatch:rows-committed';
@@ -236,6 +237,7 @@ function Shell() {
   return (
     <div className={`app ${snap.connection === 'lost' ? 'offline' : ''}`}>
       <Header view={view} onView={setView} />
+      <WatchedPortToasts />
       {view === 'alerts' ? (
         <AlertsWorkspace
           filter={alertFilter}

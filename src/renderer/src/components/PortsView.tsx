@@ -14,6 +14,7 @@ import { addressMeaning, ROLE_HELP, ROLE_LABEL, verdictDetail, verdictHolders } 
 import { NUMERIC_COLUMNS, renderCell, type ColumnId } from './columns.js';
 import { ConflictCard } from './ConflictCard.js';
 import type { EndTarget } from './EndProcessDialog.js';
+import { WatchedPortsSection } from './WatchedPorts.js';
 
 /** A lookup the user asked for; nonce makes asking again for the same port a new request. */
 export interface LookupRequest {
@@ -79,6 +80,7 @@ export function PortsView({ request, onLookup, onClearLookup, onEnd, selectedId,
       ) : (
         <LookupPanel lookup={lookup} onClose={onClearLookup} onEnd={onEnd} selectedId={selectedId} onSelect={onSelect} />
       )}
+      <WatchedPortsSection />
       <section className="ports-section" aria-label="Port conflicts">
         <header className="section-head">
           <h2>Port conflicts</h2>

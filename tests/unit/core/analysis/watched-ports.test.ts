@@ -13,10 +13,10 @@ describe('watchedPortEvents', () => {
   it('says when a listener takes a watched port and when it frees it, naming the process', () => {
     const listener = sock({ address: '127.0.0.1', port: 3000, owner: node });
     const taken = watchedPortEvents([], [listener], DEFAULT_WATCHED_PORTS);
-    expect(taken).toEqual([{ port: 3000, protocol: 'tcp', change: 'taken', pid: 123, process: node }]);
+    expect(taken).toEqual([{ port: 3000, protocol: 'tcp', change: 'taken', address: '127.0.0.1', pid: 123, process: node }]);
     expect(describeWatchedPortEvent(taken[0]!)).toBe('port 3000 taken by node (pid 123)');
     const freed = watchedPortEvents([listener], [], DEFAULT_WATCHED_PORTS);
-    expect(freed).toEqual([{ port: 3000, protocol: 'tcp', change: 'freed', pid: 123, process: node }]);
+    expect(freed).toEqual([{ port: 3000, protocol: 'tcp', change: 'freed', address: '127.0.0.1', pid: 123, process: node }]);
     expect(describeWatchedPortEvent(freed[0]!)).toBe('port 3000 freed by node (pid 123)');
   });
 
