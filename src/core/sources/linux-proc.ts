@@ -23,6 +23,10 @@ const TABLES: ReadonlyArray<readonly [string, Protocol, Family]> = [
 interface Owner {
   pid: number;
   startTicks: number;
+  /** The process's details, read once per identity (undefined until first asked). */
+  info?: ProcessInfo | null;
+  /** It got a new socket since the details were read: read them again (an exec changes them). */
+  stale?: boolean;
 }
 
 /** What we know of one process's fd table: fd name → socket inode (0 for anything else). */
@@ -71,7 +75,7 @@ export class LinuxProcSource implements SocketSource {
   private owners = new Map<number, Owner | null>();
   private misses = new Map<number, number>();
   private fdTables = new Map<number, FdTable>();
-  private processes = new Map<string, ProcessInfo | null>();
+  private ownerByPid = new Map<number, Owner>();
   /** The previous poll's sockets by raw row key, reused when nothing about them changed. */
   private previous = new Map<string, Socket>();
   private knownPids = new Set<number>();
@@ -93,7 +97,7 @@ export class LinuxProcSource implements SocketSource {
     this.owners.clear();
     this.misses.clear();
     this.fdTables.clear();
-    this.processes.clear();
+    this.ownerByPid.clear();
     this.previous.clear();
     this.knownPids.clear();
   }
@@ -136,7 +140,7 @@ export class LinuxProcSource implements SocketSource {
     for (const pid of this.fdTables.keys()) if (!livePids.has(pid)) this.fdTables.delete(pid);
 
     const sockets = this.buildSockets(rows, takenAt, warnings);
-    this.pruneProcesses();
+    this.pruneProcesses(livePids);
     this.lastStats = stats;
     return { takenAt, sockets, warnings };
   }
@@ -283,7 +287,7 @@ export class LinuxProcSource implements SocketSource {
           }
         }
         needed.delete(inode);
-        this.owners.set(inode, { pid, startTicks: table.startTicks });
+        this.owners.set(inode, this.ownerOf(pid, table.startTicks));
         this.misses.delete(inode);
       }
       return 'complete';
@@ -334,7 +338,7 @@ export class LinuxProcSource implements SocketSource {
           found = true;
         }
         needed.delete(inode);
-        this.owners.set(inode, { pid, startTicks: table.startTicks });
+        this.owners.set(inode, this.ownerOf(pid, table.startTicks));
         this.misses.delete(inode);
       }
     }
@@ -377,22 +381,37 @@ export class LinuxProcSource implements SocketSource {
     return sockets;
   }
 
-  private processInfo(owner: Owner): ProcessInfo | null {
-    const key = `${owner.pid}:${owner.startTicks}`;
-    let info = this.processes.get(key);
-    if (info === undefined) {
-      const stat = readProcStat(this.proc, owner.pid);
-      info = stat !== null && stat.startTicks === owner.startTicks ? readProcessInfo(this.proc, stat, this.clock, this.users) : null;
-      this.processes.set(key, info);
+  /** One Owner object per process identity, so its details are read once and shared by its sockets. */
+  private ownerOf(pid: number, startTicks: number): Owner {
+    let owner = this.ownerByPid.get(pid);
+    if (owner === undefined || owner.startTicks !== startTicks) {
+      owner = { pid, startTicks };
+      this.ownerByPid.set(pid, owner);
+    } else if (owner.info !== undefined) {
+      owner.stale = true;
     }
-    return info;
+    return owner;
   }
 
-  /** Forget processes no socket points at any more, so the cache follows what exists. */
-  private pruneProcesses(): void {
-    if (this.processes.size < 64) return;
-    const used = new Set<string>();
-    for (const o of this.owners.values()) if (o !== null) used.add(`${o.pid}:${o.startTicks}`);
-    for (const key of this.processes.keys()) if (!used.has(key)) this.processes.delete(key);
+  private processInfo(owner: Owner): ProcessInfo | null {
+    if (owner.info === undefined || owner.stale) {
+      owner.stale = false;
+      const stat = readProcStat(this.proc, owner.pid);
+      const info = stat !== null && stat.startTicks === owner.startTicks ? readProcessInfo(this.proc, stat, this.clock, this.users) : null;
+      // Same details keep the same object, so its sockets do not all read as changed.
+      if (owner.info === undefined || !sameInfo(owner.info, info)) owner.info = info;
+    }
+    return owner.info;
   }
+
+  /** Forget processes that are gone, so the cache follows what exists. */
+  private pruneProcesses(livePids: Set<number>): void {
+    for (const pid of this.ownerByPid.keys()) if (!livePids.has(pid)) this.ownerByPid.delete(pid);
+  }
+
+}
+
+function sameInfo(a: ProcessInfo | null, b: ProcessInfo | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.name === b.name && a.exe === b.exe && a.cmdline === b.cmdline && a.uid === b.uid && a.user === b.user && a.ppid === b.ppid;
 }

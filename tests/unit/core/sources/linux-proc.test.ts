@@ -105,6 +105,21 @@ describe('LinuxProcSource attribution cache', () => {
     expect(source.lastStats.lookups).toBe(0);
   });
 
+  it('reads a process again when it gets a new socket (an exec keeps pid and start time but changes the program)', () => {
+    addProcess(100, 'sh', 500, { '3': 42 });
+    writeTables([listenLine(8080, 42)]);
+    const source = new LinuxProcSource({ procRoot: root });
+    const first = source.sampleSync().sockets[0]!;
+    expect(first.process?.name).toBe('sh');
+    // Nothing new: the very same objects come back.
+    expect(source.sampleSync().sockets[0]).toBe(first);
+
+    addProcess(100, 'node', 500, { '3': 42, '4': 43 });
+    writeTables([listenLine(8080, 42), listenLine(8081, 43)]);
+    const sockets = source.sampleSync().sockets;
+    expect(sockets.map((s) => s.process?.name)).toEqual(['node', 'node']);
+  });
+
   it('a process that vanishes mid-read leaves its sockets unattributed and the poll succeeds', () => {
     addProcess(100, 'brief', 500, { '3': 42 });
     rmSync(join(root, '100/stat'));
