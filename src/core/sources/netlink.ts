@@ -11,9 +11,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatIPv6 } from '../../shared/address.js';
-import type { Family, SocketState } from '../../shared/model.js';
-import { TCP_STATES } from '../../shared/model.js';
-import type { ProcNetRow } from './proc-net.js';
+import type { Family } from '../../shared/model.js';
+import { kernelState, type ProcNetRow } from './proc-net.js';
 
 /** Where scripts/build-native.js puts the addon, relative to the repository root. */
 export const SOCK_DIAG_ADDON = join('native', 'build', 'Release', 'sock_diag.node');
@@ -22,8 +21,6 @@ const HEADER_SIZE = 16;
 const RECORD_SIZE = 48;
 const WORDS = RECORD_SIZE / 4;
 const PROTO_TCP = 6;
-const TCP_LISTEN = 10;
-const TCP_NEW_SYN_RECV = 12;
 /** Header status of a protocol the dump was not asked for. */
 const NOT_ASKED = 1;
 
@@ -265,21 +262,9 @@ export class SockDiagDecoder {
     const localAddress = this.address(buf, o + 8, family);
     const remoteRaw = this.address(buf, o + 24, family);
 
-    let state: SocketState;
-    let listening: boolean;
-    let connected: boolean;
-    if (proto === PROTO_TCP) {
-      const name = st === TCP_NEW_SYN_RECV ? 'SYN_RECV' : TCP_STATES[st - 1];
-      if (name === undefined) return null;
-      state = name;
-      listening = st === TCP_LISTEN;
-      connected = !listening;
-    } else {
-      // A UDP socket is "connected" once connect() gave it a peer; the kernel then marks it ESTABLISHED.
-      connected = remotePort !== 0 || st === 1;
-      state = connected ? 'ESTABLISHED' : 'UNCONN';
-      listening = !connected;
-    }
+    const kernel = kernelState(proto === PROTO_TCP ? 'tcp' : 'udp', st, remotePort);
+    if (kernel === null) return null;
+    const { state, listening, connected } = kernel;
     return {
       protocol: proto === PROTO_TCP ? 'tcp' : 'udp',
       family,

@@ -89,21 +89,9 @@ function parseRow(
   const remoteRaw = decodeAddress(remoteHex, family);
   if (localAddress === null || remoteRaw === null) return null;
 
-  let state: SocketState;
-  let listening: boolean;
-  let connected: boolean;
-  if (protocol === 'tcp') {
-    const name = st === TCP_NEW_SYN_RECV ? 'SYN_RECV' : TCP_STATES[st - 1];
-    if (name === undefined) return null;
-    state = name;
-    listening = st === TCP_LISTEN;
-    connected = !listening;
-  } else {
-    // A UDP socket is "connected" once connect() gave it a peer; the kernel then marks it ESTABLISHED.
-    connected = remotePort !== 0 || st === 1;
-    state = connected ? 'ESTABLISHED' : 'UNCONN';
-    listening = !connected;
-  }
+  const kernel = kernelState(protocol, st, remotePort);
+  if (kernel === null) return null;
+  const { state, listening, connected } = kernel;
   const key = `${kind} ${text.slice(localStart, tok[7]!)} ${inode}`;
   return {
     protocol,
@@ -118,6 +106,26 @@ function parseRow(
     inode,
     key,
   };
+}
+
+/**
+ * The kernel's state number as our model says it, for either table reader (/proc/net or netlink).
+ * null for a number the kernel does not use.
+ */
+export function kernelState(
+  protocol: Protocol,
+  st: number,
+  remotePort: number,
+): { state: SocketState; listening: boolean; connected: boolean } | null {
+  if (protocol === 'tcp') {
+    const name = st === TCP_NEW_SYN_RECV ? 'SYN_RECV' : TCP_STATES[st - 1];
+    if (name === undefined) return null;
+    const listening = st === TCP_LISTEN;
+    return { state: name, listening, connected: !listening };
+  }
+  // A UDP socket is "connected" once connect() gave it a peer; the kernel then marks it ESTABLISHED.
+  const connected = remotePort !== 0 || st === 1;
+  return { state: connected ? 'ESTABLISHED' : 'UNCONN', listening: !connected, connected };
 }
 
 function hex(text: string, start: number, end: number): number {
