@@ -536,13 +536,11 @@ function owner(s: Socket): string {
 
 async function watch(io: CliIO, source: SocketSource, opts: WatchOptions): Promise<void> {
   const monitor = new Monitor({ source, intervalMs: opts.interval });
-  const closed = new Map<string, Socket>();
   // Text mode also says when a listener takes or frees one of the usual dev ports.
   const watched = new Set(DEFAULT_WATCHED_PORTS);
   let polls = 0;
   let done: () => void = () => {};
   const finished = new Promise<void>((resolve) => (done = resolve));
-  let latest = new Map<string, Socket>();
   let engine: AlertEngine | null = null;
   monitor.subscribe((e) => {
     if (e.type === 'status') {
@@ -550,10 +548,9 @@ async function watch(io: CliIO, source: SocketSource, opts: WatchOptions): Promi
       return;
     }
     polls++;
-    const { delta } = e;
+    const { delta, previous } = e;
     if (polls === 1) {
       const { snapshot } = monitor.getState();
-      latest = new Map(snapshot.sockets.map((s) => [s.id, s]));
       if (opts.ndjson) io.out(json({ type: 'snapshot', seq: delta.seq, takenAt: snapshot.takenAt, sockets: snapshot.sockets }) + '\n');
       else {
         io.out(`Watching ${snapshot.sockets.length} sockets every ${opts.interval} ms ("+" new, "-" closed, "~" changed). Ctrl+C stops.\n`);
@@ -561,21 +558,15 @@ async function watch(io: CliIO, source: SocketSource, opts: WatchOptions): Promi
         if (learningUntil !== null) io.out(`Learning what is normal until ${clock(learningUntil)}: alerts start after that (--learn 0 starts them now).\n`);
       }
     } else {
-      for (const id of delta.removed) {
-        const s = latest.get(id);
-        if (s) closed.set(id, s);
-      }
+      // `previous` is the monitor's table before this delta: what closed sockets were.
       if (opts.ndjson) io.out(json({ type: 'delta', ...delta }) + '\n');
-      else for (const line of formatDeltaLines(delta, closed)) io.out(line + '\n');
-      const touchesWatched = !opts.ndjson && [...delta.added, ...delta.changed, ...closed.values()].some((s) => s.listening && watched.has(s.localPort));
-      const before = touchesWatched ? [...latest.values()] : [];
-      for (const id of delta.removed) latest.delete(id);
-      for (const s of delta.added) latest.set(s.id, s);
-      for (const s of delta.changed) latest.set(s.id, s);
-      closed.clear();
+      else for (const line of formatDeltaLines(delta, previous)) io.out(line + '\n');
+      const closed = delta.removed.map((id) => previous.get(id)).filter((s): s is Socket => s !== undefined);
+      const touchesWatched = !opts.ndjson && [...delta.added, ...delta.changed, ...closed].some((s) => s.listening && watched.has(s.localPort));
       if (touchesWatched) {
         const at = new Date(delta.takenAt).toTimeString().slice(0, 8);
-        for (const event of watchedPortEvents(before, [...latest.values()], watched)) io.out(`${at} ! ${describeWatchedPortEvent(event)}\n`);
+        const after = monitor.getState().snapshot.sockets;
+        for (const event of watchedPortEvents([...previous.values()], after, watched)) io.out(`${at} ! ${describeWatchedPortEvent(event)}\n`);
       }
     }
     if (opts.count !== undefined && polls >= opts.count) done();

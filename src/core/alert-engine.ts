@@ -68,7 +68,6 @@ export class AlertEngine {
   private readonly listeners = new Set<AlertListener>();
   private readonly warnings: string[];
   /** The monitor's state as of the last delta, and the TCP listening ports in it (port → count). */
-  private readonly sockets = new Map<string, Socket>();
   private readonly listening = new Map<string, number>();
   private scan: ScanState = emptyScanState();
   private wasLearning: boolean;
@@ -212,7 +211,7 @@ export class AlertEngine {
   async setWatchClosely(exe: string, on: boolean): Promise<void> {
     if (on) {
       const destinations = [];
-      for (const s of this.sockets.values()) {
+      for (const s of this.monitor?.getState().snapshot.sockets ?? []) {
         if (s.process === null || exeKey(s.process) !== exe || socketRole(s, this.isListening) !== 'outbound') continue;
         destinations.push({ exe, host: normaliseHost(s.remoteAddress!), port: s.remotePort! });
       }
@@ -280,11 +279,13 @@ export class AlertEngine {
   private attach(): void {
     if (this.monitor === null) return;
     const { seq, snapshot } = this.monitor.getState();
-    if (snapshot.sockets.length > 0) this.onDelta({ seq, takenAt: snapshot.takenAt, added: snapshot.sockets, removed: [], changed: [] });
+    if (snapshot.sockets.length > 0) {
+      this.onDelta({ seq, takenAt: snapshot.takenAt, added: snapshot.sockets, removed: [], changed: [] }, new Map());
+    }
     this.unsubscribe = this.monitor.subscribe((e) => {
       if (e.type !== 'delta') return;
       try {
-        this.onDelta(e.delta);
+        this.onDelta(e.delta, e.previous);
       } catch (error) {
         // The monitor swallows listener errors; say it where the user looks instead of going quiet.
         this.warn(`Portwatch could not check poll ${e.delta.seq} for alerts: ${error instanceof Error ? error.message : String(error)}`);
@@ -294,19 +295,17 @@ export class AlertEngine {
 
   private readonly isListening = (protocol: Protocol, port: number): boolean => this.listening.has(`${protocol}:${port}`);
 
-  private onDelta(delta: Delta): void {
+  /** `previous`: the sockets before this delta, as the monitor hands them over (no copy kept here). */
+  private onDelta(delta: Delta, previous: ReadonlyMap<string, Socket>): void {
     const now = delta.takenAt;
     for (const id of delta.removed) {
-      const s = this.sockets.get(id);
-      if (s === undefined) continue;
-      this.unindex(s);
-      this.sockets.delete(id);
+      const s = previous.get(id);
+      if (s !== undefined) this.unindex(s);
     }
     const batch = delta.changed.length === 0 ? delta.added : [...delta.added, ...delta.changed];
     for (const s of batch) {
-      const before = this.sockets.get(s.id);
+      const before = previous.get(s.id);
       if (before !== undefined) this.unindex(before);
-      this.sockets.set(s.id, s);
       this.index(s);
     }
 

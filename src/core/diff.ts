@@ -6,21 +6,23 @@ import type { Delta, Socket } from '../shared/model.js';
  */
 export function diffSockets(
   previous: ReadonlyMap<string, Socket>,
-  next: readonly Socket[],
+  next: readonly Socket[] | ReadonlyMap<string, Socket>,
   seq: number,
   takenAt: number,
 ): Delta {
+  // The monitor already holds the next poll by id; a list is indexed here once.
+  const nextById: ReadonlyMap<string, Socket> = Array.isArray(next)
+    ? new Map((next as readonly Socket[]).map((s) => [s.id, s]))
+    : (next as ReadonlyMap<string, Socket>);
   const added: Socket[] = [];
   const changed: Socket[] = [];
-  const seen = new Set<string>();
-  for (const s of next) {
-    seen.add(s.id);
+  for (const s of nextById.values()) {
     const before = previous.get(s.id);
     if (before === undefined) added.push(s);
     else if (!sameSocket(before, s)) changed.push(s);
   }
   const removed: string[] = [];
-  for (const id of previous.keys()) if (!seen.has(id)) removed.push(id);
+  for (const id of previous.keys()) if (!nextById.has(id)) removed.push(id);
   return { seq, takenAt, added, removed, changed };
 }
 

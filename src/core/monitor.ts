@@ -6,7 +6,13 @@ import { diffSockets } from './diff.js';
 import type { SocketSource, SourceWarnings } from './sources/source.js';
 import { MAX_INTERVAL_MS, MIN_INTERVAL_MS, type MonitorStatus, type PollCost } from '../shared/status.js';
 
-export type MonitorEvent = { type: 'delta'; delta: Delta } | { type: 'status'; status: MonitorStatus };
+/**
+ * A delta comes with the sockets as they were before it (read-only; the monitor's own previous map),
+ * so a listener can see what a removed or changed socket was without keeping a copy of the table.
+ */
+export type MonitorEvent =
+  | { type: 'delta'; delta: Delta; previous: ReadonlyMap<string, Socket> }
+  | { type: 'status'; status: MonitorStatus };
 export type MonitorListener = (event: MonitorEvent) => void;
 
 export interface MonitorOptions {
@@ -160,7 +166,8 @@ export class Monitor {
       if (before !== undefined && before.firstSeen !== s.firstSeen) s = { ...s, firstSeen: before.firstSeen };
       next.set(s.id, s);
     }
-    const delta = diffSockets(this.current, [...next.values()], this.seq + 1, sample.takenAt);
+    const previous = this.current;
+    const delta = diffSockets(previous, next, this.seq + 1, sample.takenAt);
     this.current = next;
     this.seq = delta.seq;
     this.takenAt = sample.takenAt;
@@ -174,7 +181,7 @@ export class Monitor {
     this.lastWarnings = sample.warnings;
     this.failures = 0;
     this.lastError = null;
-    this.emit({ type: 'delta', delta });
+    this.emit({ type: 'delta', delta, previous });
     this.emitStatus();
   }
 

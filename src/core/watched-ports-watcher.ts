@@ -19,8 +19,7 @@ export interface WatchedPortsWatcherOptions {
 }
 
 export class WatchedPortsWatcher {
-  /** Listening sockets by id, and the same by port (port → id → socket). */
-  private readonly byId = new Map<string, Socket>();
+  /** Listening sockets by port (port → id → socket). */
   private readonly byPort = new Map<number, Map<string, Socket>>();
   private ports: Set<number>;
   private primed = false;
@@ -80,30 +79,31 @@ export class WatchedPortsWatcher {
       this.primed = true;
     }
     this.unsubscribe = this.monitor.subscribe((e) => {
-      if (e.type === 'delta') this.onDelta(e.delta);
+      if (e.type === 'delta') this.onDelta(e.delta, e.previous);
     });
   }
 
-  private onDelta(delta: Delta): void {
+  /** `previous`: the monitor's sockets before this delta, where removed and changed ones are looked up. */
+  private onDelta(delta: Delta, previous: ReadonlyMap<string, Socket>): void {
     if (!this.primed) {
       this.primed = true;
-      this.apply(delta);
+      this.apply(delta, previous);
       return;
     }
     // The watched ports this delta touches: a listener that comes, goes or changes on one.
     const touched = new Set<number>();
     for (const id of delta.removed) {
-      const s = this.byId.get(id);
-      if (s !== undefined && this.ports.has(s.localPort)) touched.add(s.localPort);
+      const s = previous.get(id);
+      if (s !== undefined && s.listening && this.ports.has(s.localPort)) touched.add(s.localPort);
     }
     for (const s of delta.changed) {
-      const before = this.byId.get(s.id);
-      if (before !== undefined && this.ports.has(before.localPort)) touched.add(before.localPort);
+      const before = previous.get(s.id);
+      if (before !== undefined && before.listening && this.ports.has(before.localPort)) touched.add(before.localPort);
       if (s.listening && this.ports.has(s.localPort)) touched.add(s.localPort);
     }
     for (const s of delta.added) if (s.listening && this.ports.has(s.localPort)) touched.add(s.localPort);
     const before = touched.size === 0 ? [] : this.on(touched);
-    this.apply(delta);
+    this.apply(delta, previous);
     if (touched.size === 0) return;
     const events = watchedPortEvents(before, this.on(touched), touched);
     for (const event of events) this.emit({ type: 'watched-port', event });
@@ -115,10 +115,10 @@ export class WatchedPortsWatcher {
     return out;
   }
 
-  private apply(delta: Delta): void {
-    for (const id of delta.removed) this.unindex(id);
+  private apply(delta: Delta, previous: ReadonlyMap<string, Socket>): void {
+    for (const id of delta.removed) this.unindex(previous.get(id));
     for (const s of delta.changed) {
-      this.unindex(s.id);
+      this.unindex(previous.get(s.id));
       this.index(s);
     }
     for (const s of delta.added) this.index(s);
@@ -126,18 +126,15 @@ export class WatchedPortsWatcher {
 
   private index(s: Socket): void {
     if (!s.listening) return;
-    this.byId.set(s.id, s);
     let on = this.byPort.get(s.localPort);
     if (on === undefined) this.byPort.set(s.localPort, (on = new Map()));
     on.set(s.id, s);
   }
 
-  private unindex(id: string): void {
-    const s = this.byId.get(id);
-    if (s === undefined) return;
-    this.byId.delete(id);
+  private unindex(s: Socket | undefined): void {
+    if (s === undefined || !s.listening) return;
     const on = this.byPort.get(s.localPort);
-    on?.delete(id);
+    on?.delete(s.id);
     if (on?.size === 0) this.byPort.delete(s.localPort);
   }
 
