@@ -85,17 +85,11 @@ export function createPageNotifier(alerts: Pick<AlertsStore, 'onEvent' | 'reques
     schedule();
   }
 
-  function show(notice: Notice<Alert>): void {
-    if (N === undefined || permission() !== 'granted') return;
-    const { title, body } = noticeText(notice);
+  /** Shows one page notification; a click focuses the page, closes it and runs onClick. */
+  function display(title: string, init: NotificationOptions, onClick?: () => void): void {
     let n: NotificationLike;
     try {
-      n = new N(`Portwatch: ${title}`, {
-        body,
-        // A later notice about the same alert replaces this one instead of stacking.
-        tag: notice.type === 'single' ? `portwatch-alert-${notice.alert.id}` : 'portwatch-alerts',
-        requireInteraction: (notice.type === 'single' ? notice.alert.severity : notice.severity) === 'high',
-      });
+      n = new N!(`Portwatch: ${title}`, init);
     } catch (e) {
       // Chrome on Android and some embedded browsers refuse the constructor: nothing to show then.
       console.error(`portwatch: could not show a notification: ${e instanceof Error ? e.message : String(e)}`);
@@ -109,8 +103,23 @@ export function createPageNotifier(alerts: Pick<AlertsStore, 'onEvent' | 'reques
       n.close();
       const at = live.indexOf(n);
       if (at >= 0) live.splice(at, 1);
-      alerts.requestOpen(notice.type === 'single' ? notice.alert.id : null);
+      onClick?.();
     };
+  }
+
+  function show(notice: Notice<Alert>): void {
+    if (N === undefined || permission() !== 'granted') return;
+    const { title, body } = noticeText(notice);
+    display(
+      title,
+      {
+        body,
+        // A later notice about the same alert replaces this one instead of stacking.
+        tag: notice.type === 'single' ? `portwatch-alert-${notice.alert.id}` : 'portwatch-alerts',
+        requireInteraction: (notice.type === 'single' ? notice.alert.severity : notice.severity) === 'high',
+      },
+      () => alerts.requestOpen(notice.type === 'single' ? notice.alert.id : null),
+    );
   }
 
   const portLimit = new PortNoticeLimit();
@@ -118,20 +127,7 @@ export function createPageNotifier(alerts: Pick<AlertsStore, 'onEvent' | 'reques
     options.onWatchedPort?.((event) => {
       if (disposed || N === undefined || permission() !== 'granted' || !portLimit.take(event.port, event.change, now())) return;
       const { title, body } = watchedPortText(event);
-      let n: NotificationLike;
-      try {
-        n = new N(`Portwatch: ${title}`, { body, tag: `portwatch-port-${event.port}` });
-      } catch (e) {
-        console.error(`portwatch: could not show a notification: ${e instanceof Error ? e.message : String(e)}`);
-        return;
-      }
-      live.push(n);
-      if (live.length > LIVE_LIMIT) live.shift();
-      n.onclick = (ev) => {
-        ev.preventDefault?.();
-        focus();
-        n.close();
-      };
+      display(title, { body, tag: `portwatch-port-${event.port}` });
     }) ?? (() => {});
 
   const unsubscribe = alerts.onEvent((event: AlertEvent) => {
