@@ -3,7 +3,7 @@
 // the sockets involved. And what can be done: trust what it is about (this program, this listener,
 // this destination — only those that apply), acknowledge it, snooze it, watch the program closely,
 // or end the process (the same confirmation as everywhere else).
-import { useEffect, useId, useRef, useState, type ReactNode, type Ref } from 'react';
+import { useEffect, useId, useRef, useState, type Ref } from 'react';
 import type { Alert, AlertExplanation, Severity, TrustState } from '../../../shared/alerts.js';
 import type { ProcessInfo } from '../../../shared/model.js';
 import {
@@ -28,6 +28,7 @@ import { useNow, useStore } from '../hooks.js';
 import { Endpoint, stateClass } from './columns.js';
 import { ContextMenu } from './ContextMenu.js';
 import type { EndTarget } from './EndProcessDialog.js';
+import { Field, none } from './fields.js';
 
 type Note = { text: string; error: boolean };
 
@@ -48,16 +49,6 @@ export function SeverityPill({ severity }: { severity: Severity }) {
 
 const SEV_ICON = { high: '!', medium: '!', low: 'i' } as const;
 
-function Field({ label, children, mono = false }: { label: string; children: ReactNode; mono?: boolean }) {
-  return (
-    <>
-      <dt>{label}</dt>
-      <dd className={mono ? 'mono' : undefined}>{children}</dd>
-    </>
-  );
-}
-
-const none = <span className="dim">—</span>;
 
 export function AlertDetail({ ref, id, alert: fromStore, onClose, onAcknowledge, onEnd, onNote }: AlertDetailProps) {
   const store = useStore();

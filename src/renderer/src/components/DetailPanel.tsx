@@ -1,6 +1,5 @@
 // Everything known about the selected socket and its process. A socket that closes while selected
 // stays on show (marked closed) so the user can still read what it was.
-import type { ReactNode } from 'react';
 import { addressScope } from '../../../shared/address.js';
 import type { Socket } from '../../../shared/model.js';
 import { formatEndpoint } from '../../../shared/model.js';
@@ -8,6 +7,7 @@ import { formatAge, formatDateTime, protoLabel } from '../format.js';
 import { useNow } from '../hooks.js';
 import type { RowFlag } from '../store.js';
 import { ExposureBadge } from './ListeningView.js';
+import { Field, none } from './fields.js';
 
 export interface DetailPanelProps {
   socket: Socket | null;
@@ -16,16 +16,6 @@ export interface DetailPanelProps {
   onClose: () => void;
 }
 
-function Field({ label, children, mono = false }: { label: string; children: ReactNode; mono?: boolean }) {
-  return (
-    <>
-      <dt>{label}</dt>
-      <dd className={mono ? 'mono' : undefined}>{children}</dd>
-    </>
-  );
-}
-
-const none = <span className="dim">—</span>;
 
 export function DetailPanel({ socket, flag, onClose }: DetailPanelProps) {
   const now = useNow();

@@ -2,13 +2,14 @@
 // working directory, the ports it holds), then SIGTERM and, after the grace period, SIGKILL — done by
 // the engine, which checks the pid's start time again right before each signal. The outcome, or the
 // engine's refusal, is said in the dialog in the engine's words.
-import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import type { EndProcessResult } from '../../../shared/api.js';
 import type { Socket } from '../../../shared/model.js';
 import { errorText } from '../errors.js';
 import { formatCount, formatDateTime } from '../format.js';
 import { useStore } from '../hooks.js';
 import { endOutcomeDetail, endOutcomeText, endpointText } from '../ports-text.js';
+import { Field } from './fields.js';
 
 /** The process to end, as the user saw it. */
 export interface EndTarget {
@@ -41,14 +42,6 @@ export const MAX_GRACE_S = 60;
 
 type Phase = { step: 'confirm' } | { step: 'ending' } | { step: 'done'; result: EndProcessResult } | { step: 'failed'; error: string };
 
-function Field({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <>
-      <dt>{label}</dt>
-      <dd>{children}</dd>
-    </>
-  );
-}
 
 const FOCUSABLE = 'button:not([disabled]), input:not([disabled]), [href], [tabindex]:not([tabindex="-1"])';
 
