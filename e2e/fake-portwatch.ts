@@ -13,7 +13,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { findConflicts } from '../src/core/analysis/conflicts.js';
 import { lookupPort } from '../src/core/analysis/ports.js';
 import type { Alert, AlertEvent, AlertStatus, TrustRule, TrustState } from '../src/shared/alerts.js';
-import { sameRule } from '../src/shared/alerts.js';
+import { sameRule } from '../src/shared/trust-rules.js';
 import type { EndProcessResult, FullState } from '../src/shared/api.js';
 import type { ProcessInfo } from '../src/shared/model.js';
 import type { Delta } from '../src/shared/model.js';

@@ -11,16 +11,15 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { Alert, AlertExplanation, AlertFilter, AlertEvent, AlertStatus, Severity, TrustRule, TrustState } from '../shared/alerts.js';
+import { isActive } from '../shared/alerts.js';
+import { normaliseHost } from '../shared/address.js';
 import type { Delta, ProcessInfo, Protocol, Socket } from '../shared/model.js';
+import { exeKey, ruleView, silencedBy } from '../shared/trust-rules.js';
 import { ephemeralPortRange } from './analysis/conflicts.js';
 import {
   analyseSockets,
   DEFAULT_ALERT_OPTIONS,
   emptyScanState,
-  exeKey,
-  normaliseHost,
-  ruleView,
-  silencedBy,
   socketRole,
   type AlertOptions,
   type ScanState,
@@ -28,7 +27,7 @@ import {
 import { readKernelCounters, type KernelCounters } from './kernel-counters.js';
 import type { Monitor } from './monitor.js';
 import { ProcClock, readProcessInfo, readProcStat, UserNames } from './sources/proc-process.js';
-import { AlertLog, isActive, type AlertLogOptions } from './store/alert-log.js';
+import { AlertLog, type AlertLogOptions } from './store/alert-log.js';
 import { resolveDataDir } from './store/data-dir.js';
 import { checkAlertFilter, checkTrustRule } from './store/schemas.js';
 import { DEFAULT_LEARN_SECONDS, TrustStore } from './store/trust-store.js';

@@ -1,4 +1,5 @@
 import type { Delta, Socket } from '../shared/model.js';
+import { sameSocket } from '../shared/model.js';
 
 /**
  * What changed between two polls. Pure: the same inputs give the same delta. A socket counts as
@@ -24,31 +25,4 @@ export function diffSockets(
   const removed: string[] = [];
   for (const id of previous.keys()) if (!nextById.has(id)) removed.push(id);
   return { seq, takenAt, added, removed, changed };
-}
-
-export function sameSocket(a: Socket, b: Socket): boolean {
-  if (a === b) return true; // sources hand back the same object for an unchanged socket
-  return (
-    a.state === b.state &&
-    a.listening === b.listening &&
-    a.pid === b.pid &&
-    a.inode === b.inode &&
-    a.remoteAddress === b.remoteAddress &&
-    a.remotePort === b.remotePort &&
-    a.firstSeen === b.firstSeen &&
-    sameProcess(a.process, b.process)
-  );
-}
-
-function sameProcess(a: Socket['process'], b: Socket['process']): boolean {
-  if (a === b) return true;
-  if (a === null || b === null) return false;
-  return (
-    a.pid === b.pid &&
-    a.startedAt === b.startedAt &&
-    a.name === b.name &&
-    a.exe === b.exe &&
-    a.cmdline === b.cmdline &&
-    a.user === b.user
-  );
 }

@@ -117,3 +117,8 @@ export function addressScope(address: string): AddressScope {
 export function unmapped(address: string): string {
   return address.startsWith('::ffff:') && parseIPv4(address.slice(7)) !== null ? address.slice(7) : address;
 }
+
+/** The address as the engine keys it: one text per address, IPv4-mapped IPv6 as IPv4. */
+export function normaliseHost(address: string): string {
+  return unmapped(normaliseAddress(address));
+}

@@ -1,13 +1,21 @@
 // Alerts and trust: what the engine raises about sockets nobody can explain, and what the user has
 // said is normal. Plain data, shared by the engine, the hosts and the views.
-import { parseIPv4, parseIPv6 } from './address.js';
 import type { Protocol, ProcessInfo, Socket } from './model.js';
 
 export const ALERT_KINDS = ['new-process', 'new-listener', 'inbound', 'new-destination', 'suspicious-exe', 'port-scan'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
+/** Least to most severe: the one order every sort, badge and threshold uses. */
 export const SEVERITIES = ['low', 'medium', 'high'] as const;
 export type Severity = (typeof SEVERITIES)[number];
+
+/** 0 for low up to 2 for high: compare severities by this, never by their names. */
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.indexOf(severity);
+}
+
+/** The longest learning period anyone may ask for: one week. */
+export const MAX_LEARN_SECONDS = 7 * 24 * 3600;
 
 export interface Alert {
   /** Unique and stable across restarts (it names the alert in the log). */
@@ -135,57 +143,12 @@ export type AlertEvent =
   | { type: 'updated'; alert: Alert }
   | { type: 'status'; status: AlertStatus };
 
-/** An address or CIDR range ("10.0.0.0/8", "2001:db8::/32", "::ffff:1.2.3.4"), as bytes and a prefix length. */
-export interface HostRange {
-  bytes: Uint8Array;
-  prefix: number;
+/** Not acknowledged, and not snoozed past now: what the badge, the tray and the status count. */
+export function isActive(alert: Pick<Alert, 'acknowledgedAt' | 'snoozedUntil'>, now: number): boolean {
+  return alert.acknowledgedAt === null && (alert.snoozedUntil === null || alert.snoozedUntil <= now);
 }
 
-/** Parses a destination rule's host; IPv4-mapped IPv6 and IPv4 are one family. Null when it is neither. */
-export function parseHostRange(text: string): HostRange | null {
-  const slash = text.indexOf('/');
-  const addr = slash >= 0 ? text.slice(0, slash) : text;
-  let prefixText = slash >= 0 ? text.slice(slash + 1) : null;
-  const v4 = parseIPv4(addr.startsWith('::ffff:') ? addr.slice(7) : addr);
-  let bytes: Uint8Array;
-  let max: number;
-  if (v4 !== null) {
-    bytes = Uint8Array.from(v4);
-    max = 32;
-    if (addr.startsWith('::ffff:') && prefixText !== null) {
-      // ::ffff:a.b.c.d/N counts N over the 128-bit address: turn it into an IPv4 prefix.
-      const n = Number(prefixText) - 96;
-      prefixText = String(n);
-    }
-  } else {
-    const v6 = parseIPv6(addr);
-    if (v6 === null) return null;
-    bytes = v6;
-    max = 128;
-  }
-  if (prefixText === null) return { bytes, prefix: max };
-  if (!/^\d{1,3}$/.test(prefixText)) return null;
-  const prefix = Number(prefixText);
-  if (prefix < 0 || prefix > max) return null;
-  return { bytes, prefix };
-}
-
-/** Whether an address (text) lies in a range. IPv4-mapped addresses match IPv4 ranges. */
-export function inHostRange(range: HostRange, address: string): boolean {
-  const a = parseHostRange(address);
-  if (a === null || a.bytes.length !== range.bytes.length) return false;
-  let bits = range.prefix;
-  for (let i = 0; bits > 0; i++, bits -= 8) {
-    const mask = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;
-    if (((a.bytes[i] ?? 0) & mask) !== ((range.bytes[i] ?? 0) & mask)) return false;
-  }
-  return true;
-}
-
-/** Two rules are the same rule (trusting twice adds nothing; untrust removes it). */
-export function sameRule(a: TrustRule, b: TrustRule): boolean {
-  if (a.kind !== b.kind || a.exe !== b.exe) return false;
-  if (a.kind === 'listener' && b.kind === 'listener') return a.port === b.port && a.protocol === b.protocol;
-  if (a.kind === 'destination' && b.kind === 'destination') return a.host === b.host && a.port === b.port;
-  return true;
+/** Not acknowledged, and snoozed until later than now. */
+export function isSnoozed(alert: Pick<Alert, 'acknowledgedAt' | 'snoozedUntil'>, now: number): boolean {
+  return alert.acknowledgedAt === null && alert.snoozedUntil !== null && alert.snoozedUntil > now;
 }

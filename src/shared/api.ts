@@ -2,7 +2,7 @@
 // mode's WebSocket). Requests are calls with zod-checked arguments; events are pushed streams.
 import { z } from 'zod';
 import type { Alert, AlertEvent, AlertExplanation, AlertFilter, AlertStatus, TrustRule, TrustState } from './alerts.js';
-import { ALERT_KINDS, parseHostRange, SEVERITIES } from './alerts.js';
+import { ALERT_KINDS, MAX_LEARN_SECONDS, SEVERITIES } from './alerts.js';
 import type { Conflict } from './conflicts.js';
 import type { Delta, Snapshot } from './model.js';
 import type { EndProcessRequest, EndProcessResult, PortLookup, WatchedPortEvent } from './ports.js';
@@ -10,6 +10,7 @@ import { MAX_WATCHED_PORTS } from './ports.js';
 import type { MonitorStatus } from './status.js';
 import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from './status.js';
 import type { EventName, RequestName } from './channels.js';
+import { parseHostRange } from './trust-rules.js';
 
 export { channel, EVENT_NAMES, REQUEST_NAMES, type EventName, type RequestName } from './channels.js';
 export type { Conflict, ConflictKind, ConflictSeverity, LocalhostTarget } from './conflicts.js';
@@ -153,7 +154,7 @@ export const requestSchemas = {
   untrust: z.tuple([trustRuleSchema]),
   setWatchClosely: z.tuple([exeText, z.boolean()]),
   getTrustState: z.tuple([]),
-  startLearning: z.tuple([z.number().min(0).max(7 * 24 * 3600)]),
+  startLearning: z.tuple([z.number().min(0).max(MAX_LEARN_SECONDS)]),
   getWatchedPorts: z.tuple([]),
   setWatchedPorts: z.tuple([watchedPortsSchema]),
 } as const satisfies Record<RequestName, z.ZodType>;

@@ -22,8 +22,21 @@ export const CONFLICT_KINDS: readonly ConflictKind[] = [
   'still-busy',
 ];
 
-/** info: worth knowing; warning: some clients reach the wrong process; danger: possible port hijack. */
-export type ConflictSeverity = 'info' | 'warning' | 'danger';
+/** info: worth knowing; warning: some clients reach the wrong process; danger: possible port hijack. Least to most severe. */
+export const CONFLICT_SEVERITIES = ['info', 'warning', 'danger'] as const;
+export type ConflictSeverity = (typeof CONFLICT_SEVERITIES)[number];
+
+/** 0 for info up to 2 for danger: compare severities by this, never by their names. */
+export function conflictSeverityRank(severity: ConflictSeverity): number {
+  return CONFLICT_SEVERITIES.indexOf(severity);
+}
+
+/** The worst severity among some conflicts; null when there are none. */
+export function worstSeverity(conflicts: Iterable<Pick<Conflict, 'severity'>>): ConflictSeverity | null {
+  let worst: ConflictSeverity | null = null;
+  for (const c of conflicts) if (worst === null || conflictSeverityRank(c.severity) > conflictSeverityRank(worst)) worst = c.severity;
+  return worst;
+}
 
 /** Where a client of "localhost:P" lands, by the resolver's order on this machine. */
 export interface LocalhostTarget {

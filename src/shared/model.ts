@@ -97,3 +97,35 @@ export function formatEndpoint(address: string | null, port: number | null): str
   if (address === null) return '*';
   return `${formatHost(address)}:${port === null ? '*' : port}`;
 }
+
+/** "TCP 127.0.0.1:51234 → 127.0.0.1:8080", "TCP listening on 0.0.0.0:8000", "UDP bound to 0.0.0.0:5353". */
+export function describeSocket(s: Socket): string {
+  const proto = s.protocol.toUpperCase();
+  const local = formatEndpoint(s.localAddress, s.localPort);
+  if (s.listening) return `${proto} ${s.protocol === 'tcp' ? 'listening on' : 'bound to'} ${local}`;
+  return `${proto} ${local} → ${formatEndpoint(s.remoteAddress, s.remotePort)}`;
+}
+
+/** Whether two records of the same socket look the same to a user (state, peer, owner, the process behind it). */
+export function sameSocket(a: Socket, b: Socket): boolean {
+  if (a === b) return true; // sources hand back the same object for an unchanged socket
+  return (
+    a.state === b.state &&
+    a.listening === b.listening &&
+    a.pid === b.pid &&
+    a.inode === b.inode &&
+    a.localAddress === b.localAddress &&
+    a.localPort === b.localPort &&
+    a.remoteAddress === b.remoteAddress &&
+    a.remotePort === b.remotePort &&
+    a.firstSeen === b.firstSeen &&
+    sameProcess(a.process, b.process)
+  );
+}
+
+/** The same process, as a user sees it: identity (pid, start time) and what it is (name, path, command line, user). */
+export function sameProcess(a: ProcessInfo | null, b: ProcessInfo | null): boolean {
+  if (a === b) return true;
+  if (a === null || b === null) return false;
+  return a.pid === b.pid && a.startedAt === b.startedAt && a.name === b.name && a.exe === b.exe && a.cmdline === b.cmdline && a.user === b.user;
+}

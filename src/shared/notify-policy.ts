@@ -11,7 +11,7 @@
 //   kind for a single alert, 'summary' for a summary), and at most 5 notifications in any rolling
 //   60 s (maxPerWindow / windowMs). A batch that may not show yet is held, not dropped: alerts that
 //   arrive meanwhile join it, and it comes out (as a summary, if it grew) once the limit allows.
-import { ALERT_KINDS, SEVERITIES, type Alert, type AlertKind, type Severity } from './alerts.js';
+import { ALERT_KINDS, isActive, severityRank, type Alert, type AlertKind, type Severity } from './alerts.js';
 
 export type NotifiableAlert = Pick<Alert, 'id' | 'kind' | 'severity' | 'message' | 'at' | 'acknowledgedAt' | 'snoozedUntil'>;
 
@@ -63,9 +63,8 @@ export class NotifyPolicy<A extends NotifiableAlert = NotifiableAlert> {
 
   /** Takes a new alert into the batch; false when it will never notify (too low, handled, seen). */
   offer(alert: A, now: number): boolean {
-    if (rank(alert.severity) < rank(this.options.minSeverity)) return false;
-    if (alert.acknowledgedAt !== null) return false;
-    if (alert.snoozedUntil !== null && alert.snoozedUntil > now) return false;
+    if (severityRank(alert.severity) < severityRank(this.options.minSeverity)) return false;
+    if (!isActive(alert, now)) return false;
     if (this.seen.has(alert.id)) return false;
     this.seen.add(alert.id);
     if (this.seen.size > SEEN_LIMIT) this.seen.delete(this.seen.values().next().value!);
@@ -76,7 +75,7 @@ export class NotifyPolicy<A extends NotifiableAlert = NotifiableAlert> {
     }
     this.count++;
     this.byKind.set(alert.kind, (this.byKind.get(alert.kind) ?? 0) + 1);
-    if (rank(alert.severity) > rank(this.severity)) this.severity = alert.severity;
+    if (severityRank(alert.severity) > severityRank(this.severity)) this.severity = alert.severity;
     return true;
   }
 
@@ -135,10 +134,6 @@ export class NotifyPolicy<A extends NotifiableAlert = NotifiableAlert> {
   private key(): string {
     return this.count === 1 ? this.first!.kind : 'summary';
   }
-}
-
-function rank(severity: Severity): number {
-  return SEVERITIES.indexOf(severity);
 }
 
 function kindOrder(kind: AlertKind): number {

@@ -7,13 +7,13 @@
 // Port scans are episodes instead: one alert per remote (or per kernel-counter burst) until it has been
 // quiet for a whole window.
 import { tmpdir } from 'node:os';
-import { addressScope, normaliseAddress, unmapped, type AddressScope } from '../../shared/address.js';
-import type { Alert, AlertKind, PortScanDetails, Severity, TrustRule } from '../../shared/alerts.js';
-import { inHostRange, parseHostRange } from '../../shared/alerts.js';
+import { addressScope, normaliseHost, type AddressScope } from '../../shared/address.js';
+import type { Alert, AlertKind, BaselineDestination, BaselineInbound, BaselineListener, PortScanDetails, Severity, TrustRule } from '../../shared/alerts.js';
+import { severityRank } from '../../shared/alerts.js';
 import type { ProcessInfo, Protocol, Socket } from '../../shared/model.js';
-import { formatEndpoint } from '../../shared/model.js';
+import { describeSocket, formatEndpoint } from '../../shared/model.js';
+import { DELETED_MARK, exeKey, UNKNOWN_OWNER, type TrustView } from '../../shared/trust-rules.js';
 import type { KernelCounters } from '../kernel-counters.js';
-import type { Seen, TrustView } from '../store/trust-store.js';
 import { DEFAULT_EPHEMERAL_PORTS } from './conflicts.js';
 
 export interface AlertOptions {
@@ -46,16 +46,6 @@ export function defaultTempDirs(env: NodeJS.ProcessEnv = process.env, platform: 
   return [...new Set(dirs.filter((d) => d !== ''))];
 }
 
-/** The key of an owner: the executable path (a "(deleted)" mark dropped), or "name:<comm>" when the path is hidden. */
-export function exeKey(p: ProcessInfo | null): string {
-  if (p === null) return UNKNOWN_OWNER;
-  if (p.exe === null || p.exe === '') return `name:${p.name}`;
-  return p.exe.endsWith(DELETED) ? p.exe.slice(0, -DELETED.length) : p.exe;
-}
-
-/** The owner key of a socket Portwatch could not attribute (another user's, without root). */
-export const UNKNOWN_OWNER = 'unknown';
-const DELETED = ' (deleted)';
 
 export type SocketRole = 'listener' | 'inbound' | 'outbound' | 'other';
 
@@ -65,10 +55,6 @@ export function socketRole(s: Socket, listening: (protocol: Protocol, port: numb
   if (s.remoteAddress === null || s.remotePort === null || s.remotePort === 0) return 'other';
   if (s.protocol === 'tcp' && listening('tcp', s.localPort)) return 'inbound';
   return 'outbound';
-}
-
-export function normaliseHost(address: string): string {
-  return unmapped(normaliseAddress(address));
 }
 
 /** A port scan in progress is kept for one window; everything in it is small and replaced, never mutated. */
@@ -85,6 +71,14 @@ export interface ScanState {
 
 export function emptyScanState(): ScanState {
   return { touches: new Map(), samples: [], episodes: new Map(), pendingBurst: false };
+}
+
+/** What one poll saw, in baseline terms: TrustStore.learn() adds it to the baseline. */
+export interface Seen {
+  processes: string[];
+  listeners: BaselineListener[];
+  destinations: BaselineDestination[];
+  inbound: BaselineInbound[];
 }
 
 export interface AnalysisInput {
@@ -133,8 +127,6 @@ interface Group {
   replaced?: boolean;
 }
 
-const RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2 };
-
 export function analyseSockets(input: AnalysisInput): AnalysisResult {
   const { now, options, trust } = input;
   const learning = input.learning === true;
@@ -148,7 +140,7 @@ export function analyseSockets(input: AnalysisInput): AnalysisResult {
     if (have === undefined) groups.set(g.subject, { ...g, sockets: [s] });
     else {
       if (have.sockets.length < options.maxSockets) have.sockets.push(s);
-      if (RANK[g.severity] > RANK[have.severity]) {
+      if (severityRank(g.severity) > severityRank(have.severity)) {
         // The widest exposure names the alert (0.0.0.0 beside 192.168.1.5 on the same port).
         have.severity = g.severity;
         have.detail = g.detail;
@@ -187,11 +179,11 @@ export function analyseSockets(input: AnalysisInput): AnalysisResult {
       }
       const exe = s.process!.exe;
       if (exe !== null) {
-        const deleted = exe.endsWith(DELETED);
-        const temp = inTempDir(deleted ? exe.slice(0, -DELETED.length) : exe, options.tempDirs);
+        const deleted = exe.endsWith(DELETED_MARK);
+        const temp = inTempDir(deleted ? exe.slice(0, -DELETED_MARK.length) : exe, options.tempDirs);
         const sub = `suspicious-exe|${exe}`;
         if ((deleted || temp) && !trust.trustsExecutable(exe) && !input.raised(sub)) {
-          const replaced = deleted && input.exists !== undefined && input.exists(exe.slice(0, -DELETED.length));
+          const replaced = deleted && input.exists !== undefined && input.exists(exe.slice(0, -DELETED_MARK.length));
           add(
             {
               kind: 'suspicious-exe',
@@ -283,14 +275,6 @@ function ownerTail(g: Pick<Group, 'process'>): string {
   const p = g.process;
   if (p === null) return '';
   return ` (pid ${p.pid}, ${p.exe === null ? 'executable path hidden from Portwatch' : printable(p.exe)}${p.user === null ? '' : `, user ${printable(p.user)}`})`;
-}
-
-/** "TCP 127.0.0.1:51234 → 127.0.0.1:8080", "TCP listening on 0.0.0.0:8000", "UDP bound to 0.0.0.0:5353". */
-export function describeSocket(s: Socket): string {
-  const proto = s.protocol.toUpperCase();
-  const local = formatEndpoint(s.localAddress, s.localPort);
-  if (s.listening) return `${proto} ${s.protocol === 'tcp' ? 'listening on' : 'bound to'} ${local}`;
-  return `${proto} ${local} → ${formatEndpoint(s.remoteAddress, s.remotePort)}`;
 }
 
 function more(sockets: Socket[]): string {
@@ -499,40 +483,4 @@ function describeRefused(r: Refused): string {
 
 function portList(ports: number[]): string {
   return ports.length <= 12 ? ports.join(', ') : `${ports.slice(0, 12).join(', ')}, …`;
-}
-
-/** Whether trusting now silences this alert (trust() acknowledges those), from the alert's own sockets. */
-export function silencedBy(alert: Alert, trust: TrustView): boolean {
-  const key = exeKey(alert.process);
-  const s = alert.sockets[0];
-  switch (alert.kind) {
-    case 'new-process':
-      return alert.process !== null && trust.knowsProcess(key);
-    case 'new-listener':
-      return alert.sockets.length > 0 && alert.sockets.every((x) => trust.knowsListener(key, x.protocol, x.localPort, x.localAddress));
-    case 'inbound':
-      return s !== undefined && s.remoteAddress !== null && trust.knowsInbound(key, s.protocol, s.localPort, normaliseHost(s.remoteAddress));
-    case 'new-destination':
-      return s !== undefined && s.remoteAddress !== null && s.remotePort !== null && trust.knowsDestination(key, normaliseHost(s.remoteAddress), s.remotePort);
-    case 'suspicious-exe':
-      return alert.process?.exe !== null && alert.process?.exe !== undefined && trust.trustsExecutable(alert.process.exe);
-    case 'port-scan':
-      return false;
-  }
-}
-
-/** A TrustView that knows exactly one rule: which alerts does this rule cover? */
-export function ruleView(rule: TrustRule): TrustView {
-  const range = rule.kind === 'destination' ? parseHostRange(rule.host) : null;
-  const destination = (exe: string, host: string, port: number) =>
-    rule.kind === 'destination' && rule.exe === exe && range !== null && inHostRange(range, normaliseHost(host)) && (rule.port === null || rule.port === port);
-  return {
-    knowsProcess: (exe) => rule.kind === 'executable' && rule.exe === exe,
-    knowsListener: (exe, protocol, port) => rule.kind === 'listener' && rule.exe === exe && rule.protocol === protocol && rule.port === port,
-    knowsDestination: destination,
-    knowsInbound: (exe, protocol, port, host) =>
-      (rule.kind === 'listener' && rule.exe === exe && rule.protocol === protocol && rule.port === port) || destination(exe, host, port),
-    isWatchedClosely: () => false,
-    trustsExecutable: (exe) => rule.kind === 'executable' && rule.exe === exe,
-  };
 }

@@ -60,11 +60,6 @@ export interface OpenedAlertLog {
   warnings: string[];
 }
 
-/** Not acknowledged, and not snoozed past now. */
-export function isActive(alert: Alert, now: number): boolean {
-  return alert.acknowledgedAt === null && (alert.snoozedUntil === null || alert.snoozedUntil <= now);
-}
-
 export class AlertLog {
   readonly path: string;
   private readonly maxBytes: number;

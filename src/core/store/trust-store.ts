@@ -8,18 +8,12 @@
 // unsaved changes are applied on top, so neither loses the other's rules.
 import { join } from 'node:path';
 import { z } from 'zod';
-import type {
-  Baseline,
-  BaselineDestination,
-  BaselineInbound,
-  BaselineListener,
-  HostRange,
-  TrustRule,
-  TrustState,
-} from '../../shared/alerts.js';
-import { inHostRange, parseHostRange, sameRule } from '../../shared/alerts.js';
+import { normaliseHost } from '../../shared/address.js';
+import type { Baseline, BaselineDestination, BaselineInbound, TrustRule, TrustState } from '../../shared/alerts.js';
+import { MAX_LEARN_SECONDS } from '../../shared/alerts.js';
 import type { Protocol } from '../../shared/model.js';
-import { normaliseHost } from '../analysis/alerts.js';
+import { inHostRange, parseHostRange, sameRule, type HostRange, type TrustView } from '../../shared/trust-rules.js';
+import type { Seen } from '../analysis/alerts.js';
 import { ensureDataDir } from './data-dir.js';
 import { checkTrustRule, trustRuleSchema } from './schemas.js';
 import { fileStamp, loadJsonFile, removeStaleTemps, writeFileAtomic } from './atomic-file.js';
@@ -56,28 +50,6 @@ export interface TrustFile {
   rules: TrustRule[];
   watchClosely: string[];
   baseline: Baseline;
-}
-
-/** What one poll saw, in baseline terms (analysis/alerts.ts observe() builds it from sockets). */
-export interface Seen {
-  processes: string[];
-  listeners: BaselineListener[];
-  destinations: BaselineDestination[];
-  inbound: BaselineInbound[];
-}
-
-/** The questions the alert analysis asks; TrustStore answers them from its indexes in O(1) (ranges: per rule of that exe). */
-export interface TrustView {
-  /** Trusted by an executable rule, or seen using the network while learning. */
-  knowsProcess(exe: string): boolean;
-  /** A listener rule for exe+protocol+port, or a baseline listener there bound as wide or wider. */
-  knowsListener(exe: string, protocol: Protocol, port: number, address: string): boolean;
-  knowsDestination(exe: string, host: string, port: number): boolean;
-  /** A peer connecting to exe's listener: a listener rule (connections expected), a destination rule covering the peer, or the baseline. */
-  knowsInbound(exe: string, protocol: Protocol, port: number, host: string): boolean;
-  isWatchedClosely(exe: string): boolean;
-  /** An explicit executable rule for exactly this path (the only thing that quiets suspicious-exe). */
-  trustsExecutable(exe: string): boolean;
 }
 
 export interface TrustStoreOptions {
@@ -209,8 +181,8 @@ export class TrustStore implements TrustView {
 
   /** Learns for `seconds` from now (0 stops learning). Resolves to the new learningUntil, once saved. */
   async startLearning(seconds: number, now = Date.now()): Promise<number | null> {
-    if (!Number.isFinite(seconds) || seconds < 0 || seconds > 7 * 24 * 3600) {
-      throw new RangeError(`learning time must be between 0 and ${7 * 24 * 3600} seconds, got ${seconds}`);
+    if (!Number.isFinite(seconds) || seconds < 0 || seconds > MAX_LEARN_SECONDS) {
+      throw new RangeError(`learning time must be between 0 and ${MAX_LEARN_SECONDS} seconds, got ${seconds}`);
     }
     const until = seconds > 0 ? now + Math.round(seconds * 1000) : null;
     await this.change((f) => {

@@ -1,10 +1,10 @@
 // How alerts read on screen, and what "Trust…" can offer for one: the trust rules that apply to an
 // alert (this program, this listener, this destination), built the way the engine builds alert.rule,
 // with what each allows in plain words and whether it would clear the alert at hand.
-import { normaliseAddress, unmapped } from '../../shared/address.js';
+import { normaliseHost } from '../../shared/address.js';
 import type { Alert, AlertKind, Severity, TrustRule } from '../../shared/alerts.js';
-import { inHostRange, parseHostRange, sameRule } from '../../shared/alerts.js';
-import { formatEndpoint, type ProcessInfo, type Socket } from '../../shared/model.js';
+import { formatEndpoint, type Socket } from '../../shared/model.js';
+import { DELETED_MARK, programKey, ruleClears, sameRule, UNKNOWN_OWNER } from '../../shared/trust-rules.js';
 import { kindLabel } from '../../shared/notify-policy.js';
 import type { ConflictSeverity } from '../../shared/api.js';
 
@@ -49,29 +49,10 @@ export const SNOOZES: readonly { label: string; ms: number }[] = [
   { label: '1 day', ms: 86_400_000 },
 ];
 
-const DELETED = ' (deleted)';
-
-/** The address as the engine keys it: one text per address, IPv4-mapped IPv6 as IPv4. */
-export function normaliseHost(address: string): string {
-  return unmapped(normaliseAddress(address));
-}
-
-/**
- * The engine's key for a program: its executable path, or "name:<comm>" where the path is hidden. Null
- * where no rule can name it: no process, or an executable deleted since it started (nothing at that
- * path is what ran).
- */
-export function programKey(p: ProcessInfo | null): string | null {
-  if (p === null) return null;
-  if (p.exe === null || p.exe === '') return `name:${p.name}`;
-  if (p.exe.endsWith(DELETED)) return null;
-  return p.exe;
-}
-
 /** The executable's file name, for a sentence ("python3.12"); "name:x" keys read as x. */
 export function programName(exe: string): string {
   if (exe.startsWith('name:')) return exe.slice(5);
-  if (exe === 'unknown') return 'a process Portwatch cannot see';
+  if (exe === UNKNOWN_OWNER) return 'a process Portwatch cannot see';
   const parts = exe.split(/[\\/]/);
   return parts[parts.length - 1] || exe;
 }
@@ -90,34 +71,6 @@ export interface TrustChoice {
 }
 
 const CHOICE_LABEL: Record<TrustChoiceId, string> = { executable: 'This program', listener: 'This listener', destination: 'This destination' };
-
-/** Whether a rule silences an alert: what the engine checks when trust() acknowledges. */
-export function ruleClears(alert: Pick<Alert, 'kind' | 'process' | 'sockets'>, rule: TrustRule): boolean {
-  const p = alert.process;
-  const key = p === null ? 'unknown' : p.exe === null || p.exe === '' ? `name:${p.name}` : p.exe.endsWith(DELETED) ? p.exe.slice(0, -DELETED.length) : p.exe;
-  if (rule.exe !== key && !(alert.kind === 'suspicious-exe' && rule.exe === p?.exe)) return false;
-  const s = alert.sockets[0];
-  const destinationCovers = (host: string | null, port: number | null) => {
-    if (rule.kind !== 'destination' || host === null || port === null) return false;
-    const range = parseHostRange(rule.host);
-    return range !== null && inHostRange(range, normaliseHost(host)) && (rule.port === null || rule.port === port);
-  };
-  switch (alert.kind) {
-    case 'new-process':
-      return p !== null && rule.kind === 'executable';
-    case 'suspicious-exe':
-      return rule.kind === 'executable' && p?.exe === rule.exe;
-    case 'new-listener':
-      return rule.kind === 'listener' && alert.sockets.length > 0 && alert.sockets.every((x) => x.protocol === rule.protocol && x.localPort === rule.port);
-    case 'inbound':
-      if (s === undefined) return false;
-      return (rule.kind === 'listener' && rule.protocol === s.protocol && rule.port === s.localPort) || destinationCovers(s.remoteAddress, s.localPort);
-    case 'new-destination':
-      return s !== undefined && destinationCovers(s.remoteAddress, s.remotePort);
-    case 'port-scan':
-      return false;
-  }
-}
 
 function describeRule(rule: TrustRule, inbound: boolean): string {
   const who = programName(rule.exe);
@@ -181,7 +134,7 @@ export function defaultChoice(alert: Alert, choices: readonly TrustChoice[]): Tr
 export function noTrustReason(alert: Alert): string {
   if (alert.kind === 'port-scan') return 'A port scan comes from a remote, not a program: there is nothing to trust. Acknowledge it once you know where it came from.';
   if (alert.process === null) return 'Portwatch cannot see the process behind this alert (another user’s; run Portwatch as root to name it), so no rule can name it.';
-  if (alert.process.exe?.endsWith(DELETED)) return 'Its executable was deleted after it started: nothing at that path is what ran, so it cannot be trusted by path. Restart the program, then trust it.';
+  if (alert.process.exe?.endsWith(DELETED_MARK)) return 'Its executable was deleted after it started: nothing at that path is what ran, so it cannot be trusted by path. Restart the program, then trust it.';
   return 'No trust rule applies to this alert.';
 }
 
@@ -190,14 +143,6 @@ export function ownerLine(alert: Pick<Alert, 'process' | 'pid'>): string {
   if (alert.process !== null) return `${alert.process.name} (pid ${alert.process.pid})`;
   if (alert.pid !== null) return `pid ${alert.pid}`;
   return '—';
-}
-
-/** "TCP listening on 0.0.0.0:8000", "TCP 10.0.0.2:5555 → 1.2.3.4:443". */
-export function socketLine(s: Socket): string {
-  const proto = s.protocol.toUpperCase();
-  const local = formatEndpoint(s.localAddress, s.localPort);
-  if (s.listening) return `${proto} ${s.protocol === 'tcp' ? 'listening on' : 'bound to'} ${local}`;
-  return `${proto} ${local} → ${formatEndpoint(s.remoteAddress, s.remotePort)}`;
 }
 
 /** "12 s", "3 min", "2 h 5 min": a countdown. */

@@ -60,12 +60,6 @@ export function isAlertsDisabled(message: string): boolean {
   return /\bnot enabled\b/i.test(message);
 }
 
-const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2 };
-
-export function severityRank(s: Severity): number {
-  return SEVERITY_RANK[s];
-}
-
 /** The worst severity among the active alerts; null when none is active. */
 export function worstActive(status: Pick<AlertStatus, 'counts'> | null): Severity | null {
   if (status === null) return null;
@@ -73,15 +67,6 @@ export function worstActive(status: Pick<AlertStatus, 'counts'> | null): Severit
   if (status.counts.medium > 0) return 'medium';
   if (status.counts.low > 0) return 'low';
   return null;
-}
-
-/** Not acknowledged and not snoozed now: what the badge counts. */
-export function isActive(alert: Pick<Alert, 'acknowledgedAt' | 'snoozedUntil'>, now: number): boolean {
-  return alert.acknowledgedAt === null && (alert.snoozedUntil === null || alert.snoozedUntil <= now);
-}
-
-export function isSnoozed(alert: Pick<Alert, 'acknowledgedAt' | 'snoozedUntil'>, now: number): boolean {
-  return alert.acknowledgedAt === null && alert.snoozedUntil !== null && alert.snoozedUntil > now;
 }
 
 export function createAlertsStore(

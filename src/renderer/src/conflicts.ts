@@ -6,6 +6,7 @@ import { createContext, useContext, useEffect, useState, useSyncExternalStore } 
 import type { Conflict, ConflictSeverity, PortwatchApi, Unsubscribe } from '../../shared/api.js';
 import { errorText } from './errors.js';
 import type { Store } from './store.js';
+import { worstSeverity } from '../../shared/conflicts.js';
 
 export interface ConflictsSnapshot {
   /** False until the first answer. */
@@ -29,22 +30,18 @@ export interface ConflictWatcher {
   dispose(): void;
 }
 
-const SEVERITY_RANK: Record<ConflictSeverity, number> = { info: 0, warning: 1, danger: 2 };
-
 export const EMPTY_CONFLICTS: ConflictsSnapshot = { loaded: false, conflicts: [], bySocket: new Map(), worst: null, error: null, refreshes: 0 };
 
 function index(conflicts: readonly Conflict[]): Pick<ConflictsSnapshot, 'bySocket' | 'worst'> {
   const bySocket = new Map<string, Conflict[]>();
-  let worst: ConflictSeverity | null = null;
   for (const c of conflicts) {
-    if (worst === null || SEVERITY_RANK[c.severity] > SEVERITY_RANK[worst]) worst = c.severity;
     for (const s of c.sockets) {
       const list = bySocket.get(s.id);
       if (list) list.push(c);
       else bySocket.set(s.id, [c]);
     }
   }
-  return { bySocket, worst };
+  return { bySocket, worst: worstSeverity(conflicts) };
 }
 
 export function createConflictWatcher(

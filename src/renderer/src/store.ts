@@ -8,6 +8,7 @@
 // before it leaves, and a changed one is briefly marked "changed".
 import type { FullState, PortwatchApi, Unsubscribe } from '../../shared/api.js';
 import type { Delta, Socket } from '../../shared/model.js';
+import { sameSocket } from '../../shared/model.js';
 import type { MonitorStatus } from '../../shared/status.js';
 import type { ConnectionState, Transport } from './api/types.js';
 import { createAlertsStore, type AlertsStore } from './alerts.js';
@@ -104,29 +105,6 @@ export interface Store {
 }
 
 const MAX_BUFFERED_DELTAS = 2000;
-
-function sameProcess(a: Socket['process'], b: Socket['process']): boolean {
-  if (a === b) return true;
-  if (a === null || b === null) return false;
-  return a.pid === b.pid && a.name === b.name && a.exe === b.exe && a.cmdline === b.cmdline && a.user === b.user && a.startedAt === b.startedAt;
-}
-
-/** Whether two records of the same socket would look the same on screen. */
-export function sameSocket(a: Socket, b: Socket): boolean {
-  return (
-    a === b ||
-    (a.state === b.state &&
-      a.pid === b.pid &&
-      a.remoteAddress === b.remoteAddress &&
-      a.remotePort === b.remotePort &&
-      a.localAddress === b.localAddress &&
-      a.localPort === b.localPort &&
-      a.listening === b.listening &&
-      a.inode === b.inode &&
-      a.firstSeen === b.firstSeen &&
-      sameProcess(a.process, b.process))
-  );
-}
 
 class Tally {
   readonly bands: Record<Band, number> = { established: 0, listening: 0, timeWait: 0, other: 0 };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../../src/shared/alerts.js';
-import { defaultChoice, formatDuration, noTrustReason, programKey, ruleClears, scanEvidence, trustChoices } from '../../../src/renderer/src/alert-text.js';
+import { defaultChoice, formatDuration, noTrustReason, scanEvidence, trustChoices } from '../../../src/renderer/src/alert-text.js';
+import { programKey, ruleClears } from '../../../src/shared/trust-rules.js';
 import { alert, listener, proc, sock } from './fixtures.js';
 
 const python = proc(4242, 'python3', { exe: '/usr/bin/python3.12' });

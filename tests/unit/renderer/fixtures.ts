@@ -1,6 +1,6 @@
 // Sockets and a scriptable transport for the renderer's unit tests.
 import type { Alert, AlertEvent, AlertStatus, TrustRule, TrustState } from '../../../src/shared/alerts.js';
-import { sameRule } from '../../../src/shared/alerts.js';
+import { sameRule } from '../../../src/shared/trust-rules.js';
 import type { AlertsApi, Conflict, EndProcessRequest, EndProcessResult, FullState, PortLookup, PortwatchApi, WatchedPortEvent } from '../../../src/shared/api.js';
 import type { Delta, ProcessInfo, Socket } from '../../../src/shared/model.js';
 import { socketId } from '../../../src/shared/model.js';

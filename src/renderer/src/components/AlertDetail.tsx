@@ -12,7 +12,6 @@ import {
   KIND_HELP,
   kindTitle,
   noTrustReason,
-  programKey,
   programName,
   scanEvidence,
   SEVERITY_TEXT,
@@ -21,7 +20,8 @@ import {
   trustChoices,
   type TrustChoiceId,
 } from '../alert-text.js';
-import { isSnoozed } from '../alerts.js';
+import { isSnoozed } from '../../../shared/alerts.js';
+import { programKey } from '../../../shared/trust-rules.js';
 import { errorText } from '../errors.js';
 import { formatAge, formatDateTime, protoLabel } from '../format.js';
 import { useNow, useStore } from '../hooks.js';

@@ -7,7 +7,8 @@ import { memo, useCallback, useEffect, useId, useMemo, useRef, useState, type Re
 import type { Alert, AlertKind, Severity, TrustState } from '../../../shared/alerts.js';
 import { ALERT_KINDS, SEVERITIES } from '../../../shared/alerts.js';
 import { formatDuration, KIND_HELP, kindShort, kindTitle, ownerLine, SEVERITY_TEXT, SEVERITY_TONE } from '../alert-text.js';
-import { isSnoozed, newestFirst, type AlertsSnapshot } from '../alerts.js';
+import { isSnoozed } from '../../../shared/alerts.js';
+import { newestFirst, type AlertsSnapshot } from '../alerts.js';
 import { errorText } from '../errors.js';
 import { formatAge, formatCount, formatDateTime } from '../format.js';
 import { useAlerts, useNotificationPermission, useNotifier, useNow, useStore } from '../hooks.js';

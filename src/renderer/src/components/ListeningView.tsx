@@ -5,6 +5,7 @@ import type { AddressScope } from '../../../shared/address.js';
 import type { Conflict } from '../../../shared/api.js';
 import { addressScope } from '../../../shared/address.js';
 import { formatHost } from '../../../shared/model.js';
+import { worstSeverity } from '../../../shared/conflicts.js';
 import type { Filter } from '../filter.js';
 import { describeFilter, matchSocket } from '../filter.js';
 import { useConflicts } from '../conflicts.js';
@@ -158,11 +159,9 @@ interface ListenerRowProps {
   conflicts?: readonly Conflict[];
 }
 
-const SEVERITY_RANK = { info: 0, warning: 1, danger: 2 } as const;
-
 /** A small mark by the port of a socket in a port conflict; the Ports view explains it. */
 export function ConflictMark({ conflicts }: { conflicts: readonly Conflict[] }) {
-  const worst = conflicts.reduce((w, c) => (SEVERITY_RANK[c.severity] > SEVERITY_RANK[w] ? c.severity : w), conflicts[0]!.severity);
+  const worst = worstSeverity(conflicts);
   const titles = conflicts.map(conflictTitle).join('; ');
   return (
     <span className={`conflict-mark sev-${worst}`} title={`Port conflict: ${titles}. The Ports view explains it.`} aria-label={`Port conflict: ${titles}`} role="img">

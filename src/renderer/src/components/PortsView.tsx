@@ -3,9 +3,10 @@
 // port conflicts the engine explains. Both refresh when the socket table changes (at most once a
 // second, with the conflicts).
 import { memo, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import type { BindVerdict, Conflict, ConflictSeverity, PortLookup, PortProcess } from '../../../shared/api.js';
+import type { BindVerdict, Conflict, PortLookup, PortProcess } from '../../../shared/api.js';
 import type { Socket } from '../../../shared/model.js';
 import { formatHost } from '../../../shared/model.js';
+import { conflictSeverityRank } from '../../../shared/conflicts.js';
 import { useConflicts } from '../conflicts.js';
 import { errorText } from '../errors.js';
 import { formatCount, formatDateTime } from '../format.js';
@@ -30,8 +31,6 @@ export interface PortsViewProps {
   selectedId: string | null;
   onSelect: (id: string | null) => void;
 }
-
-const SEVERITY_ORDER: Record<ConflictSeverity, number> = { danger: 0, warning: 1, info: 2 };
 
 interface LookupState {
   port: number;
@@ -68,7 +67,7 @@ export function PortsView({ request, onLookup, onClearLookup, onEnd, selectedId,
     );
   }, [store, request, refreshes]);
 
-  const sorted = useMemo(() => [...conflicts].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.port - b.port), [conflicts]);
+  const sorted = useMemo(() => [...conflicts].sort((a, b) => conflictSeverityRank(b.severity) - conflictSeverityRank(a.severity) || a.port - b.port), [conflicts]);
 
   return (
     <div className="ports" ref={scrollRef}>

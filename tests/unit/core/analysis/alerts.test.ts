@@ -6,19 +6,16 @@ import {
   analyseSockets,
   DEFAULT_ALERT_OPTIONS,
   emptyScanState,
-  exeKey,
   inTempDir,
-  ruleView,
-  silencedBy,
   type AlertCandidate,
   type AnalysisInput,
   type ScanState,
 } from '../../../../src/core/analysis/alerts.js';
 import type { KernelCounters } from '../../../../src/core/kernel-counters.js';
 import { parseProcCounters } from '../../../../src/core/kernel-counters.js';
-import type { TrustView } from '../../../../src/core/store/trust-store.js';
 import type { Alert } from '../../../../src/shared/alerts.js';
 import type { Protocol, Socket } from '../../../../src/shared/model.js';
+import { exeKey, ruleView, silencedBy, type TrustView } from '../../../../src/shared/trust-rules.js';
 import { proc, sock } from '../../../helpers/sockets.js';
 
 const NOW = 1_700_000_100_000;

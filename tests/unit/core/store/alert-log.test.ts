@@ -1,7 +1,8 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ALERT_LOG_FILE, AlertLog, isActive } from '../../../../src/core/store/alert-log.js';
+import { ALERT_LOG_FILE, AlertLog } from '../../../../src/core/store/alert-log.js';
+import { isActive } from '../../../../src/shared/alerts.js';
 import type { Alert } from '../../../../src/shared/alerts.js';
 import { removeDataDirs, tempDataDir } from '../../../helpers/data-dirs.js';
 
