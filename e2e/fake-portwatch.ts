@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import type { Page } from '@playwright/test';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { findConflicts } from '../src/core/analysis/conflicts.js';
+import { findConflicts } from '../src/core/analysis/find-conflicts.js';
 import { lookupPort } from '../src/core/analysis/ports.js';
 import type { Alert, AlertEvent, AlertStatus, TrustRule, TrustState } from '../src/shared/alerts.js';
 import { sameRule } from '../src/shared/trust-rules.js';

@@ -12,7 +12,7 @@ import { WatchedPortsWatcher } from '../core/watched-ports-watcher.js';
 import { DEFAULT_PORT, startServer, type RunningServer } from '../server/server.js';
 import { createSource } from '../core/sources/index.js';
 import type { SocketSource } from '../core/sources/source.js';
-import { ephemeralPortRange, findConflicts, localhostOrder } from '../core/analysis/conflicts.js';
+import { ephemeralPortRange, findConflicts, localhostOrder } from '../core/analysis/find-conflicts.js';
 import { lookupPort } from '../core/analysis/ports.js';
 import { DEFAULT_WATCHED_PORTS, describeWatchedPortEvent, watchedPortEvents } from '../core/analysis/watched-ports.js';
 import {

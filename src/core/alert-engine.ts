@@ -2,7 +2,7 @@
 // sockets deserve an alert, writes them to the alert log and tells its subscribers. Hosts (the app, the
 // server, the CLI) call the methods below and forward the events; they never compute alerts themselves.
 //
-// De-duplication: an alert is raised once per subject (analysis/alerts.ts names subjects, e.g.
+// De-duplication: an alert is raised once per subject (analysis/alert-candidates.ts names subjects, e.g.
 // "new-listener|/usr/bin/python3|tcp|8000|network"). Raised subjects are replayed from the alert log at
 // start and carried across rotation, so an acknowledged-but-not-trusted listener does not alert again
 // on every restart; a trusted subject never alerts. untrust() forgets the subjects its rule covered,
@@ -15,7 +15,7 @@ import { isActive } from '../shared/alerts.js';
 import { normaliseHost } from '../shared/address.js';
 import type { Delta, ProcessInfo, Protocol, Socket } from '../shared/model.js';
 import { exeKey, ruleView, silencedBy } from '../shared/trust-rules.js';
-import { ephemeralPortRange } from './analysis/conflicts.js';
+import { ephemeralPortRange } from './analysis/find-conflicts.js';
 import {
   analyseSockets,
   DEFAULT_ALERT_OPTIONS,
@@ -23,7 +23,7 @@ import {
   socketRole,
   type AlertOptions,
   type ScanState,
-} from './analysis/alerts.js';
+} from './analysis/alert-candidates.js';
 import { readKernelCounters, type KernelCounters } from './kernel-counters.js';
 import type { Monitor } from './monitor.js';
 import { ProcClock, readProcessInfo, readProcStat, UserNames } from './sources/proc-process.js';

@@ -6,7 +6,7 @@ import { isRequestName, requestSchemas } from '../shared/api.js';
 import type { Conflict } from '../shared/conflicts.js';
 import type { Family } from '../shared/model.js';
 import type { EndProcessRequest, EndProcessResult, PortLookup } from '../shared/ports.js';
-import { ephemeralPortRange, findConflicts, localhostOrder } from './analysis/conflicts.js';
+import { ephemeralPortRange, findConflicts, localhostOrder } from './analysis/find-conflicts.js';
 import { lookupPort } from './analysis/ports.js';
 import type { AlertEngine } from './alert-engine.js';
 import type { Monitor } from './monitor.js';

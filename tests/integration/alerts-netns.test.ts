@@ -2,7 +2,7 @@
 // joined to this one by a veth pair stands in for the other machine. Everything stays on this host
 // (198.18.0.0/15 is the benchmarking range, routed only over the veth); the namespace and the link are
 // removed afterwards. Where namespaces cannot be made (not root, no CAP_NET_ADMIN) the test is skipped,
-// and the inbound analysis is still covered by tests/unit/core/analysis/alerts.test.ts.
+// and the inbound analysis is still covered by tests/unit/core/analysis/alert-candidates.test.ts.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import readline from 'node:readline';

@@ -2,7 +2,7 @@
 // of loopback-only tests: nothing is sent off this machine), found through the real Linux source.
 import { lookup } from 'node:dns/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ephemeralPortRange, findConflicts, localhostOrder } from '../../src/core/analysis/conflicts.js';
+import { ephemeralPortRange, findConflicts, localhostOrder } from '../../src/core/analysis/find-conflicts.js';
 import { LinuxProcSource } from '../../src/core/sources/linux-proc.js';
 import type { Conflict } from '../../src/shared/conflicts.js';
 import { runCli } from '../helpers/cli.js';

@@ -13,7 +13,7 @@ import type { Baseline, BaselineDestination, BaselineInbound, TrustRule, TrustSt
 import { MAX_LEARN_SECONDS } from '../../shared/alerts.js';
 import type { Protocol } from '../../shared/model.js';
 import { inHostRange, parseHostRange, sameRule, type HostRange, type TrustView } from '../../shared/trust-rules.js';
-import type { Seen } from '../analysis/alerts.js';
+import type { Seen } from '../analysis/alert-candidates.js';
 import { ensureDataDir } from './data-dir.js';
 import { checkTrustRule, trustRuleSchema } from './schemas.js';
 import { fileStamp, loadJsonFile, removeStaleTemps, writeFileAtomic } from './atomic-file.js';

@@ -1,6 +1,6 @@
 // Small hooks shared by the views: the store, the alerts, a shared clock for ages, and the OS colour scheme.
 import { createContext, useContext, useEffect, useRef, useState, useSyncExternalStore } from 'react';
-import type { AlertsSnapshot, OpenRequest } from './alerts.js';
+import type { AlertsSnapshot, OpenRequest } from './alerts-store.js';
 import type { PagePermission, PageNotifier } from './notifications.js';
 import type { Store, StoreSnapshot } from './store.js';
 

@@ -2,7 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import './styles.css';
 import { pickTransport, type Transport } from './api/transport.js';
-import { App } from './components/App.js';
+import { App } from './components/app.js';
 import { pageNotifier } from './notifications.js';
 import { createStore } from './store.js';
 

@@ -10,7 +10,7 @@ import type { Alert, AlertEvent } from '../../shared/alerts.js';
 import type { Unsubscribe } from '../../shared/api.js';
 import { NotifyPolicy, noticeText, type Notice, type NotifyPolicyOptions } from '../../shared/notify-policy.js';
 import { PortNoticeLimit, watchedPortText, type WatchedPortEvent } from '../../shared/ports.js';
-import type { AlertsStore } from './alerts.js';
+import type { AlertsStore } from './alerts-store.js';
 
 /** The bits of a Web Notification the page uses. */
 export interface NotificationLike {

@@ -11,7 +11,7 @@ import type { Delta, Socket } from '../../shared/model.js';
 import { sameSocket } from '../../shared/model.js';
 import type { MonitorStatus } from '../../shared/status.js';
 import type { ConnectionState, Transport } from './api/types.js';
-import { createAlertsStore, type AlertsStore } from './alerts.js';
+import { createAlertsStore, type AlertsStore } from './alerts-store.js';
 
 export type RowFlag = 'new' | 'closing' | 'changed' | null;
 

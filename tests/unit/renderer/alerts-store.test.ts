@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ALERT_LIST_LIMIT, isAlertsDisabled, newestFirst, worstActive } from '../../../src/renderer/src/alerts.js';
+import { ALERT_LIST_LIMIT, isAlertsDisabled, newestFirst, worstActive } from '../../../src/renderer/src/alerts-store.js';
 import { createStore, type Store } from '../../../src/renderer/src/store.js';
 import { alert, alertStatusOf, fakeTransport, fullState, settle, type FakeTransport } from './fixtures.js';
 

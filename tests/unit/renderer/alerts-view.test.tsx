@@ -2,7 +2,7 @@
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Alert } from '../../../src/shared/alerts.js';
-import { App } from '../../../src/renderer/src/components/App.js';
+import { App } from '../../../src/renderer/src/components/app.js';
 import { createPageNotifier, pageNotifier, type NotificationClass, type PageNotifier } from '../../../src/renderer/src/notifications.js';
 import { createStore, type Store } from '../../../src/renderer/src/store.js';
 import { alert, fakeTransport, fullState, listener, proc, settle, sock, type FakeTransport } from './fixtures.js';

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { App } from '../../../src/renderer/src/components/App.js';
+import { App } from '../../../src/renderer/src/components/app.js';
 import { createStore, type Store } from '../../../src/renderer/src/store.js';
 import { delta, fakeTransport, fullState, listener, proc, settle, sock } from './fixtures.js';
 

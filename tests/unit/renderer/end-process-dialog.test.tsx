@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { EndProcessDialog, type EndTarget } from '../../../src/renderer/src/components/EndProcessDialog.js';
+import { EndProcessDialog, type EndTarget } from '../../../src/renderer/src/components/end-process-dialog.js';
 import { StoreContext } from '../../../src/renderer/src/hooks.js';
 import { createStore, type Store } from '../../../src/renderer/src/store.js';
 import { fakeTransport, fullState, listener, proc, settle, sock, type FakeTransport } from './fixtures.js';

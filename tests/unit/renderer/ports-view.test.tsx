@@ -3,8 +3,8 @@ import { act, cleanup, fireEvent, render, screen, within } from '@testing-librar
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Conflict, PortLookup } from '../../../src/shared/api.js';
 import { socketId } from '../../../src/shared/model.js';
-import { App, parsePort } from '../../../src/renderer/src/components/App.js';
-import { createConflictWatcher } from '../../../src/renderer/src/conflicts.js';
+import { App, parsePort } from '../../../src/renderer/src/components/app.js';
+import { createConflictWatcher } from '../../../src/renderer/src/conflicts-store.js';
 import { conflictTitle } from '../../../src/renderer/src/ports-text.js';
 import { createStore, type Store } from '../../../src/renderer/src/store.js';
 import { delta, fakeTransport, fullState, listener, proc, settle, sock, type FakeTransport } from './fixtures.js';

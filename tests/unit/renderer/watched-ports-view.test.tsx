@@ -4,8 +4,8 @@
 // watched-port event.
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { App } from '../../../src/renderer/src/components/App.js';
-import { checkPortInput, holdersText } from '../../../src/renderer/src/components/WatchedPorts.js';
+import { App } from '../../../src/renderer/src/components/app.js';
+import { checkPortInput, holdersText } from '../../../src/renderer/src/components/watched-ports.js';
 import { createStore, type Store } from '../../../src/renderer/src/store.js';
 import { delta, fakeTransport, fullState, listener, proc, settle, type FakeTransport } from './fixtures.js';
 

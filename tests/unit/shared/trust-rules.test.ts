@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { analyseSockets, DEFAULT_ALERT_OPTIONS, emptyScanState, type AlertCandidate } from '../../../src/core/analysis/alerts.js';
+import { analyseSockets, DEFAULT_ALERT_OPTIONS, emptyScanState, type AlertCandidate } from '../../../src/core/analysis/alert-candidates.js';
 import { TrustStore } from '../../../src/core/store/trust-store.js';
 import { trustChoices } from '../../../src/renderer/src/alert-text.js';
 import type { Alert } from '../../../src/shared/alerts.js';

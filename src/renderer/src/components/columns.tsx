@@ -12,7 +12,7 @@ import type { Socket } from '../../../shared/model.js';
 import { formatHost } from '../../../shared/model.js';
 import type { Row } from '../store.js';
 import { protoLabel } from '../format.js';
-import { Age } from './Age.js';
+import { Age } from './age.js';
 
 export const features = tableFeatures({ rowSortingFeature });
 

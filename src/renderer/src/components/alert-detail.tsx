@@ -26,8 +26,8 @@ import { errorText } from '../errors.js';
 import { formatAge, formatDateTime, protoLabel } from '../format.js';
 import { useNow, useStore } from '../hooks.js';
 import { Endpoint, stateClass } from './columns.js';
-import { ContextMenu } from './ContextMenu.js';
-import type { EndTarget } from './EndProcessDialog.js';
+import { ContextMenu } from './context-menu.js';
+import type { EndTarget } from './end-process-dialog.js';
 import { Field, none } from './fields.js';
 
 type Note = { text: string; error: boolean };

@@ -10,7 +10,7 @@ import {
   type AlertCandidate,
   type AnalysisInput,
   type ScanState,
-} from '../../../../src/core/analysis/alerts.js';
+} from '../../../../src/core/analysis/alert-candidates.js';
 import type { KernelCounters } from '../../../../src/core/kernel-counters.js';
 import { parseProcCounters } from '../../../../src/core/kernel-counters.js';
 import type { Alert } from '../../../../src/shared/alerts.js';

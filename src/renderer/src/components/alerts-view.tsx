@@ -8,14 +8,14 @@ import type { Alert, AlertKind, Severity, TrustState } from '../../../shared/ale
 import { ALERT_KINDS, SEVERITIES } from '../../../shared/alerts.js';
 import { formatDuration, KIND_HELP, kindShort, kindTitle, ownerLine, SEVERITY_TEXT, SEVERITY_TONE } from '../alert-text.js';
 import { isSnoozed } from '../../../shared/alerts.js';
-import { newestFirst, type AlertsSnapshot } from '../alerts.js';
+import { newestFirst, type AlertsSnapshot } from '../alerts-store.js';
 import { errorText } from '../errors.js';
 import { formatAge, formatCount, formatDateTime } from '../format.js';
 import { useAlerts, useNotificationPermission, useNotifier, useNow, useStore } from '../hooks.js';
-import { AlertDetail, SeverityPill } from './AlertDetail.js';
-import type { EndTarget } from './EndProcessDialog.js';
+import { AlertDetail, SeverityPill } from './alert-detail.js';
+import type { EndTarget } from './end-process-dialog.js';
 import { isTypingTarget, useRowNavigation } from './grid.js';
-import { EngineControls } from './Header.js';
+import { EngineControls } from './header.js';
 
 export interface AlertFilterState {
   /** Empty: every severity. */

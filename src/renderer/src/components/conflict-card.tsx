@@ -8,7 +8,7 @@ import { formatDateTime, protoLabel } from '../format.js';
 import { useNow } from '../hooks.js';
 import { conflictTitle, formatSeconds, joinWords, ownerText, SEVERITY_LABEL } from '../ports-text.js';
 import { stateClass } from './columns.js';
-import { endTargetOf, type EndTarget } from './EndProcessDialog.js';
+import { endTargetOf, type EndTarget } from './end-process-dialog.js';
 
 export interface ConflictCardProps {
   conflict: Conflict;

@@ -6,7 +6,7 @@ import { formatEndpoint } from '../../../shared/model.js';
 import { formatAge, formatDateTime, protoLabel } from '../format.js';
 import { useNow } from '../hooks.js';
 import type { RowFlag } from '../store.js';
-import { ExposureBadge } from './ListeningView.js';
+import { ExposureBadge } from './listening-view.js';
 import { Field, none } from './fields.js';
 
 export interface DetailPanelProps {

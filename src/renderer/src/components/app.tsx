@@ -4,22 +4,22 @@ import { useCallback, useDeferredValue, useEffect, useLayoutEffect, useMemo, use
 import { addressScope } from '../../../shared/address.js';
 import type { Socket } from '../../../shared/model.js';
 import { formatEndpoint } from '../../../shared/model.js';
-import { ConflictsContext, useConflicts, useConflictWatcher } from '../conflicts.js';
+import { ConflictsContext, useConflicts, useConflictWatcher } from '../conflicts-store.js';
 import { describeFilter, isEmptyFilter, parseFilter } from '../filter.js';
 import { formatCount } from '../format.js';
 import { NotifierContext, StoreContext, useOpenAlertRequest, useSnapshot, useStore } from '../hooks.js';
 import type { PageNotifier } from '../notifications.js';
 import type { RowFlag, Store } from '../store.js';
-import { AlertsWorkspace, DEFAULT_ALERT_FILTER, type AlertFilterState } from './AlertsView.js';
-import { ConnectionsView } from './ConnectionsView.js';
-import { ContextMenu, type MenuItem } from './ContextMenu.js';
-import { DetailPanel } from './DetailPanel.js';
-import { EndProcessDialog, endTargetOf, type EndTarget } from './EndProcessDialog.js';
-import { EngineControls, Header, type View } from './Header.js';
-import { ListeningView } from './ListeningView.js';
-import { Notices } from './Notices.js';
-import { PortsView, type LookupRequest } from './PortsView.js';
-import { WatchedPortToasts } from './WatchedPorts.js';
+import { AlertsWorkspace, DEFAULT_ALERT_FILTER, type AlertFilterState } from './alerts-view.js';
+import { ConnectionsView } from './connections-view.js';
+import { ContextMenu, type MenuItem } from './context-menu.js';
+import { DetailPanel } from './detail-panel.js';
+import { EndProcessDialog, endTargetOf, type EndTarget } from './end-process-dialog.js';
+import { EngineControls, Header, type View } from './header.js';
+import { ListeningView } from './listening-view.js';
+import { Notices } from './notices.js';
+import { PortsView, type LookupRequest } from './ports-view.js';
+import { WatchedPortToasts } from './watched-ports.js';
 
 /** Fired after React has committed a change of rows: lets a benchmark time delta → screen. */
 export const ROWS_COMMITTED_EVENT = 'portwatch:rows-committed';

@@ -14,7 +14,7 @@ import type { ProcessInfo, Protocol, Socket } from '../../shared/model.js';
 import { describeSocket, formatEndpoint } from '../../shared/model.js';
 import { DELETED_MARK, exeKey, UNKNOWN_OWNER, type TrustView } from '../../shared/trust-rules.js';
 import type { KernelCounters } from '../kernel-counters.js';
-import { DEFAULT_EPHEMERAL_PORTS } from './conflicts.js';
+import { DEFAULT_EPHEMERAL_PORTS } from './find-conflicts.js';
 
 export interface AlertOptions {
   /** A remote touching this many distinct local ports within scanWindowMs is a port scan. */

@@ -7,15 +7,15 @@ import type { BindVerdict, Conflict, PortLookup, PortProcess } from '../../../sh
 import type { Socket } from '../../../shared/model.js';
 import { formatHost } from '../../../shared/model.js';
 import { conflictSeverityRank } from '../../../shared/conflicts.js';
-import { useConflicts } from '../conflicts.js';
+import { useConflicts } from '../conflicts-store.js';
 import { errorText } from '../errors.js';
 import { formatCount, formatDateTime } from '../format.js';
 import { useStore } from '../hooks.js';
 import { addressMeaning, ROLE_HELP, ROLE_LABEL, verdictDetail, verdictHolders } from '../ports-text.js';
 import { NUMERIC_COLUMNS, renderCell, type ColumnId } from './columns.js';
-import { ConflictCard } from './ConflictCard.js';
-import type { EndTarget } from './EndProcessDialog.js';
-import { WatchedPortsSection } from './WatchedPorts.js';
+import { ConflictCard } from './conflict-card.js';
+import type { EndTarget } from './end-process-dialog.js';
+import { WatchedPortsSection } from './watched-ports.js';
 
 /** A lookup the user asked for; nonce makes asking again for the same port a new request. */
 export interface LookupRequest {

@@ -8,12 +8,12 @@ import { formatHost } from '../../../shared/model.js';
 import { worstSeverity } from '../../../shared/conflicts.js';
 import type { Filter } from '../filter.js';
 import { describeFilter, matchSocket } from '../filter.js';
-import { useConflicts } from '../conflicts.js';
+import { useConflicts } from '../conflicts-store.js';
 import { useSnapshot } from '../hooks.js';
 import { formatCount, protoLabel } from '../format.js';
 import { conflictTitle } from '../ports-text.js';
 import type { Row } from '../store.js';
-import { Age } from './Age.js';
+import { Age } from './age.js';
 import { GridMessage, HEAD_H, ROW_H, useGridVirtualizer, useRowNavigation } from './grid.js';
 
 const SCOPE_RANK: Record<AddressScope, number> = { all: 0, public: 1, private: 2, 'link-local': 3, loopback: 4 };

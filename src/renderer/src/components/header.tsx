@@ -4,12 +4,12 @@ import { useDeferredValue, useState } from 'react';
 import type { MonitorStatus } from '../../../shared/status.js';
 import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../../../shared/status.js';
 import { SEVERITY_TONE } from '../alert-text.js';
-import { worstActive } from '../alerts.js';
-import { useConflicts } from '../conflicts.js';
+import { worstActive } from '../alerts-store.js';
+import { useConflicts } from '../conflicts-store.js';
 import { formatCount, formatMs } from '../format.js';
 import { useAlerts, useSnapshot, useStore, useThrottledValue } from '../hooks.js';
 import { BANDS } from '../store.js';
-import { BAND_LABEL, CountsChart } from './CountsChart.js';
+import { BAND_LABEL, CountsChart } from './counts-chart.js';
 
 export type View = 'connections' | 'listening' | 'ports' | 'alerts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findConflicts, type ConflictOptions } from '../../../../src/core/analysis/conflicts.js';
+import { findConflicts, type ConflictOptions } from '../../../../src/core/analysis/find-conflicts.js';
 import type { Conflict } from '../../../../src/shared/conflicts.js';
 import { proc, sock } from '../../../helpers/sockets.js';
 
