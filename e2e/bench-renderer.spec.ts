@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { AlertsApi, WatchedPortsApi } from '../src/shared/api.js';
+import { ApiError } from '../src/shared/api-errors.js';
 import type { Socket } from '../src/shared/model.js';
 import { createStore } from '../src/renderer/src/store.js';
 import { screenshot, socketRows } from './app.js';
@@ -53,7 +54,7 @@ function stats(values: number[]): { p50: number; p95: number; max: number; mean:
   return { p50: at(0.5), p95: at(0.95), max: v[v.length - 1] ?? NaN, mean: v.reduce((a, b) => a + b, 0) / v.length };
 }
 
-const notEnabled = () => Promise.reject(new Error('alerts are not enabled in this host'));
+const notEnabled = () => Promise.reject(new ApiError('alerts are not enabled in this host', 'alerts-disabled'));
 const NO_ALERTS: AlertsApi & WatchedPortsApi = {
   listAlerts: notEnabled,
   getAlertStatus: notEnabled,

@@ -14,7 +14,8 @@ import { findConflicts } from '../src/core/analysis/find-conflicts.js';
 import { lookupPort } from '../src/core/analysis/ports.js';
 import type { Alert, AlertEvent, AlertStatus, TrustRule, TrustState } from '../src/shared/alerts.js';
 import { sameRule } from '../src/shared/trust-rules.js';
-import type { EndProcessResult, FullState } from '../src/shared/api.js';
+import type { EndProcessResult, FullState, WsServerMessage } from '../src/shared/api.js';
+import type { ApiErrorCode } from '../src/shared/api-errors.js';
 import type { ProcessInfo } from '../src/shared/model.js';
 import type { Delta } from '../src/shared/model.js';
 import type { MonitorStatus } from '../src/shared/status.js';
@@ -73,14 +74,19 @@ export interface FakeOptions {
   learningUntil?: number | null;
 }
 
+/** A failed result as the real server frames it: the words and the code. */
+function failed(id: number, error: string, code: ApiErrorCode = 'failed'): WsServerMessage {
+  return { type: 'result', id, ok: false, error, code };
+}
+
 const NOT_ENABLED = 'alerts are not enabled in this host (it was started with --no-alerts)';
 
 /** The scripted engine's answers to the alert requests; an Error for a request it refuses. */
-function alertRequest(fake: FakePortwatch, method: string, args: unknown[]): { value: unknown } | { error: string } | null {
+function alertRequest(fake: FakePortwatch, method: string, args: unknown[]): { value: unknown } | { error: string; code?: ApiErrorCode } | null {
   const ALERT_METHODS = ['listAlerts', 'getAlertStatus', 'explainAlert', 'acknowledgeAlert', 'acknowledgeAllAlerts', 'snoozeAlert', 'trust', 'untrust', 'setWatchClosely', 'getTrustState', 'startLearning'];
   if (!ALERT_METHODS.includes(method)) return null;
   const log = fake.alerts;
-  if (log === null) return { error: NOT_ENABLED };
+  if (log === null) return { error: NOT_ENABLED, code: 'alerts-disabled' };
   const status = () => fake.sendAlertEvent({ type: 'status', status: fake.alertStatus() });
   const update = (i: number, patch: Partial<Alert>) => {
     log[i] = { ...log[i]!, ...patch };
@@ -101,7 +107,7 @@ function alertRequest(fake: FakePortwatch, method: string, args: unknown[]): { v
     }
     case 'acknowledgeAlert': {
       const i = indexOf(args[0]);
-      if (i < 0) return { error: `no alert ${JSON.stringify(args[0])}` };
+      if (i < 0) return { error: `no alert ${JSON.stringify(args[0])}`, code: 'bad-arguments' };
       const a = update(i, { acknowledgedAt: Date.now() });
       status();
       return { value: a };
@@ -114,7 +120,7 @@ function alertRequest(fake: FakePortwatch, method: string, args: unknown[]): { v
     }
     case 'snoozeAlert': {
       const i = indexOf(args[0]);
-      if (i < 0) return { error: `no alert ${JSON.stringify(args[0])}` };
+      if (i < 0) return { error: `no alert ${JSON.stringify(args[0])}`, code: 'bad-arguments' };
       const a = update(i, { snoozedUntil: Date.now() + Number(args[1]) });
       status();
       return { value: a };
@@ -243,7 +249,7 @@ export async function startFake(initial: FullState, options: FakeOptions = {}): 
         const status = fake.state.status;
         const answered = alertRequest(fake, method, args);
         if (answered !== null) {
-          ws.send(JSON.stringify('error' in answered ? { type: 'result', id, ok: false, error: answered.error } : { type: 'result', id, ok: true, value: answered.value }));
+          ws.send(JSON.stringify('error' in answered ? failed(id, answered.error, answered.code) : { type: 'result', id, ok: true, value: answered.value }));
           return;
         }
         let value: unknown = null;
@@ -261,10 +267,10 @@ export async function startFake(initial: FullState, options: FakeOptions = {}): 
         else if (method === 'setWatchedPorts') value = args[0];
         else if (method === 'endProcess') {
           const r = fake.endResult;
-          ws.send(JSON.stringify('error' in r ? { type: 'result', id, ok: false, error: r.error } : { type: 'result', id, ok: true, value: r }));
+          ws.send(JSON.stringify('error' in r ? failed(id, r.error, 'refused') : { type: 'result', id, ok: true, value: r }));
           return;
         } else {
-          ws.send(JSON.stringify({ type: 'result', id, ok: false, error: `unknown method ${method}` }));
+          ws.send(JSON.stringify(failed(id, `unknown method ${method}`, 'unknown-request')));
           return;
         }
         ws.send(JSON.stringify({ type: 'result', id, ok: true, value }));

@@ -1,6 +1,7 @@
 // The host side of the API contract: every request from any transport passes through call(), which
 // checks the method and its arguments before the engine sees them. Hosts only carry messages.
 import type { AlertFilter, TrustRule } from '../shared/alerts.js';
+import { ApiError } from '../shared/api-errors.js';
 import type { EventName, EventPayloads, FullState } from '../shared/api.js';
 import { isRequestName, requestSchemas } from '../shared/api.js';
 import type { Conflict } from '../shared/conflicts.js';
@@ -11,11 +12,9 @@ import { lookupPort } from './analysis/ports.js';
 import type { AlertEngine } from './alert-engine.js';
 import type { Monitor } from './monitor.js';
 import type { WatchedPortsWatcher } from './watched-ports-watcher.js';
-import { endProcess, formatStartTime, readCwd } from './process-control.js';
+import { endProcess, formatStartTime, ProcessControlError, readCwd } from './process-control.js';
 
-export class ApiError extends Error {
-  override name = 'ApiError';
-}
+export { ApiError } from '../shared/api-errors.js';
 
 export type ServiceListener = <E extends EventName>(event: E, payload: EventPayloads[E]) => void;
 
@@ -94,11 +93,11 @@ export class ApiService {
   }
 
   async call(method: unknown, args: unknown): Promise<unknown> {
-    if (!isRequestName(method)) throw new ApiError(`unknown request ${JSON.stringify(String(method)).slice(0, 80)}`);
+    if (!isRequestName(method)) throw new ApiError(`unknown request ${JSON.stringify(String(method)).slice(0, 80)}`, 'unknown-request');
     const parsed = requestSchemas[method].safeParse(args);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new ApiError(`bad arguments for ${method}: ${issue ? `${issue.path.join('.') || 'args'}: ${issue.message}` : 'invalid'}`);
+      throw new ApiError(`bad arguments for ${method}: ${issue ? `${issue.path.join('.') || 'args'}: ${issue.message}` : 'invalid'}`, 'bad-arguments');
     }
     const values = parsed.data as unknown[];
     switch (method) {
@@ -162,22 +161,22 @@ export class ApiService {
    * caller's mistake, told in the engine's words; anything else (a disk error) passes as it is.
    */
   private async withAlerts<T>(run: (alerts: AlertBackend) => T | Promise<T>): Promise<T> {
-    if (this.alerts === null) throw new ApiError(ALERTS_DISABLED);
+    if (this.alerts === null) throw new ApiError(ALERTS_DISABLED, 'alerts-disabled');
     try {
       return await run(this.alerts);
     } catch (e) {
-      if (e instanceof RangeError) throw new ApiError(e.message);
+      if (e instanceof RangeError) throw new ApiError(e.message, 'bad-arguments');
       throw e;
     }
   }
 
   private async withWatched<T>(run: (watched: WatchedPortsBackend) => T | Promise<T>): Promise<T> {
     const watched = this.options.watchedPorts ?? null;
-    if (watched === null) throw new ApiError(WATCHED_PORTS_DISABLED);
+    if (watched === null) throw new ApiError(WATCHED_PORTS_DISABLED, 'watched-ports-disabled');
     try {
       return await run(watched);
     } catch (e) {
-      if (e instanceof RangeError) throw new ApiError(e.message);
+      if (e instanceof RangeError) throw new ApiError(e.message, 'bad-arguments');
       throw e;
     }
   }
@@ -210,9 +209,15 @@ export class ApiService {
   async endProcess(request: EndProcessRequest): Promise<EndProcessResult> {
     const owned = this.monitor.getState().snapshot.sockets.some((s) => s.pid === request.pid && s.process?.startedAt === request.startedAt);
     if (!owned) {
-      throw new ApiError(`pid ${request.pid} (started ${formatStartTime(request.startedAt)}) owns no socket Portwatch shows; Portwatch only ends processes it shows`);
+      throw new ApiError(`pid ${request.pid} (started ${formatStartTime(request.startedAt)}) owns no socket Portwatch shows; Portwatch only ends processes it shows`, 'refused');
     }
-    return (this.options.endProcess ?? endProcess)(request);
+    try {
+      return await (this.options.endProcess ?? endProcess)(request);
+    } catch (e) {
+      // The refusal's own code (refused, reused, not-permitted, unsupported) is the contract's.
+      if (e instanceof ProcessControlError) throw new ApiError(e.message, e.code);
+      throw e;
+    }
   }
 
   /**
@@ -236,5 +241,5 @@ export class ApiService {
 
 /** Every request must have its case above: a new one in the contract fails to compile here. */
 function unhandled(method: never): never {
-  throw new ApiError(`request ${String(method)} has no handler in this host`);
+  throw new ApiError(`request ${String(method)} has no handler in this host`, 'unknown-request');
 }

@@ -1,9 +1,11 @@
 // The one door between the page and the engine. Every request passes the same sender check (our
-// window, its main frame, our page) and then ApiService.call, which checks the arguments; events go
+// window, its main frame, our page) and then ApiService.call, which checks the arguments; a failure
+// leaves as an ApiError, whose code the page reads from its name (shared/api-errors.ts); events go
 // out to our window only, and only while it is alive. Nothing is queued: a page that starts late
 // asks for the full state and applies deltas after its seq.
 import type { BrowserWindow, IpcMain, IpcMainInvokeEvent } from 'electron';
 import type { ApiService } from '../core/service.js';
+import { ApiError, toApiError } from '../shared/api-errors.js';
 import { channel, REQUEST_NAMES } from '../shared/channels.js';
 import { isOurPage } from './page.js';
 
@@ -15,10 +17,10 @@ export interface BindIpcOptions {
   pageUrl: string;
 }
 
-export class RefusedError extends Error {
-  override name = 'RefusedError';
+/** A message from somewhere other than our page; the code 'refused' reaches the page with it. */
+export class RefusedError extends ApiError {
   constructor(reason: string) {
-    super(`refused: ${reason}`);
+    super(`refused: ${reason}`, 'refused');
   }
 }
 
@@ -42,9 +44,14 @@ export function bindIpc({ ipcMain, service, window, pageUrl }: BindIpcOptions): 
   const bound: string[] = [];
   for (const name of REQUEST_NAMES) {
     const requestChannel = channel.request(name);
-    ipcMain.handle(requestChannel, (event, ...args: unknown[]) => {
-      checkSender(event);
-      return service.call(name, args);
+    ipcMain.handle(requestChannel, async (event, ...args: unknown[]) => {
+      try {
+        checkSender(event);
+        return await service.call(name, args);
+      } catch (e) {
+        // Every failure carries a code: Electron sends the page "name: message", and the name says it.
+        throw toApiError(e);
+      }
     });
     bound.push(requestChannel);
   }

@@ -3,6 +3,7 @@
 // method and its arguments, exactly as it does for Electron IPC.
 import type { RawData, WebSocket } from 'ws';
 import type { WsServerMessage } from '../shared/api.js';
+import { toApiError, type ApiErrorCode } from '../shared/api-errors.js';
 import { wsClientMessage } from '../shared/api.js';
 import type { ApiService } from '../core/service.js';
 
@@ -42,7 +43,7 @@ export class ApiSocketHub {
   }
 
   private async answer(ws: WebSocket, data: RawData, isBinary: boolean): Promise<void> {
-    const fail = (id: number, error: string) => reply(ws, { type: 'result', id, ok: false, error });
+    const fail = (id: number, error: string, code: ApiErrorCode = 'bad-request') => reply(ws, { type: 'result', id, ok: false, error, code });
     if (isBinary) return fail(-1, 'requests are JSON text: {"id", "method", "args"}');
     let raw: unknown;
     try {
@@ -61,7 +62,8 @@ export class ApiSocketHub {
       const value = await this.service.call(method, args);
       reply(ws, { type: 'result', id, ok: true, value });
     } catch (e) {
-      fail(id, e instanceof Error ? e.message : String(e));
+      const error = toApiError(e);
+      fail(id, error.message, error.code);
     }
   }
 

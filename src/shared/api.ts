@@ -1,6 +1,7 @@
 // The one API the renderer talks to, whichever transport carries it (Electron IPC or the browser
 // mode's WebSocket). Requests are calls with zod-checked arguments; events are pushed streams.
 import { z } from 'zod';
+import type { ApiErrorCode } from './api-errors.js';
 import type { Alert, AlertEvent, AlertExplanation, AlertFilter, AlertStatus, TrustRule, TrustState } from './alerts.js';
 import { ALERT_KINDS, MAX_LEARN_SECONDS, SEVERITIES } from './alerts.js';
 import type { Conflict } from './conflicts.js';
@@ -181,5 +182,6 @@ export type WsClientMessage = z.infer<typeof wsClientMessage>;
 
 export type WsServerMessage =
   | { type: 'result'; id: number; ok: true; value: unknown }
-  | { type: 'result'; id: number; ok: false; error: string }
+  /** error: the words for the user; code: what the page branches on (shared/api-errors.ts). */
+  | { type: 'result'; id: number; ok: false; error: string; code: ApiErrorCode }
   | { type: 'event'; event: EventName; payload: unknown };

@@ -253,6 +253,16 @@ describe('browser-mode WebSocket', () => {
     client.ws.close();
   });
 
+  it('says why a request failed with a code beside the words', async () => {
+    const client = await Client.open(wsUrl());
+    expect(await client.call('setInterval', [5])).toMatchObject({ ok: false, code: 'bad-arguments' });
+    expect(await client.call('nope')).toMatchObject({ ok: false, code: 'unknown-request' });
+    expect(await client.call('endProcess', [{ pid: 2 ** 31 - 1, startedAt: 1 }])).toMatchObject({ ok: false, code: 'refused' });
+    client.send('this is not json');
+    expect(await client.waitFor((m) => m.type === 'result' && m.id === -1)).toMatchObject({ ok: false, code: 'bad-request' });
+    client.ws.close();
+  });
+
   it('answers garbage with an error and keeps the connection open', async () => {
     const client = await Client.open(wsUrl());
     client.send('this is not json');
@@ -289,7 +299,7 @@ describe('browser-mode WebSocket', () => {
 describe('browser-mode alerts', () => {
   it('without an alert engine, the alert requests say so', async () => {
     const client = await Client.open(wsUrl());
-    expect(await client.call('listAlerts', [])).toEqual({ type: 'result', id: 1, ok: false, error: 'alerts are not enabled in this host' });
+    expect(await client.call('listAlerts', [])).toEqual({ type: 'result', id: 1, ok: false, error: 'alerts are not enabled in this host', code: 'alerts-disabled' });
     client.ws.close();
   });
 

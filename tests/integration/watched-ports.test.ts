@@ -94,7 +94,7 @@ describe('WatchedPortsWatcher with a real monitor', () => {
 
   it('without a watcher, the requests say watched ports are not enabled', async () => {
     const api = new ApiService(new Monitor({ source: new LinuxProcSource() }));
-    await expect(api.call('getWatchedPorts', [])).rejects.toThrow(new ApiError(WATCHED_PORTS_DISABLED));
+    await expect(api.call('getWatchedPorts', [])).rejects.toThrow(new ApiError(WATCHED_PORTS_DISABLED, 'watched-ports-disabled'));
     await expect(api.call('setWatchedPorts', [[3000]])).rejects.toThrow(WATCHED_PORTS_DISABLED);
   });
 });

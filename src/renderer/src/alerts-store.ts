@@ -9,8 +9,10 @@
 // or from the page's own notifications — as a request the view takes when it is ready: one that
 // arrives before React has mounted is not lost.
 import type { Alert, AlertEvent, AlertStatus, Severity } from '../../shared/alerts.js';
+import { SEVERITIES } from '../../shared/alerts.js';
 import type { PortwatchApi, Unsubscribe } from '../../shared/api.js';
 import type { ConnectionListener, ConnectionState } from './api/types.js';
+import { errorCode } from '../../shared/api-errors.js';
 import { errorText } from './errors.js';
 
 /** How many alerts the page asks for when it loads. */
@@ -55,18 +57,10 @@ export interface AlertsStore {
   dispose(): void;
 }
 
-/** The answer of a host that has no alert engine ("alerts are not enabled in this host"). */
-export function isAlertsDisabled(message: string): boolean {
-  return /\bnot enabled\b/i.test(message);
-}
-
 /** The worst severity among the active alerts; null when none is active. */
 export function worstActive(status: Pick<AlertStatus, 'counts'> | null): Severity | null {
   if (status === null) return null;
-  if (status.counts.high > 0) return 'high';
-  if (status.counts.medium > 0) return 'medium';
-  if (status.counts.low > 0) return 'low';
-  return null;
+  return [...SEVERITIES].reverse().find((s) => status.counts[s] > 0) ?? null;
 }
 
 export function createAlertsStore(
@@ -143,7 +137,7 @@ export function createAlertsStore(
         loading = false;
         buffer = [];
         const text = errorText(e);
-        if (isAlertsDisabled(text)) {
+        if (errorCode(e) === 'alerts-disabled') {
           alerts.clear();
           commit({ phase: 'disabled', problem: text, status: null });
           return;

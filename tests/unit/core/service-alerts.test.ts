@@ -40,7 +40,7 @@ describe('ApiService alert requests', () => {
   it('without an engine, every alert request says alerts are not enabled; the rest still work', async () => {
     const monitor = new Monitor({ source: new LinuxProcSource(), intervalMs: 250 });
     const api = new ApiService(monitor);
-    await expect(api.call('listAlerts', [])).rejects.toThrow(new ApiError(ALERTS_DISABLED));
+    await expect(api.call('listAlerts', [])).rejects.toThrow(new ApiError(ALERTS_DISABLED, 'alerts-disabled'));
     await expect(api.call('getAlertStatus', [])).rejects.toThrow('alerts are not enabled in this host');
     await expect(api.call('trust', [{ kind: 'executable', exe: '/usr/bin/nc' }])).rejects.toThrow(ApiError);
     await expect(api.call('startLearning', [0])).rejects.toThrow(ALERTS_DISABLED);
@@ -103,7 +103,7 @@ describe('ApiService alert requests', () => {
 
   it('the engine refusing a request (an unknown alert) is an ApiError in its words', async () => {
     const { api } = await baselined();
-    await expect(api.call('acknowledgeAlert', ['no-such-alert'])).rejects.toThrow(new ApiError('no alert "no-such-alert"'));
+    await expect(api.call('acknowledgeAlert', ['no-such-alert'])).rejects.toThrow(new ApiError('no alert "no-such-alert"', 'bad-arguments'));
     await expect(api.call('snoozeAlert', ['no-such-alert', 60_000])).rejects.toThrow(ApiError);
     await expect(api.call('explainAlert', ['no-such-alert'])).resolves.toBeNull();
   });

@@ -8,6 +8,7 @@ import { LinuxProcSource } from '../../../src/core/sources/linux-proc.js';
 import { bindIpc } from '../../../src/main/ipc.js';
 import { rendererPage } from '../../../src/main/page.js';
 import { channel, REQUEST_NAMES, type FullState } from '../../../src/shared/api.js';
+import { errorCode } from '../../../src/shared/api-errors.js';
 import type { Delta } from '../../../src/shared/model.js';
 import type { MonitorStatus } from '../../../src/shared/status.js';
 import { FakeBrowserWindow, FakeFrame, FakeIpcMain, FakeWebContents } from './fake-electron.js';
@@ -104,6 +105,23 @@ describe('bindIpc: who may call', () => {
     await setInterval(2000);
     expect(monitor.getStatus().intervalMs).toBe(2000);
     await setInterval(before);
+  });
+
+  it('every failure leaves with its code in the error’s name, which is what Electron carries to the page', async () => {
+    // Electron's invoke turns a handler's throw into "Error invoking remote method '<channel>': <name>: <message>".
+    const asThePageSeesIt = async (call: Promise<unknown>) => {
+      const e = await call.then(
+        () => null,
+        (err: unknown) => err,
+      );
+      return errorCode(new Error(`Error invoking remote method 'portwatch:x': ${String(e)}`));
+    };
+    expect(await asThePageSeesIt(ipc.invoke(channel.request('setInterval'), fromPage(), 'fast'))).toBe('bad-arguments');
+    expect(await asThePageSeesIt(ipc.invoke(channel.request('listAlerts'), fromPage()))).toBe('alerts-disabled');
+    expect(await asThePageSeesIt(ipc.invoke(channel.request('getWatchedPorts'), fromPage()))).toBe('watched-ports-disabled');
+    expect(await asThePageSeesIt(ipc.invoke(channel.request('endProcess'), fromPage(), { pid: 2 ** 31 - 1, startedAt: 1 }))).toBe('refused');
+    const other = new FakeWebContents();
+    expect(await asThePageSeesIt(ipc.invoke(channel.request('getState'), { sender: other, senderFrame: other.mainFrame }))).toBe('refused');
   });
 
   it('binds exactly the requests of the contract, nothing else', async () => {

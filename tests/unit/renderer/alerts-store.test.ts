@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ALERT_LIST_LIMIT, isAlertsDisabled, newestFirst, worstActive } from '../../../src/renderer/src/alerts-store.js';
+import { ALERT_LIST_LIMIT, newestFirst, worstActive } from '../../../src/renderer/src/alerts-store.js';
+import { ApiError, errorCode } from '../../../src/shared/api-errors.js';
 import { createStore, type Store } from '../../../src/renderer/src/store.js';
 import { alert, alertStatusOf, fakeTransport, fullState, settle, type FakeTransport } from './fixtures.js';
 
@@ -94,11 +95,14 @@ describe('alerts store', () => {
   });
 
   it('a host without alerts: the view is told so, in the host’s words', async () => {
-    const { s } = await started((t) => (t.alertsError = new Error('alerts are not enabled in this host')));
+    const { s } = await started((t) => (t.alertsError = new ApiError('alerts are not enabled in this host', 'alerts-disabled')));
     const snap = s.alerts.getSnapshot();
     expect(snap.phase).toBe('disabled');
     expect(snap.problem).toBe('alerts are not enabled in this host');
-    expect(isAlertsDisabled("Error invoking remote method 'portwatch:listAlerts': ApiError: alerts are not enabled in this host")).toBe(true);
+    // Electron's invoke keeps only the text: the code rides in the error's name.
+    expect(errorCode(new Error("Error invoking remote method 'portwatch:listAlerts': ApiError[alerts-disabled]: alerts are not enabled in this host"))).toBe('alerts-disabled');
+    // Words alone decide nothing: a failure without the code is not "disabled".
+    expect(errorCode(new Error('alerts are not enabled in this host'))).toBe('failed');
   });
 
   it('another failure is said plainly and read again after a reconnect', async () => {

@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ApiError } from '../../../src/shared/api-errors.js';
 import type { Alert } from '../../../src/shared/alerts.js';
 import { App } from '../../../src/renderer/src/components/app.js';
 import { createPageNotifier, pageNotifier, type NotificationClass, type PageNotifier } from '../../../src/renderer/src/notifications.js';
@@ -348,7 +349,7 @@ describe('Alerts view header', () => {
   });
 
   it('a host without alerts: the view says so instead of a list', async () => {
-    await mount((t) => (t.alertsError = new Error('alerts are not enabled in this host')));
+    await mount((t) => (t.alertsError = new ApiError('alerts are not enabled in this host', 'alerts-disabled')));
     expect(within(screen.getByRole('tab', { name: /Alerts/ })).queryByTestId('alert-count')).toBeNull();
     await openAlertsTab();
     expect(screen.getByText('Alerts are off in this Portwatch')).toBeTruthy();

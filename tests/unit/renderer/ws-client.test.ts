@@ -2,6 +2,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { NotConnectedError, WsClient, type SocketLike } from '../../../src/renderer/src/api/ws-client.js';
 import { NoTransportError, pickTransport, webSocketUrl } from '../../../src/renderer/src/api/transport.js';
+import { errorText } from '../../../src/renderer/src/errors.js';
+import { errorCode } from '../../../src/shared/api-errors.js';
 import { delta, fullState, status } from './fixtures.js';
 
 class FakeSocket implements SocketLike {
@@ -118,6 +120,19 @@ describe('WebSocket transport', () => {
     await expect(calls[0]).rejects.toThrow('alerts are not enabled in this host');
     await expect(calls[11]).resolves.toBe(12);
     await Promise.allSettled(calls);
+  });
+
+  it('rejects with the result’s code, so the page branches on it, and "failed" where a server sent none', async () => {
+    const c = connect();
+    sockets[0]!.open();
+    const disabled = c.api.listAlerts();
+    const old = c.api.getAlertStatus();
+    sockets[0]!.receive({ type: 'result', id: 1, ok: false, error: 'alerts are not enabled in this host', code: 'alerts-disabled' });
+    sockets[0]!.receive({ type: 'result', id: 2, ok: false, error: 'alerts are not enabled in this host' });
+    const e1 = await disabled.catch((e: unknown) => e);
+    const e2 = await old.catch((e: unknown) => e);
+    expect([errorCode(e1), errorText(e1)]).toEqual(['alerts-disabled', 'alerts are not enabled in this host']);
+    expect([errorCode(e2), errorText(e2)]).toEqual(['failed', 'alerts are not enabled in this host']);
   });
 
   it('hands alert events to onAlert; onOpenAlert is the Electron host\'s and never fires here', () => {

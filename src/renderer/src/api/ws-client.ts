@@ -3,6 +3,7 @@
 // { type: 'event', event, payload }. The socket reconnects by itself with backoff; whoever holds the
 // store hears 'lost' and 'open' and fetches the full state again after a reconnect.
 import type { AlertEvent } from '../../../shared/alerts.js';
+import { ApiError, isApiErrorCode } from '../../../shared/api-errors.js';
 import type { PortwatchApi, Unsubscribe, WsServerMessage } from '../../../shared/api.js';
 import type { RequestName } from '../../../shared/channels.js';
 import type { Delta } from '../../../shared/model.js';
@@ -207,7 +208,7 @@ export class WsClient implements Transport {
       this.pending.delete(message.id);
       clearTimeout(pending.timer);
       if (message.ok) pending.resolve(message.value);
-      else pending.reject(new Error(message.error));
+      else pending.reject(new ApiError(message.error, isApiErrorCode(message.code) ? message.code : 'failed'));
     }
   }
 

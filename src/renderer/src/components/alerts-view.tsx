@@ -5,9 +5,8 @@
 // Keys: ↑ ↓ move, A acknowledges, Enter opens the detail, Esc closes it.
 import { memo, useCallback, useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { Alert, AlertKind, Severity, TrustState } from '../../../shared/alerts.js';
-import { ALERT_KINDS, SEVERITIES } from '../../../shared/alerts.js';
+import { ALERT_KINDS, isSnoozed, MAX_LEARN_SECONDS, SEVERITIES } from '../../../shared/alerts.js';
 import { formatDuration, KIND_HELP, kindShort, kindTitle, ownerLine, SEVERITY_TEXT, SEVERITY_TONE } from '../alert-text.js';
-import { isSnoozed } from '../../../shared/alerts.js';
 import { newestFirst, type AlertsSnapshot } from '../alerts-store.js';
 import { errorText } from '../errors.js';
 import { formatAge, formatCount, formatDateTime } from '../format.js';
@@ -326,7 +325,7 @@ function LearningLine({ learning, learningUntil, onNote }: { learning: boolean; 
   }, [store, learning]);
 
   const n = Number(seconds);
-  const secondsOk = seconds.trim() !== '' && Number.isFinite(n) && n >= 1 && n <= 7 * 24 * 3600;
+  const secondsOk = seconds.trim() !== '' && Number.isFinite(n) && n >= 1 && n <= MAX_LEARN_SECONDS;
 
   async function learn(s: number) {
     setBusy(true);
@@ -394,7 +393,7 @@ function LearningLine({ learning, learningUntil, onNote }: { learning: boolean; 
             id={inputId}
             type="number"
             min={1}
-            max={7 * 24 * 3600}
+            max={MAX_LEARN_SECONDS}
             value={seconds}
             aria-invalid={!secondsOk}
             onChange={(e) => setSeconds(e.target.value)}
