@@ -1,6 +1,26 @@
 import { resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
+import type { Plugin } from 'vite';
+import { PAGE_META_CSP } from './src/shared/csp.js';
+
+const CHARSET = '<meta charset="UTF-8" />';
+
+/** Writes the page's CSP (shared/csp.ts, its one source) into index.html, right after the charset and before anything it governs. */
+function pageCsp(): Plugin {
+  return {
+    name: 'portwatch-page-csp',
+    transformIndexHtml: {
+      order: 'pre',
+      handler(html) {
+        if (!html.includes(CHARSET) || /http-equiv="Content-Security-Policy"/i.test(html)) {
+          throw new Error(`index.html must have ${CHARSET} and no CSP of its own: the policy comes from src/shared/csp.ts`);
+        }
+        return html.replace(CHARSET, `${CHARSET}\n    <meta http-equiv="Content-Security-Policy" content="${PAGE_META_CSP}" />`);
+      },
+    },
+  };
+}
 
 export default defineConfig({
   main: {
@@ -15,7 +35,7 @@ export default defineConfig({
   },
   renderer: {
     root: 'src/renderer',
-    plugins: [react()],
+    plugins: [react(), pageCsp()],
     build: { outDir: 'out/renderer', minify: true, rollupOptions: { input: { index: resolve('src/renderer/index.html') } } },
   },
 });

@@ -2,6 +2,7 @@
 // else, opens no windows, asks for no permissions, and reaches the system browser only by http(s).
 import type { Session, WebContents } from 'electron';
 import { BrowserWindow, nativeTheme, shell } from 'electron';
+import { ELECTRON_PAGE_CSP } from '../shared/csp.js';
 import { isExternalLink, isOurPage, type RendererPage } from './page.js';
 
 /** Matches the renderer's own backgrounds, so the window does not flash before the page paints. */
@@ -111,8 +112,7 @@ export function secureSession(session: Session, page: RendererPage): void {
   session.setDevicePermissionHandler(() => false);
 
   // The meta tag in index.html is what a file:// page can rely on; the header is a second line for
-  // Electron versions whose webRequest sees file:// responses. The policy stays a literal so
-  // electronegativity can evaluate it.
+  // Electron versions whose webRequest sees file:// responses. Both come from shared/csp.ts.
   session.webRequest.onHeadersReceived({ urls: ['file://*/*'], types: ['mainFrame'] }, (details, callback) => {
     if (!isOurPage(details.url, page.url)) {
       callback({});
@@ -124,9 +124,7 @@ export function secureSession(session: Session, page: RendererPage): void {
     callback({
       responseHeaders: {
         ...headers,
-        'Content-Security-Policy': [
-          "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'",
-        ],
+        'Content-Security-Policy': [ELECTRON_PAGE_CSP],
       },
     });
   });

@@ -1,6 +1,7 @@
 // The checks every browser-mode request passes before it reaches a file or the API. Pure functions,
 // so the rules are tested on their own and read in one place.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { browserModeCsp } from '../shared/csp.js';
 
 /** The only address browser mode listens on: other machines (and other hosts' pages) cannot reach it. */
 export const LOOPBACK = '127.0.0.1';
@@ -37,17 +38,7 @@ export function originAllowed(origin: string | undefined, port: number): boolean
 /** Security headers sent with every HTTP response, files and errors alike. */
 export function securityHeaders(port: number): Record<string, string> {
   return {
-    'Content-Security-Policy': [
-      "default-src 'self'",
-      "script-src 'self'",
-      "style-src 'self' 'unsafe-inline'",
-      `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
-      "img-src 'self' data:",
-      "object-src 'none'",
-      "base-uri 'none'",
-      "form-action 'none'",
-      "frame-ancestors 'none'",
-    ].join('; '),
+    'Content-Security-Policy': browserModeCsp(port),
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
     'X-Frame-Options': 'DENY',
