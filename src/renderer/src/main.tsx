@@ -1,6 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import './styles.css';
+import './styles/index.css';
 import { pickTransport, type Transport } from './api/transport.js';
 import { App } from './components/app.js';
 import { pageNotifier } from './notifications.js';

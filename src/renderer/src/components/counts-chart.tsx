@@ -14,7 +14,7 @@ export const BAND_LABEL: Record<Band, string> = {
 };
 
 // SVG fills cannot read the stylesheet's variables everywhere, so the palette lives here too, kept
-// in step with --band-* in styles.css.
+// in step with --band-* in styles/base.css.
 export const BAND_COLOURS: Record<'light' | 'dark', Record<Band, string>> = {
   light: { established: '#2b8a3e', listening: '#1971c2', timeWait: '#9aa3ad', other: '#e8590c' },
   dark: { established: '#51cf66', listening: '#4dabf7', timeWait: '#6c757d', other: '#ff922b' },
