@@ -1,25 +1,16 @@
 // @vitest-environment happy-dom
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ALERT_LIST_LIMIT, newestFirst, worstActive } from '../../../src/renderer/src/alerts-store.js';
 import { ApiError, errorCode } from '../../../src/shared/api-errors.js';
-import { createStore, type Store } from '../../../src/renderer/src/store.js';
-import { alert, alertStatusOf, fakeTransport, fullState, settle, type FakeTransport } from './fixtures.js';
+import type { Store } from '../../../src/renderer/src/store.js';
+import { alert, alertStatusOf, fakeTransport, fullState, settle, type FakeTransport, storesUnderTest } from './fixtures.js';
 
-let store: Store | null = null;
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(1_700_000_100_000);
-});
-afterEach(() => {
-  store?.dispose();
-  store = null;
-  vi.useRealTimers();
-});
+const createStore = storesUnderTest();
 
 async function started(setup: (t: FakeTransport) => void = () => {}) {
   const t = fakeTransport(fullState([]));
   setup(t);
-  store = createStore(t);
+  const store = createStore(t);
   await settle();
   return { t, s: store };
 }
@@ -83,7 +74,7 @@ describe('alerts store', () => {
       await gate;
       return answer;
     };
-    store = createStore(t);
+    const store = createStore(t);
     await settle();
     expect(store.alerts.getSnapshot().phase).toBe('loading');
     t.emitAlertEvent({ type: 'alert', alert: alert({ id: 'a2', at: 2 }) });

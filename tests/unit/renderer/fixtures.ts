@@ -6,6 +6,8 @@ import type { Delta, ProcessInfo, Socket } from '../../../src/shared/model.js';
 import { socketId } from '../../../src/shared/model.js';
 import type { MonitorStatus } from '../../../src/shared/status.js';
 import type { ConnectionListener, ConnectionState, Transport } from '../../../src/renderer/src/api/transport.js';
+import { createStore, type Store } from '../../../src/renderer/src/store.js';
+import { afterEach, beforeEach, vi } from 'vitest';
 
 export function proc(pid: number, name: string, extra: Partial<ProcessInfo> = {}): ProcessInfo {
   return { pid, name, exe: `/usr/bin/${name}`, cmdline: `${name} --serve`, user: 'ada', uid: 1000, ppid: 1, startedAt: 1_700_000_000_000, ...extra };
@@ -394,4 +396,26 @@ function fakeAlertEngine(t: FakeTransport): AlertRequests {
 /** Lets pending promise callbacks run (getState answers) without moving fake clocks. */
 export async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await Promise.resolve();
+}
+
+/**
+ * For a test file about the store: each test on fake timers at a fixed time, and every store made with
+ * the returned function disposed after it.
+ */
+export function storesUnderTest(): (t: Transport) => Store {
+  let made: Store[] = [];
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(1_700_000_100_000);
+  });
+  afterEach(() => {
+    for (const s of made) s.dispose();
+    made = [];
+    vi.useRealTimers();
+  });
+  return (t) => {
+    const s = createStore(t);
+    made.push(s);
+    return s;
+  };
 }

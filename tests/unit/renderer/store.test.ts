@@ -1,20 +1,11 @@
 // @vitest-environment happy-dom
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { applyDelta } from '../../../src/shared/delta.js';
 import type { Delta, Socket } from '../../../src/shared/model.js';
-import { bandOf, createStore, type Store } from '../../../src/renderer/src/store.js';
-import { delta, fakeTransport, fullState, listener, many, settle, sock, status } from './fixtures.js';
+import { bandOf, type Store } from '../../../src/renderer/src/store.js';
+import { delta, fakeTransport, fullState, listener, many, settle, sock, status, storesUnderTest } from './fixtures.js';
 
-let store: Store | null = null;
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(1_700_000_100_000);
-});
-afterEach(() => {
-  store?.dispose();
-  store = null;
-  vi.useRealTimers();
-});
+const createStore = storesUnderTest();
 
 const a = sock({ localPort: 1001 });
 const b = sock({ localPort: 1002 });
@@ -22,7 +13,7 @@ const c = sock({ localPort: 1003 });
 
 async function started(sockets: Socket[], seq = 1) {
   const t = fakeTransport(fullState(sockets, seq));
-  store = createStore(t);
+  const store = createStore(t);
   await settle();
   return { t, s: store };
 }
@@ -34,7 +25,7 @@ describe('store: loading and applying deltas', () => {
   it('starts loading, then holds the full state without highlights', async () => {
     const t = fakeTransport(fullState([a, b]));
     t.gate = new Promise(() => {});
-    store = createStore(t);
+    const store = createStore(t);
     expect(store.getSnapshot().phase).toBe('loading');
     store.dispose();
 
@@ -94,7 +85,7 @@ describe('store: loading and applying deltas', () => {
     const t = fakeTransport(fullState([a, b], 2));
     let open!: () => void;
     t.gate = new Promise((r) => (open = r));
-    store = createStore(t);
+    const store = createStore(t);
     t.emitDelta(delta(2, { added: [b] })); // already inside the state
     t.emitDelta(delta(3, { added: [c] }));
     open();
@@ -202,7 +193,7 @@ describe('store: connection and control', () => {
   it('says when reading the state fails, and tries again', async () => {
     const t = fakeTransport(fullState([a]));
     t.failNext = new Error('engine stopped');
-    store = createStore(t);
+    const store = createStore(t);
     await settle();
     expect(store.getSnapshot().error).toContain('engine stopped');
     expect(store.getSnapshot().phase).toBe('loading');

@@ -9,7 +9,7 @@ import { useSnapshot } from '../hooks.js';
 import { formatCount } from '../format.js';
 import { formatEndpoint } from '../../../shared/model.js';
 import { columns, features, NUMERIC_COLUMNS, renderCell, sortRows, type ColumnId } from './columns.js';
-import { GridMessage, HEAD_H, ROW_H, SortGlyph, useGridVirtualizer, useRowNavigation } from './grid.js';
+import { GridMessage, HEAD_H, ROW_H, SocketRow, SortGlyph, useGridVirtualizer, useRowNavigation, type SocketRowProps } from './grid.js';
 
 const COLUMN_IDS: ColumnId[] = ['proto', 'local', 'remote', 'state', 'process', 'pid', 'user', 'age'];
 
@@ -202,34 +202,16 @@ export function ConnectionsView({ filter, grouped, selectedId, onSelect, onShown
   );
 }
 
-interface ConnectionRowProps {
-  row: Row;
-  top: number;
-  index: number;
-  selected: boolean;
-  onSelect: (id: string) => void;
-}
-
-const ConnectionRow = memo(function ConnectionRow({ row, top, index, selected, onSelect }: ConnectionRowProps) {
+const ConnectionRow = memo(function ConnectionRow({ row, ...placed }: SocketRowProps) {
   const s = row.socket;
-  const cls = `grid-row row${row.flag ? ` ${row.flag}` : ''}${selected ? ' selected' : ''}`;
   return (
-    <div
-      className={cls}
-      role="row"
-      aria-rowindex={index + 2}
-      aria-selected={selected}
-      data-id={row.id}
-      data-flag={row.flag ?? undefined}
-      style={{ transform: `translateY(${top}px)` }}
-      onMouseDown={() => onSelect(row.id)}
-    >
+    <SocketRow row={row} {...placed}>
       {COLUMN_IDS.map((id) => (
         <div key={id} role="gridcell" className={`c c-${id}${NUMERIC_COLUMNS.has(id) ? ' num' : ''}`} title={cellTitle(id, row)}>
           {renderCell(id, s)}
         </div>
       ))}
-    </div>
+    </SocketRow>
   );
 });
 

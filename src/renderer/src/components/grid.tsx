@@ -2,6 +2,7 @@
 // header, keyboard movement of the selection, and the messages shown where rows would be.
 import { useEffect, useRef, type ReactNode, type RefObject } from 'react';
 import { useVirtualizer, type Virtualizer } from '@tanstack/react-virtual';
+import type { Row } from '../store.js';
 
 export const ROW_H = 22;
 export const HEAD_H = 26;
@@ -89,6 +90,46 @@ export function useRowNavigation(options: {
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, []);
+}
+
+export interface SocketRowProps {
+  row: Row;
+  /** Where the virtualiser places it. */
+  top: number;
+  index: number;
+  selected: boolean;
+  onSelect: (id: string) => void;
+}
+
+/**
+ * One socket's row in a live table: placed at `top`, marked new, changed or closing (data-flag, for
+ * the highlight and the specs), selected on mouse-down. Extra classes and data attributes are the table's.
+ */
+export function SocketRow({
+  row,
+  top,
+  index,
+  selected,
+  onSelect,
+  extraClass = '',
+  data,
+  children,
+}: SocketRowProps & { extraClass?: string; data?: Record<`data-${string}`, string | undefined>; children: ReactNode }) {
+  return (
+    <div
+      className={`grid-row row${row.flag ? ` ${row.flag}` : ''}${selected ? ' selected' : ''}${extraClass}`}
+      role="row"
+      aria-rowindex={index + 2}
+      aria-selected={selected}
+      data-id={row.id}
+      data-flag={row.flag ?? undefined}
+      {...data}
+      style={{ transform: `translateY(${top}px)` }}
+      onMouseDown={() => onSelect(row.id)}
+    >
+      {children}
+    </div>
+  );
 }
 
 export function GridMessage({ children, tone = 'info' }: { children: ReactNode; tone?: 'info' | 'busy' }) {

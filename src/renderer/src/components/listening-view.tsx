@@ -14,7 +14,7 @@ import { formatCount, protoLabel } from '../format.js';
 import { conflictTitle } from '../ports-text.js';
 import type { Row } from '../store.js';
 import { Age } from './age.js';
-import { GridMessage, HEAD_H, ROW_H, useGridVirtualizer, useRowNavigation } from './grid.js';
+import { GridMessage, HEAD_H, ROW_H, SocketRow, useGridVirtualizer, useRowNavigation, type SocketRowProps } from './grid.js';
 
 const SCOPE_RANK: Record<AddressScope, number> = { all: 0, public: 1, private: 2, 'link-local': 3, loopback: 4 };
 const SCOPE_NAME: Record<Exclude<AddressScope, 'all' | 'loopback'>, string> = {
@@ -148,13 +148,8 @@ export function ListeningView({ filter, selectedId, onSelect, onShown }: Listeni
   );
 }
 
-interface ListenerRowProps {
-  row: Row;
+interface ListenerRowProps extends SocketRowProps {
   scope: AddressScope;
-  top: number;
-  index: number;
-  selected: boolean;
-  onSelect: (id: string) => void;
   /** The port conflicts this socket is part of, if any. */
   conflicts?: readonly Conflict[];
 }
@@ -170,21 +165,14 @@ export function ConflictMark({ conflicts }: { conflicts: readonly Conflict[] }) 
   );
 }
 
-const ListenerRow = memo(function ListenerRow({ row, scope, top, index, selected, onSelect, conflicts }: ListenerRowProps) {
+const ListenerRow = memo(function ListenerRow({ row, scope, conflicts, ...placed }: ListenerRowProps) {
   const s = row.socket;
-  const cls = `grid-row row${row.flag ? ` ${row.flag}` : ''}${selected ? ' selected' : ''}${scope === 'all' ? ' exposed' : ''}`;
   return (
-    <div
-      className={cls}
-      role="row"
-      aria-rowindex={index + 2}
-      aria-selected={selected}
-      data-id={row.id}
-      data-flag={row.flag ?? undefined}
-      data-scope={scope}
-      data-conflict={conflicts && conflicts.length > 0 ? conflicts.map((c) => c.kind).join(' ') : undefined}
-      style={{ transform: `translateY(${top}px)` }}
-      onMouseDown={() => onSelect(row.id)}
+    <SocketRow
+      row={row}
+      {...placed}
+      extraClass={scope === 'all' ? ' exposed' : ''}
+      data={{ 'data-scope': scope, 'data-conflict': conflicts && conflicts.length > 0 ? conflicts.map((c) => c.kind).join(' ') : undefined }}
     >
       <div role="gridcell" className="c">
         <ExposureBadge address={s.localAddress} scope={scope} />
@@ -211,6 +199,6 @@ const ListenerRow = memo(function ListenerRow({ row, scope, top, index, selected
       <div role="gridcell" className="c num">
         <Age since={s.firstSeen} />
       </div>
-    </div>
+    </SocketRow>
   );
 });
