@@ -46,7 +46,6 @@ export function defaultTempDirs(env: NodeJS.ProcessEnv = process.env, platform: 
   return [...new Set(dirs.filter((d) => d !== ''))];
 }
 
-
 export type SocketRole = 'listener' | 'inbound' | 'outbound' | 'other';
 
 /** Listener, a connection accepted by a local listener, one this machine started, or neither. */
