@@ -8,7 +8,7 @@
 // the caller reads /proc/net as before.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatIPv6 } from '../../shared/address.js';
 import type { Family } from '../../shared/model.js';
@@ -70,17 +70,29 @@ export interface LoadSockDiagOptions {
 
 /**
  * Finds the built addon by walking up from this module: it runs from src/core/sources (tsx, vitest)
- * and from dist/node/core/sources (tsc output), and the repository root is above both.
+ * and from dist/node/core/sources (tsc output), and the repository root is above both. In a packaged
+ * app it runs from resources/app.asar/out/…, and the addon, which the OS can only load from a real
+ * file, is unpacked beside the archive in resources/app.asar.unpacked: that copy is looked for first.
  */
 export function findSockDiagAddon(from: string = dirname(fileURLToPath(import.meta.url))): string | null {
   let dir = from;
   for (;;) {
-    const candidate = join(dir, SOCK_DIAG_ADDON);
-    if (existsSync(candidate)) return candidate;
+    for (const base of unpackedFirst(dir)) {
+      const candidate = join(base, SOCK_DIAG_ADDON);
+      if (existsSync(candidate)) return candidate;
+    }
     const parent = dirname(dir);
     if (parent === dir) return null;
     dir = parent;
   }
+}
+
+/** The folder, preceded by its twin outside the archive when it is inside an app.asar. */
+function unpackedFirst(dir: string): string[] {
+  const parts = dir.split(sep);
+  const asar = parts.lastIndexOf('app.asar');
+  if (asar === -1) return [dir];
+  return [[...parts.slice(0, asar), 'app.asar.unpacked', ...parts.slice(asar + 1)].join(sep), dir];
 }
 
 /** Loads the addon and opens its netlink socket; null (never a throw) when it cannot be used here. */

@@ -3,9 +3,10 @@
 // sockets held by a real child process.
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { endianness } from 'node:os';
+import { endianness, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -259,6 +260,44 @@ describe('SockDiag over the addon (a stand-in that plays the kernel)', () => {
     expect(calls[1]).toBeGreaterThanOrEqual(5000);
     diag.read();
     expect(calls).toHaveLength(3); // the bigger buffer is kept
+  });
+});
+
+describe('findSockDiagAddon', () => {
+  const made: string[] = [];
+  afterAll(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+  /** A temp folder holding the given files (empty ones), each at its relative path. */
+  function layout(files: string[]): string {
+    const root = mkdtempSync(join(tmpdir(), 'portwatch-addon-'));
+    made.push(root);
+    for (const file of files) {
+      mkdirSync(dirname(join(root, file)), { recursive: true });
+      writeFileSync(join(root, file), '');
+    }
+    return root;
+  }
+  const ADDON = join('native', 'build', 'Release', 'sock_diag.node');
+
+  it('finds the addon at the repository root above the module (src/ or dist/node/)', () => {
+    const root = layout([ADDON, join('dist', 'node', 'core', 'sources', 'netlink.js')]);
+    expect(findSockDiagAddon(join(root, 'dist', 'node', 'core', 'sources'))).toBe(join(root, ADDON));
+  });
+
+  it('in a packaged app, finds the copy unpacked beside app.asar, not a path inside the archive', () => {
+    // The archive is a file: plain fs (like the OS loader) cannot see into it.
+    const root = layout([join('resources', 'app.asar'), join('resources', 'app.asar.unpacked', ADDON)]);
+    expect(findSockDiagAddon(join(root, 'resources', 'app.asar', 'out', 'main'))).toBe(join(root, 'resources', 'app.asar.unpacked', ADDON));
+  });
+
+  it('prefers the unpacked copy where the archive path also answers (as Electron\'s fs does)', () => {
+    const root = layout([join('resources', 'app.asar', ADDON), join('resources', 'app.asar.unpacked', ADDON)]);
+    expect(findSockDiagAddon(join(root, 'resources', 'app.asar', 'out', 'main'))).toBe(join(root, 'resources', 'app.asar.unpacked', ADDON));
+  });
+
+  it('is null when no folder above holds it', () => {
+    const root = layout([join('resources', 'app.asar')]);
+    expect(findSockDiagAddon(join(root, 'resources', 'app.asar', 'out', 'main'))).toBeNull();
   });
 });
 
