@@ -150,13 +150,18 @@ function sandboxProblem(binary) {
   ].join('\n');
 }
 
+/** Set when running as root: browser mode then prints its URL rather than opening a browser. */
+let rootServe = false;
+
 /** The Linux realities that stop Electron before it is worth installing; null where none applies. */
 function linuxBlocker() {
   if (process.platform !== 'linux') return null;
   if (process.getuid() === 0) {
+    // Not xdg-open as root: the browser would run as root too.
+    rootServe = true;
     const user = process.env.SUDO_USER ? ` (run it without sudo, as ${printable(process.env.SUDO_USER)})` : '';
     return [
-      "Electron does not run as root: Chromium's sandbox refuses it. Serving Portwatch in browser mode instead.",
+      "Electron does not run as root: Chromium's sandbox refuses it. Serving Portwatch in browser mode instead: open the URL below in your own browser.",
       `  Better: open the window as your own user${user}; to see every user's sockets, give the engine the rights, not the window`,
       '  (the coming `portwatch agent`; see README, "Linux: running as root").',
     ].join('\n');
@@ -192,7 +197,8 @@ if (choice.binary) {
   [command, commandArgs] = [choice.binary, ['.', ...args]];
 } else {
   console.log(choice.reason);
-  [command, commandArgs] = [process.execPath, [at('bin', 'portwatch.js'), 'serve', ...args]];
+  const noOpen = rootServe && !args.includes('--no-open') ? ['--no-open'] : [];
+  [command, commandArgs] = [process.execPath, [at('bin', 'portwatch.js'), 'serve', ...noOpen, ...args]];
 }
 
 // Its own process group on POSIX, so Ctrl+C reaches it once (forwarded below), not twice.

@@ -5,7 +5,7 @@
 // unprivileged user in a user namespace (uid 65534), as root, and where no user namespace can be made.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,6 @@ import { join } from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stopChild } from '../helpers/children.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'portwatch-start-'));
@@ -38,11 +37,26 @@ beforeAll(() => {
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all([...children].map(stopChild));
+  await Promise.all([...children].map(stop));
   held.forEach((socket) => socket.destroy());
   await Promise.all([...servers].map((server) => new Promise((resolve) => server.close(resolve))));
   rmSync(work, { recursive: true, force: true });
 });
+
+/**
+ * Ends a run still going (a failed test) with SIGTERM, which start.js forwards to the host it started
+ * in its own process group; SIGKILL only if that does not end it, as it would leave the host behind.
+ */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), 10_000)));
+  if ((await Promise.race([exited, late])) === 'late') child.kill('SIGKILL');
+  clearTimeout(timer);
+  await exited;
+}
 
 let copies = 0;
 /** A project folder with the real start script, linked to the built app and CLI, and no sources (so nothing to build). */
@@ -183,6 +197,23 @@ function start(app: string, as: As, { args = [] as string[], env = {} as Record<
   return { lines, until, exited, child };
 }
 
+/** The command lines of a process's children, from /proc. */
+function childCommandLines(pid: number): string[][] {
+  const lines: string[][] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The parent pid is the second field after the command name, which is in parentheses.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== pid) continue;
+      lines.push(readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean));
+    } catch {
+      // gone meanwhile: not a child that still runs
+    }
+  }
+  return lines;
+}
+
 /** Waits for browser mode to serve, stops it as Ctrl+C would, and returns what was printed before. */
 async function servedInBrowser(run: Run): Promise<string[]> {
   const printed = await run.until(SERVING);
@@ -270,8 +301,12 @@ describe.runIf(canUnshare)('npm start (scripts/start.js)', () => {
     const app = projectCopy();
     electronPackage(app);
     const host = await mirror({});
-    const printed = await servedInBrowser(start(app, 'root', { args: BROWSER_ARGS, env: { ELECTRON_MIRROR: host.url } }));
-    expect(printed[0]).toBe("Electron does not run as root: Chromium's sandbox refuses it. Serving Portwatch in browser mode instead.");
+    // Without --no-open: as root it must not open a browser (which would run as root) but print the URL.
+    const run = start(app, 'root', { args: ['--port', '0', '--no-alerts'], env: { ELECTRON_MIRROR: host.url } });
+    await run.until(SERVING);
+    expect(childCommandLines(run.child.pid!)).toEqual([[process.execPath, join(app, 'bin', 'portwatch.js'), 'serve', '--no-open', '--port', '0', '--no-alerts']]);
+    const printed = await servedInBrowser(run);
+    expect(printed[0]).toBe("Electron does not run as root: Chromium's sandbox refuses it. Serving Portwatch in browser mode instead: open the URL below in your own browser.");
     expect(printed.join('\n')).toContain('portwatch agent');
     expect(host.asked).toEqual([]);
   });
