@@ -1,7 +1,10 @@
-// Text output of the CLI: aligned tables and the live "+ / - / ~" lines.
+// Text output of the CLI: aligned tables, the live "+ / - / ~ / !" lines, alerts and port answers.
+import { describeWatchedPortEvent } from '../core/analysis/watched-ports.js';
+import type { Alert } from '../shared/alerts.js';
+import { ALERT_KINDS } from '../shared/alerts.js';
 import type { Conflict } from '../shared/conflicts.js';
 import type { Delta, Socket } from '../shared/model.js';
-import type { BindVerdict, PortProcess } from '../shared/ports.js';
+import type { BindVerdict, PortLookup, PortProcess, WatchedPortEvent } from '../shared/ports.js';
 import { formatEndpoint } from '../shared/model.js';
 
 const COLUMNS = ['PROTO', 'STATE', 'LOCAL', 'REMOTE', 'PID', 'PROCESS', 'USER'] as const;
@@ -13,8 +16,8 @@ function row(s: Socket): string[] {
     formatEndpoint(s.localAddress, s.localPort),
     formatEndpoint(s.remoteAddress, s.remotePort),
     s.pid === null ? '-' : String(s.pid),
-    s.process?.name ?? '-',
-    s.process?.user ?? (s.process?.uid != null ? String(s.process.uid) : '-'),
+    printable(s.process?.name ?? '-'),
+    printable(s.process?.user ?? (s.process?.uid != null ? String(s.process.uid) : '-')),
   ];
 }
 
@@ -43,12 +46,13 @@ export function formatTable(sockets: readonly Socket[]): string {
 }
 
 export function describeSocket(s: Socket): string {
-  const owner = s.pid === null ? 'owner unknown' : `${s.process?.name ?? '?'}[${s.pid}]`;
+  const owner = s.pid === null ? 'owner unknown' : `${printable(s.process?.name ?? '?')}[${s.pid}]`;
   const remote = s.remoteAddress === null ? '' : ` -> ${formatEndpoint(s.remoteAddress, s.remotePort)}`;
   return `${s.protocol}${s.family}  ${formatEndpoint(s.localAddress, s.localPort)}${remote}  ${s.state}  ${owner}`;
 }
 
-function clock(ms: number): string {
+/** HH:MM:SS in local time. */
+export function clock(ms: number): string {
   return new Date(ms).toTimeString().slice(0, 8);
 }
 
@@ -114,4 +118,54 @@ export function formatPortProcesses(processes: readonly PortProcess[]): string[]
     lines.push(`    cwd:     ${p.cwd === null ? 'unknown (not permitted)' : printable(p.cwd)}`);
   }
   return lines;
+}
+
+/** "12:04:31 ! ALERT high new-listener: nc (…) listens on 0.0.0.0:4444 …" */
+export function formatAlertLine(alert: Alert): string {
+  return `${clock(alert.at)} ! ALERT ${alert.severity} ${alert.kind}: ${printable(alert.message)}`;
+}
+
+/** "12:04:31 ! port 3000 taken by node (pid 123)" */
+export function formatWatchedPortLine(event: WatchedPortEvent, at: number): string {
+  return `${clock(at)} ! ${printable(describeWatchedPortEvent(event))}`;
+}
+
+/** One line per alert for `portwatch alerts`: day, time, severity, kind, message, and its state. */
+export function formatAlertList(alerts: readonly Alert[], now: number): string {
+  const kindWidth = Math.max(...ALERT_KINDS.map((k) => k.length));
+  const lines = alerts.map((a) => {
+    const day = new Date(a.at).toISOString().slice(0, 10);
+    const state = a.acknowledgedAt !== null ? '  (acknowledged)' : a.snoozedUntil !== null && a.snoozedUntil > now ? '  (snoozed)' : '';
+    return `${day} ${clock(a.at)}  ${a.severity.padEnd(6)}  ${a.kind.padEnd(kindWidth)}  ${printable(a.message)}${state}`;
+  });
+  return lines.join('\n') + '\n';
+}
+
+function owner(s: Socket): string {
+  return s.pid === null ? 'an unknown process' : `${printable(s.process?.name ?? 'pid')} (pid ${s.pid})`;
+}
+
+/** `portwatch who PORT`: who holds it, its local clients, a verdict per bind address, the processes. */
+export function formatWho(who: PortLookup): string {
+  const { holders, clients, port } = who;
+  const lines: string[] = [];
+  const listeners = holders.filter((s) => s.listening);
+  lines.push(
+    listeners.length > 0
+      ? `Port ${port} is taken by ${[...new Set(listeners.map(owner))].join(', ')}.`
+      : `Port ${port} has no listener, but sockets are bound to it.`,
+  );
+  lines.push('');
+  lines.push(formatTable(holders).trimEnd());
+  if (clients.length > 0) {
+    lines.push('', `Clients on this machine connected to port ${port}:`);
+    for (const c of clients) lines.push(`  ${describeSocket(c)}`);
+  }
+  lines.push('', 'Binding it now:');
+  lines.push(...formatVerdicts(who.verdicts, port));
+  if (who.processes.length > 0) {
+    lines.push('', 'Processes:');
+    lines.push(...formatPortProcesses(who.processes));
+  }
+  return lines.join('\n') + '\n';
 }

@@ -18,6 +18,11 @@ export type MonitorListener = (event: MonitorEvent) => void;
 export interface MonitorOptions {
   source: SocketSource;
   intervalMs?: number;
+  /**
+   * The first delta's seq is seqBase + 1 (default 0). A host that restarts its engine passes a base
+   * past the seqs it already forwarded, so a view sees a gap (and reloads) rather than old numbers.
+   */
+  seqBase?: number;
 }
 
 export function checkInterval(ms: number): number {
@@ -46,6 +51,7 @@ export class Monitor {
   constructor(options: MonitorOptions) {
     this.source = options.source;
     this.intervalMs = checkInterval(options.intervalMs ?? 1000);
+    this.seq = options.seqBase ?? 0;
   }
 
   /** Listeners get every delta in seq order, and status after each poll or control change. */

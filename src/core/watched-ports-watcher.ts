@@ -5,7 +5,8 @@
 // start are told.
 import type { Delta, Socket } from '../shared/model.js';
 import type { WatchedPortEvent } from '../shared/ports.js';
-import { watchedPortEvents } from './analysis/watched-ports.js';
+import { watchedPortsSchema } from '../shared/api.js';
+import { DEFAULT_WATCHED_PORTS, watchedPortEvents } from './analysis/watched-ports.js';
 import type { Monitor } from './monitor.js';
 import { resolveDataDir } from './store/data-dir.js';
 import { SettingsStore } from './store/settings.js';
@@ -18,6 +19,36 @@ export interface WatchedPortsWatcherOptions {
   dataDir?: string | null;
 }
 
+/** Where the list lives: settings.json (SettingsStore), or memory for a host without a data folder. */
+export interface WatchedPortsStore {
+  readonly path: string | null;
+  readonly watchedPorts: number[];
+  setWatchedPorts(ports: readonly number[]): Promise<number[]>;
+  flush(): Promise<void>;
+}
+
+/** The list for this run only: what a host without a usable data folder follows (the defaults first). */
+class MemoryStore implements WatchedPortsStore {
+  readonly path = null;
+  private ports: number[];
+  constructor(ports: readonly number[]) {
+    this.ports = [...ports];
+  }
+  get watchedPorts(): number[] {
+    return [...this.ports];
+  }
+  setWatchedPorts(ports: readonly number[]): Promise<number[]> {
+    // The same rule settings.json holds the list to.
+    const parsed = watchedPortsSchema.safeParse([...ports]);
+    if (!parsed.success) return Promise.reject(new RangeError(`bad watched ports: ${parsed.error.issues[0]?.message ?? 'invalid'}`));
+    this.ports = parsed.data;
+    return Promise.resolve(this.watchedPorts);
+  }
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
 export class WatchedPortsWatcher {
   /** Listening sockets by port (port → id → socket). */
   private readonly byPort = new Map<number, Map<string, Socket>>();
@@ -28,7 +59,7 @@ export class WatchedPortsWatcher {
 
   private constructor(
     private readonly monitor: Monitor | null,
-    private readonly settings: SettingsStore,
+    private readonly settings: WatchedPortsStore,
     readonly warnings: readonly string[],
   ) {
     this.ports = new Set(settings.watchedPorts);
@@ -42,7 +73,15 @@ export class WatchedPortsWatcher {
     return watcher;
   }
 
-  get settingsPath(): string {
+  /** Follows the monitor with a list kept in memory (default: the usual dev ports); nothing is read or written. */
+  static inMemory(monitor: Monitor | null, ports: readonly number[] = DEFAULT_WATCHED_PORTS): WatchedPortsWatcher {
+    const watcher = new WatchedPortsWatcher(monitor, new MemoryStore(ports), []);
+    watcher.attach();
+    return watcher;
+  }
+
+  /** settings.json, or null when the list lives in memory only. */
+  get settingsPath(): string | null {
     return this.settings.path;
   }
 

@@ -1,4 +1,6 @@
 // The `portwatch` command as a user runs it, against real sockets held by real processes.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Socket } from '../../src/shared/model.js';
 import { startHolder, stopAll } from '../helpers/children.js';
@@ -128,6 +130,36 @@ describe('portwatch watch', () => {
     expect(out).toMatch(/^Watching \d+ sockets every 250 ms/);
     expect(out).toMatch(new RegExp(`\\d\\d:\\d\\d:\\d\\d \\+ tcp4  127\\.0\\.0\\.1:${port}  LISTEN  pw-holder\\[${holder.pid}\\]`));
     expect(out).toMatch(new RegExp(`\\d\\d:\\d\\d:\\d\\d - tcp4  127\\.0\\.0\\.1:${port}  LISTEN  pw-holder\\[${holder.pid}\\]`));
+  });
+});
+
+describe('portwatch watch: watched ports', () => {
+  it("prints '!' when a listener takes or frees a port on the user's saved list, as the app's watcher sees it", async () => {
+    const dataDir = tempDataDir('cli-watched');
+    const probe = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1' }]);
+    const port = probe.endpoints.l!.port;
+    await probe.exit();
+    // Saved in the app (or through the API): a port that is not on the default list.
+    writeFileSync(join(dataDir, 'settings.json'), JSON.stringify({ version: 1, watchedPorts: [port] }));
+    const child = spawnCli(['watch', '--interval', '250', '--count', '400', '--data-dir', dataDir]);
+    let out = '';
+    let wake: () => void = () => {};
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d;
+      wake();
+    });
+    const until = async (pattern: RegExp) => {
+      while (!pattern.test(out)) await new Promise<void>((r) => (wake = r));
+    };
+    await until(/^Watching/);
+    const holder = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1', port }]);
+    await until(new RegExp(`\\d\\d:\\d\\d:\\d\\d ! port ${port} taken by pw-holder \\(pid ${holder.pid}\\)`));
+    await holder.exit();
+    await until(new RegExp(`! port ${port} freed by pw-holder \\(pid ${holder.pid}\\)`));
+    // The '!' line follows the '+' line of the same poll.
+    expect(out.indexOf(`+ tcp4  127.0.0.1:${port}  LISTEN`)).toBeLessThan(out.indexOf(`! port ${port} taken`));
+    child.kill('SIGINT');
+    expect(await new Promise((r) => child.once('close', r))).toBe(0);
   });
 });
 

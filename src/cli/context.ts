@@ -1,0 +1,47 @@
+// What every command is handed: where to write, which socket source to read, how to set the exit
+// status, and the options every command shares (--data-dir).
+import type { Command } from 'commander';
+import type { SocketSource } from '../core/sources/source.js';
+
+export interface CliIO {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  /** Injected so tests and other hosts can run the CLI against the source they choose. */
+  source?: () => SocketSource;
+  /** Resolves when the user asks to stop (Ctrl+C). */
+  interrupted?: Promise<void>;
+  /** The built UI that `serve` hands out; by default out/renderer of this package. */
+  rendererDir?: string;
+  /** Opens a URL in the user's browser; by default the platform's opener. */
+  openUrl?: (url: string) => void;
+  /** Whether a person is there to answer a question; by default whether stdin is a terminal. */
+  interactive?: boolean;
+  /** Asks a yes/no question; by default on the terminal, answering no unless "y" or "yes". */
+  confirm?: (question: string) => Promise<boolean>;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_NOT_FOUND = 1;
+export const EXIT_USAGE = 2;
+
+export interface CommandContext {
+  io: CliIO;
+  source: () => SocketSource;
+  setExit: (code: number) => void;
+}
+
+/** --data-dir, given before or after the command name. */
+export function dataDirOf(command: Command): string | undefined {
+  return (command.optsWithGlobals() as { dataDir?: string }).dataDir;
+}
+
+export function json(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+/** Says that sockets have no owner when that is because we lack the rights to see it. */
+export function warnAbout(unattributed: number, io: CliIO): void {
+  if (unattributed > 0 && typeof process.getuid === 'function' && process.getuid() !== 0) {
+    io.err(`portwatch: ${unattributed} sockets belong to processes of other users; run as root to see their owners\n`);
+  }
+}

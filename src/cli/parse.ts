@@ -1,0 +1,75 @@
+// Command-line values: each parser turns one argument into a value or throws commander's
+// InvalidArgumentError, whose message becomes the one line the user reads.
+import { isAbsolute } from 'node:path';
+import { InvalidArgumentError } from 'commander';
+import { MAX_GRACE_MS } from '../core/process-control.js';
+import { MAX_LEARN_SECONDS } from '../shared/alerts.js';
+import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../shared/status.js';
+
+export function parsePort(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535) {
+    throw new InvalidArgumentError(`'${value}' is not a port (0-65535)`);
+  }
+  return Number(value);
+}
+
+export function parseInterval(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw new InvalidArgumentError(`'${value}' is not a positive number of milliseconds`);
+  }
+  if (n < MIN_INTERVAL_MS || n > MAX_INTERVAL_MS) {
+    throw new InvalidArgumentError(`the interval must be between ${MIN_INTERVAL_MS} and ${MAX_INTERVAL_MS} ms`);
+  }
+  return Math.round(n);
+}
+
+export function parsePid(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 2 ** 31 - 1) {
+    throw new InvalidArgumentError(`'${value}' is not a process id`);
+  }
+  return Number(value);
+}
+
+export function parseGrace(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > MAX_GRACE_MS) {
+    throw new InvalidArgumentError(`'${value}' is not a grace period (0-${MAX_GRACE_MS} ms)`);
+  }
+  return Number(value);
+}
+
+export function parseCount(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) {
+    throw new InvalidArgumentError(`'${value}' is not a positive whole number`);
+  }
+  return Number(value);
+}
+
+export function parseLearn(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > MAX_LEARN_SECONDS) {
+    throw new InvalidArgumentError(`'${value}' is not a number of seconds (0-${MAX_LEARN_SECONDS}; 0 alerts from the first poll)`);
+  }
+  return n;
+}
+
+/** An executable as the engine knows it: a full path, or name:COMM where the path was hidden. */
+export function parseExe(value: string): string {
+  if (!isAbsolute(value) && !/^name:./.test(value)) {
+    throw new InvalidArgumentError(`'${value}' is not a full path; executables are trusted by path (e.g. /usr/bin/python3), or name:COMM where the path is hidden`);
+  }
+  return value;
+}
+
+export interface ListenerRule {
+  exe: string;
+  port: number;
+  protocol: 'tcp' | 'udp';
+}
+
+/** PATH:PORT, PATH:PORT/tcp or PATH:PORT/udp (the path may itself hold colons: the last one counts). */
+export function parseListenerRule(value: string): ListenerRule {
+  const m = /^(.+):(\d{1,5})(?:\/(tcp|udp))?$/.exec(value);
+  if (m === null || Number(m[2]) > 65535) throw new InvalidArgumentError(`'${value}' is not PATH:PORT/tcp or PATH:PORT/udp`);
+  return { exe: parseExe(m[1]!), port: Number(m[2]), protocol: (m[3] ?? 'tcp') as 'tcp' | 'udp' };
+}

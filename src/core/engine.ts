@@ -1,0 +1,177 @@
+// The one composition root: opens the whole engine for a data folder — the socket source, the poll
+// loop, the alert engine, the watched-ports watcher and the ApiService every request passes — and
+// hands back its parts, what the user must be told, and close(). Every host uses it: the Electron
+// engine process, `serve`, `watch` (and the agent to come), so they share one failure policy:
+//
+// - no data folder (dataDir null): nothing is read or written; no alerts; the watched ports are the
+//   default list, kept in memory for this run.
+// - a data folder that cannot be used (a file, no rights, read-only): the engine goes on without
+//   alerts, the watched ports as above, and says so in one warning ('data-dir-unusable').
+// - a folder that works but whose alert files cannot be opened: no alerts ('alerts-unavailable');
+//   the same for settings.json ('settings-unavailable', watched ports in memory).
+// - what the stores report as they open or run (a file kept aside, a failed write): 'store' warnings,
+//   each told once, through onWarning as they come.
+import { AlertEngine, type AlertEngineOptions } from './alert-engine.js';
+import { Monitor } from './monitor.js';
+import { ApiService, type ServiceOptions } from './service.js';
+import { createSource } from './sources/index.js';
+import type { SocketSource } from './sources/source.js';
+import { ensureDataDir } from './store/data-dir.js';
+import { WatchedPortsWatcher } from './watched-ports-watcher.js';
+
+export interface EngineOptions {
+  /** The data folder (trust rules, alert log, settings.json); null keeps nothing on disk. */
+  dataDir: string | null;
+  /** Default: the fastest source this OS offers. */
+  source?: SocketSource;
+  intervalMs?: number;
+  /** Start paused: a restarted engine keeps the state the user chose. */
+  paused?: boolean;
+  /** See MonitorOptions.seqBase. */
+  seqBase?: number;
+  /** The alert engine's options (its dataDir is the engine's); false runs without alerts. Default {}. */
+  alerts?: Omit<AlertEngineOptions, 'dataDir'> | false;
+  /** Follow watched ports (default true). */
+  watchedPorts?: boolean;
+  /** The OS facts the port tools read; tests may pin them. */
+  service?: Omit<ServiceOptions, 'alerts' | 'watchedPorts'>;
+}
+
+export type EngineWarning =
+  | { code: 'data-dir-unusable' | 'alerts-unavailable' | 'settings-unavailable'; dataDir: string; reason: string; message: string }
+  | { code: 'store'; message: string };
+
+export interface Engine {
+  readonly dataDir: string | null;
+  readonly monitor: Monitor;
+  /** Null when alerts are off or could not be kept (see warnings). */
+  readonly alerts: AlertEngine | null;
+  /** Null only when watched ports are off; in memory when the data folder could not hold them. */
+  readonly watchedPorts: WatchedPortsWatcher | null;
+  readonly service: ApiService;
+  /** Everything told so far, oldest first. */
+  readonly warnings: readonly EngineWarning[];
+  /** Each new warning, once. */
+  onWarning(listener: (warning: EngineWarning) => void): () => void;
+  /** Starts polling; resolves after the first poll. */
+  start(): Promise<void>;
+  /** Stops polling and writes what is pending (alerts, acknowledgements, settings). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** What a failed open of the data folder means to the user. */
+export function describeFolderError(e: unknown): string {
+  switch ((e as NodeJS.ErrnoException | null)?.code) {
+    case 'EEXIST':
+    case 'ENOTDIR':
+      return 'it, or a folder above it, is a file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'not allowed to write there';
+    case 'EROFS':
+      return 'it is on a read-only file system';
+    default:
+      return e instanceof Error ? e.message : String(e);
+  }
+}
+
+export async function openEngine(options: EngineOptions): Promise<Engine> {
+  const monitor = new Monitor({
+    source: options.source ?? createSource(),
+    ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
+    ...(options.seqBase !== undefined ? { seqBase: options.seqBase } : {}),
+  });
+  const warnings: EngineWarning[] = [];
+  const listeners = new Set<(warning: EngineWarning) => void>();
+  const told = new Set<string>();
+  const warn = (warning: EngineWarning) => {
+    if (told.has(warning.message)) return;
+    told.add(warning.message);
+    warnings.push(warning);
+    for (const l of listeners) {
+      try {
+        l(warning);
+      } catch {
+        // A faulty listener must not keep the others from hearing it.
+      }
+    }
+  };
+
+  const { dataDir } = options;
+  const wantsAlerts = options.alerts !== false;
+  const wantsWatched = options.watchedPorts !== false;
+  let folderWorks = dataDir !== null;
+  if (dataDir !== null && (wantsAlerts || wantsWatched)) {
+    try {
+      await ensureDataDir(dataDir);
+    } catch (e) {
+      folderWorks = false;
+      const reason = describeFolderError(e);
+      warn({ code: 'data-dir-unusable', dataDir, reason, message: `cannot keep alerts or settings in ${dataDir}: ${reason}` });
+    }
+  }
+
+  let alerts: AlertEngine | null = null;
+  if (wantsAlerts && folderWorks && dataDir !== null) {
+    try {
+      alerts = await AlertEngine.open(monitor, { ...(options.alerts || {}), dataDir });
+    } catch (e) {
+      const reason = describeFolderError(e);
+      warn({ code: 'alerts-unavailable', dataDir, reason, message: `cannot keep alerts in ${dataDir}: ${reason}` });
+    }
+  }
+
+  let watchedPorts: WatchedPortsWatcher | null = null;
+  if (wantsWatched) {
+    if (folderWorks && dataDir !== null) {
+      try {
+        watchedPorts = await WatchedPortsWatcher.open(monitor, { dataDir });
+      } catch (e) {
+        const reason = describeFolderError(e);
+        warn({ code: 'settings-unavailable', dataDir, reason, message: `cannot keep settings in ${dataDir}: ${reason}` });
+      }
+    }
+    watchedPorts ??= WatchedPortsWatcher.inMemory(monitor);
+  }
+
+  // The stores' own warnings, now and as they come (the alert engine only appends to its list).
+  for (const message of watchedPorts?.warnings ?? []) warn({ code: 'store', message });
+  if (alerts !== null) {
+    const engine = alerts;
+    const tell = (messages: readonly string[]) => {
+      for (const message of messages) warn({ code: 'store', message });
+    };
+    tell(engine.status().warnings);
+    engine.subscribe((e) => {
+      if (e.type === 'status') tell(e.status.warnings);
+    });
+  }
+
+  const service = new ApiService(monitor, { ...options.service, alerts, watchedPorts });
+
+  let closing: Promise<void> | null = null;
+  return {
+    dataDir,
+    monitor,
+    alerts,
+    watchedPorts,
+    service,
+    warnings,
+    onWarning(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async start() {
+      // Paused engines still take one poll: the view starts from the machine as it is.
+      await monitor.start();
+      if (options.paused) monitor.pause();
+    },
+    close() {
+      closing ??= (async () => {
+        monitor.stop();
+        await Promise.all([alerts?.close(), watchedPorts?.close()]);
+      })();
+      return closing;
+    },
+  };
+}
