@@ -24,7 +24,9 @@ function pageCsp(): Plugin {
 
 export default defineConfig({
   main: {
-    build: { outDir: 'out/main', rollupOptions: { input: { index: resolve('src/main/index.ts') } } },
+    // Two entries: the main process (index.js) and the engine's utility process (engine.js, forked by
+    // src/main/app.ts). Only the engine's bundle holds the socket sources and loads the native addon.
+    build: { outDir: 'out/main', rollupOptions: { input: { index: resolve('src/main/index.ts'), engine: resolve('src/main/engine-entry.ts') } } },
   },
   preload: {
     // A sandboxed preload cannot load ES modules: it must be one CommonJS file.

@@ -4,17 +4,23 @@
 // out to our window only, and only while it is alive. Nothing is queued: a page that starts late
 // asks for the full state and applies deltas after its seq.
 import type { BrowserWindow, IpcMain, IpcMainInvokeEvent } from 'electron';
-import type { ApiService } from '../core/service.js';
+import type { ServiceListener } from '../core/service.js';
 import { ApiError, toApiError } from '../shared/api-errors.js';
-import { channel, REQUEST_NAMES } from '../shared/channels.js';
+import { channel, REQUEST_NAMES, type RequestName } from '../shared/channels.js';
 import { isOurPage } from './page.js';
 
 export interface BindIpcOptions {
   ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>;
-  service: Pick<ApiService, 'call' | 'subscribe'>;
+  /** The contract's requests and events: ApiService, or the engine process behind EngineClient. */
+  service: ContractService;
   window: BrowserWindow;
   /** Our page's URL (see page.ts): file:// of the built index.html, or the dev server. */
   pageUrl: string;
+}
+
+export interface ContractService {
+  call(method: RequestName, args: unknown[]): Promise<unknown>;
+  subscribe(listener: ServiceListener): () => void;
 }
 
 /** A message from somewhere other than our page; the code 'refused' reaches the page with it. */

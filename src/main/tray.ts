@@ -4,26 +4,25 @@
 // rebuilt only when what it shows changed; a factory hook lets tests stand in for the real Tray.
 import type { MenuItemConstructorOptions, NativeImage, Tray as ElectronTray } from 'electron';
 import { Menu, Tray } from 'electron';
-import type { Alert } from '../shared/alerts.js';
-import type { Socket } from '../shared/model.js';
+import type { EngineSummary } from '../core/engine-protocol.js';
 import { severityLabel } from '../shared/notify-policy.js';
 import type { MonitorStatus } from '../shared/status.js';
 import { trayImage, type IconState } from './icons.js';
 
-export interface TrayCounts {
-  /** Sockets that are not listening. */
-  connections: number;
-  listeners: number;
-  /** Distinct owning processes. */
-  processes: number;
-}
+/** Sockets that are not listening, listening ones, and distinct owning processes. */
+export type TrayCounts = EngineSummary['counts'];
+
+/** What the tray shows of an alert. */
+export type TrayAlert = EngineSummary['latest'][number];
 
 export interface TrayView {
   status: MonitorStatus;
   counts: TrayCounts;
   unacknowledged: number;
   /** Recent alerts; the menu shows the newest unacknowledged ones. */
-  latest: Alert[];
+  latest: TrayAlert[];
+  /** Said in the tooltip instead of the counts: the engine is down (restarting, or given up). */
+  problem?: string | null;
 }
 
 export interface LoginItem {
@@ -49,20 +48,10 @@ export interface TrayServiceDeps {
 
 /** How many alerts the "Latest alerts" submenu lists. */
 export const LATEST_ALERTS = 5;
+/** Longest problem in the tooltip (some desktops cut tooltips short). */
+const TOOLTIP_PROBLEM_LENGTH = 120;
 /** Longest alert message in the menu, in characters, before it is cut with an ellipsis. */
 export const MENU_MESSAGE_LENGTH = 60;
-
-export function countSockets(sockets: Iterable<Socket>): TrayCounts {
-  let connections = 0;
-  let listeners = 0;
-  const pids = new Set<number>();
-  for (const s of sockets) {
-    if (s.listening) listeners++;
-    else connections++;
-    if (s.pid !== null) pids.add(s.pid);
-  }
-  return { connections, listeners, processes: pids.size };
-}
 
 /** Alerts waiting outrank paused: they happened, and the user has not seen them. */
 export function iconState({ status, unacknowledged }: Pick<TrayView, 'status' | 'unacknowledged'>): IconState {
@@ -71,7 +60,8 @@ export function iconState({ status, unacknowledged }: Pick<TrayView, 'status' | 
 }
 
 /** "Portwatch — 412 connections, 19 listening, 37 processes, 2 new alerts". */
-export function tooltipText({ status, counts, unacknowledged }: Pick<TrayView, 'status' | 'counts' | 'unacknowledged'>): string {
+export function tooltipText({ status, counts, unacknowledged, problem }: Pick<TrayView, 'status' | 'counts' | 'unacknowledged' | 'problem'>): string {
+  if (problem) return `Portwatch — ${truncate(problem, TOOLTIP_PROBLEM_LENGTH)}`;
   const name = {
     running: 'Portwatch',
     paused: 'Portwatch (paused)',

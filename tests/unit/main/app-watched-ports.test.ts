@@ -1,4 +1,4 @@
-// Watched ports in the app, electron faked and the engine real: the list saved through the door lands in
+// Watched ports in the app, electron faked and the engine real (in its own process): the list saved through the door lands in
 // settings.json, and a real child taking then freeing a watched port becomes two desktop notifications
 // naming it; the page gets the events too.
 import { readFileSync } from 'node:fs';
@@ -30,10 +30,10 @@ describe('startApp watched ports', () => {
   it('notifies when a watched port is taken and freed, naming the process', async () => {
     delete process.env['ELECTRON_RENDERER_URL'];
     const dataDir = tempDataDir('app-watched');
-    const portwatch = startApp({ mainDir: '/opt/portwatch/out/main', alerts: false, watchedPorts: { dataDir } })!;
+    const portwatch = startApp({ mainDir: '/opt/portwatch/out/main', engine: { dataDir, alerts: false } })!;
     app.becomeReady();
     await portwatch.ready;
-    expect(portwatch.watchedPorts()).not.toBeNull();
+    expect(portwatch.engine.opening).toEqual({ dataDir, alerts: false, watchedPorts: true });
 
     const w = FakeBrowserWindow.created[0]!;
     const ask = (name: 'getWatchedPorts' | 'setWatchedPorts', ...args: unknown[]) =>

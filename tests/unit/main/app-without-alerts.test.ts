@@ -1,6 +1,6 @@
 // The app when its data folder cannot be used (here: the path is a file). It still starts, shows
-// connections and the tray, tells the user once why there are no alerts, answers the page's alert
-// requests with an error saying so, and quits without waiting on an engine it does not have.
+// connections and the tray, tells the user once why there are no alerts and no saved settings,
+// answers the page's alert requests with an error saying so, and quits cleanly.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -19,29 +19,28 @@ describe('startApp with an unusable data folder', () => {
     const file = join(tempDataDir('app-file'), 'not-a-folder');
     writeFileSync(file, 'x');
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
-    const portwatch = startApp({ mainDir: '/opt/portwatch/out/main', alerts: { dataDir: file } })!;
+    const portwatch = startApp({ mainDir: '/opt/portwatch/out/main', engine: { dataDir: file } })!;
     app.becomeReady();
     await portwatch.ready;
 
-    expect(portwatch.alerts()).toBeNull();
-    expect(portwatch.monitor.getStatus().state).toBe('running');
-    expect(errors).toHaveBeenCalledWith(expect.stringMatching(/^portwatch: Portwatch cannot keep alerts in .*not-a-folder: /));
+    // Watched ports go on, in memory, on the default list.
+    expect(portwatch.engine.opening).toEqual({ dataDir: file, alerts: false, watchedPorts: true });
+    expect(errors).toHaveBeenCalledWith(expect.stringMatching(/^portwatch: Portwatch cannot keep alerts or settings in .*not-a-folder: it, or a folder above it, is a file\. /));
     const notices = FakeNotification.created.map((n) => n.options);
     expect(notices).toEqual([
-      expect.objectContaining({ title: 'Portwatch needs your attention', body: expect.stringMatching(/cannot keep alerts in .*not-a-folder.*raises no alerts/) }),
-      expect.objectContaining({ title: 'Portwatch needs your attention', body: expect.stringMatching(/cannot keep settings in .*not-a-folder.*watched ports/) }),
+      expect.objectContaining({ title: 'Portwatch needs your attention', body: expect.stringMatching(/cannot keep alerts or settings in .*not-a-folder.*raises no alerts.*watched ports last only until it quits/) }),
     ]);
-    expect(portwatch.watchedPorts()).toBeNull();
 
     const w = FakeBrowserWindow.created[0]!;
-    const ask = (name: 'listAlerts' | 'getState') => ipcMain.invoke(channel.request(name), { sender: w.webContents, senderFrame: w.webContents.mainFrame });
+    const ask = (name: 'listAlerts' | 'getState' | 'getWatchedPorts') => ipcMain.invoke(channel.request(name), { sender: w.webContents, senderFrame: w.webContents.mainFrame });
     await expect(ask('listAlerts')).rejects.toThrow('alerts are not enabled in this host');
-    await expect(ask('getState')).resolves.toMatchObject({ seq: expect.any(Number) });
+    await expect(ask('getState')).resolves.toMatchObject({ seq: expect.any(Number), status: { state: 'running' } });
+    await expect(ask('getWatchedPorts')).resolves.toEqual([3000, 5173, 8000, 8080, 5432, 6379]);
     await vi.waitFor(() => expect(FakeTray.created[0]!.tooltip).toMatch(/no new alerts$/));
 
     FakeTray.created[0]!.menu!.click('quit');
     await vi.waitFor(() => expect(app.exited).toBe(true));
-    expect(portwatch.monitor.getStatus().state).toBe('stopped');
+    expect(portwatch.engine.state().phase).toBe('closed');
     errors.mockRestore();
   });
 });

@@ -3,8 +3,9 @@
 // (monitor, source, service) is real. Use with:
 //   vi.mock('electron', async () => (await import('./fake-electron.js')).electronModule);
 import { EventEmitter } from 'node:events';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { vi } from 'vitest';
+import { standInUtilityProcess } from '../../helpers/electron-stand-in/utility-process.mjs';
 
 type Handler = (...args: any[]) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -404,8 +405,26 @@ export class FakeNotification extends EventEmitter {
   }
 }
 
+/** The engine entry as source: the app asks for out/main/engine.js beside its (made-up) main folder. */
+export const ENGINE_SOURCE = fileURLToPath(new URL('../../../src/main/engine-entry.ts', import.meta.url));
+
+/** Real processes: utilityProcess.fork runs the TypeScript engine entry under tsx, parentPort bridged. */
+export const utilityProcess = standInUtilityProcess({
+  resolve: (path) => (path.endsWith('/out/main/engine.js') ? ENGINE_SOURCE : path),
+  execArgv: ['--import', 'tsx'],
+});
+
+export const dialog = {
+  errors: [] as Array<{ title: string; content: string }>,
+  showErrorBox: vi.fn((title: string, content: string) => {
+    dialog.errors.push({ title, content });
+  }),
+};
+
 export const electronModule = {
   app,
+  dialog,
+  utilityProcess,
   BrowserWindow: FakeBrowserWindow,
   contextBridge,
   ipcMain,

@@ -4,8 +4,8 @@ import { crc32 as zlibCrc32, inflateSync } from 'node:zlib';
 import { beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
 import type { Tray } from 'electron';
 import { crc32, encodePng, ICON_COLORS, ICON_STATES, iconPng, renderIcon, TRAY_SIZES } from '../../../src/main/icons.js';
+import { countSockets } from '../../../src/core/engine-process.js';
 import {
-  countSockets,
   iconState,
   LATEST_ALERTS,
   menuModel,
