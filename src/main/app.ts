@@ -5,10 +5,10 @@
 // the life of the app, not of the window: closing the window hides it to the tray, and only Quit
 // (tray menu, OS logout, app.quit) ends the app, after the engine has written what is pending.
 import type { BrowserWindow } from 'electron';
-import { app, ipcMain, utilityProcess } from 'electron';
+import { app, dialog, ipcMain, utilityProcess } from 'electron';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveDataDir } from '../core/store/data-dir.js';
-import { APP_DIR_NAME } from '../core/store/data-dir.js';
+import { APP_DIR_NAME, resolveDataDir } from '../core/store/data-dir.js';
 import type { EngineSummary } from '../core/engine-protocol.js';
 import { channel } from '../shared/channels.js';
 import type { AlertEvent } from '../shared/alerts.js';
@@ -16,8 +16,11 @@ import type { WatchedPortEvent } from '../shared/ports.js';
 import { EngineClient, type EngineClientOptions, type EngineProcess, type EngineState } from './engine-client.js';
 import { notificationImage } from './icons.js';
 import { bindIpc } from './ipc.js';
+import { autostartPath, HIDDEN_FLAG, xdgLoginItem } from './autostart.js';
 import { AlertNotifier } from './notifications.js';
 import { rendererPage } from './page.js';
+import { rootRefusal, ROOT_TITLE } from './privileges.js';
+import { findTrayHost, type TrayHost } from './tray-host.js';
 import { TrayService, type LoginItem, type TrayView } from './tray.js';
 import { warningText } from './warning-text.js';
 import { createMainWindow, secureWebContents } from './window.js';
@@ -30,6 +33,22 @@ export const QUIT_FLUSH_MS = 3_000;
 
 /** The built engine entry beside the main bundle (electron.vite.config.ts names it). */
 export const ENGINE_ENTRY = 'engine.js';
+
+/** Windows shows an app's notifications only under its AppUserModelID; it must equal the installer's appId. */
+export const APP_USER_MODEL_ID = 'io.github.portwatch';
+
+/** The title of the dialog that says why the app could not start. */
+export const STARTUP_FAILED_TITLE = 'Portwatch could not start';
+
+/** What the app reads of the system at start-up; tests pass their own. */
+export interface StartupFacts {
+  uid: number | null;
+  argv: readonly string[];
+  env: NodeJS.ProcessEnv;
+  platform: NodeJS.Platform;
+  /** Whether a tray icon can be seen on this desktop (see tray-host.ts). */
+  trayHost: () => Promise<TrayHost>;
+}
 
 export interface EngineSettings {
   /** The data folder; default resolveDataDir() (the folder the CLI uses too); null keeps nothing on disk. */
@@ -48,6 +67,7 @@ export interface StartOptions {
   forkEngine?: () => EngineProcess;
   /** The restart policy and timeouts (tests shorten them). */
   client?: Omit<EngineClientOptions, 'fork' | 'config'>;
+  startup?: Partial<StartupFacts>;
 }
 
 export interface PortwatchApp {
@@ -60,9 +80,28 @@ export interface PortwatchApp {
 }
 
 /** Starts the app, or returns null when another instance already runs (which then shows itself). */
-export function startApp({ mainDir, engine: settings = {}, forkEngine, client: clientOptions = {} }: StartOptions): PortwatchApp | null {
-  // Before anything reads the user data path (the single-instance lock does).
+export function startApp({ mainDir, engine: settings = {}, forkEngine, client: clientOptions = {}, startup = {} }: StartOptions): PortwatchApp | null {
+  const facts: StartupFacts = {
+    uid: typeof process.getuid === 'function' ? process.getuid() : null,
+    argv: process.argv,
+    env: process.env,
+    platform: process.platform,
+    ...startup,
+    trayHost: startup.trayHost ?? (() => findTrayHost({ platform: startup.platform ?? process.platform, env: startup.env ?? process.env })),
+  };
+  const refusal = rootRefusal(facts);
+  if (refusal !== null) {
+    fail(ROOT_TITLE, refusal);
+    return null;
+  }
   app.setName(APP_DIR_NAME);
+  const dataDir = settings.dataDir === undefined ? resolveDataDir(null, facts.env) : settings.dataDir;
+  // Electron fixes userData from package.json's name at launch (app.setName does not move it):
+  // ~/.config/portwatch unpackaged, ~/.config/Portwatch packaged. Set it to the engine's folder — the
+  // one the CLI resolves the same way — before anything reads it (the single-instance lock does).
+  if (dataDir !== null) useDataDir(dataDir);
+  // Windows shows no notification of an app without its AppUserModelID.
+  if (facts.platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID);
   // Must happen before ready: every renderer, whatever created it, is sandboxed.
   app.enableSandbox();
   if (!app.requestSingleInstanceLock()) {
@@ -76,7 +115,6 @@ export function startApp({ mainDir, engine: settings = {}, forkEngine, client: c
     packaged: app.isPackaged,
   });
   const preload = join(mainDir, '../preload/index.cjs');
-  const dataDir = settings.dataDir === undefined ? resolveDataDir() : settings.dataDir;
   const engine = new EngineClient({
     ...clientOptions,
     closeTimeoutMs: clientOptions.closeTimeoutMs ?? QUIT_FLUSH_MS,
@@ -157,12 +195,15 @@ export function startApp({ mainDir, engine: settings = {}, forkEngine, client: c
     refreshTray();
   });
 
-  const loginItem: LoginItem | undefined =
-    app.isPackaged && (process.platform === 'darwin' || process.platform === 'win32')
-      ? { get: () => app.getLoginItemSettings().openAtLogin, set: (on) => app.setLoginItemSettings({ openAtLogin: on }) }
-      : undefined;
+  const loginItem = startAtLogin(facts);
 
-  const startTray = () => {
+  const startTray = async () => {
+    const host = await facts.trayHost().catch((e: unknown) => ({ available: true, reason: `could not tell (${e instanceof Error ? e.message : String(e)})` }));
+    if (!host.available) {
+      // No way back from a hidden window: closing it quits (window-all-closed below).
+      console.error(`portwatch: no tray icon (${host.reason}); closing the window quits Portwatch`);
+      return;
+    }
     try {
       tray = new TrayService({
         onOpen: () => void showWindow(),
@@ -236,13 +277,54 @@ export function startApp({ mainDir, engine: settings = {}, forkEngine, client: c
   const ready = app.whenReady().then(async () => {
     await engine.start();
     engineReady = true;
-    openWindow();
-    startTray();
+    await startTray();
+    // Started at login: the tray is the way in; without one, the window is.
+    if (!(facts.argv.includes(HIDDEN_FLAG) && tray !== null)) openWindow();
     startNotifications();
     for (const message of early.splice(0)) warn(message);
     refreshTray();
   });
-  ready.catch((e: unknown) => console.error(`portwatch: could not start: ${e instanceof Error ? e.stack : String(e)}`));
+  // A windowless process holding the single-instance lock would keep every later start from working:
+  // say why, and end.
+  ready.catch((e: unknown) => {
+    void engine.close().finally(() => fail(STARTUP_FAILED_TITLE, e instanceof Error ? e.message : String(e)));
+  });
 
   return { ready, engine, window: () => window, tray: () => tray };
+}
+
+/** Says why in a dialog (on stderr where there is no display yet) and ends the app with status 1. */
+export function fail(title: string, message: string): void {
+  console.error(`portwatch: ${title}: ${message}`);
+  try {
+    dialog.showErrorBox(title, message);
+  } finally {
+    app.exit(1);
+  }
+}
+
+/** Makes the data folder Electron's userData; when it cannot be made, Electron keeps its own (the engine says why). */
+function useDataDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    app.setPath('userData', dir);
+  } catch (e) {
+    console.error(`portwatch: cannot use ${dir} for the app's own files: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/**
+ * "Start at login": the OS's login items on macOS and Windows (packaged apps only: an unpackaged run
+ * would register Electron itself), an XDG autostart entry on Linux that runs this same app hidden.
+ */
+function startAtLogin({ platform, env }: StartupFacts): LoginItem | undefined {
+  if (platform === 'darwin' || platform === 'win32') {
+    if (!app.isPackaged) return undefined;
+    return { get: () => app.getLoginItemSettings().openAtLogin, set: (on) => app.setLoginItemSettings({ openAtLogin: on, args: [HIDDEN_FLAG] }) };
+  }
+  if (platform !== 'linux') return undefined;
+  // An AppImage runs from a mount that changes each time: the entry names the image itself.
+  const appImage = env['APPIMAGE'];
+  const command = appImage ? [appImage] : app.isPackaged ? [process.execPath] : [process.execPath, app.getAppPath()];
+  return xdgLoginItem(autostartPath(env), [...command, HIDDEN_FLAG]);
 }

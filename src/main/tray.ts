@@ -27,7 +27,8 @@ export interface TrayView {
 
 export interface LoginItem {
   get(): boolean;
-  set(on: boolean): void;
+  /** May write a file (the XDG autostart entry): the menu shows the result once it is done. */
+  set(on: boolean): void | Promise<void>;
 }
 
 export interface TrayServiceDeps {
@@ -185,16 +186,22 @@ export class TrayService {
   private toggleLoginItem(): void {
     const loginItem = this.deps.loginItem;
     if (loginItem === undefined || this.startAtLogin === null) return;
-    try {
-      loginItem.set(!this.startAtLogin);
-    } catch (e) {
-      console.error(`portwatch: could not change start at login: ${e instanceof Error ? e.message : String(e)}`);
-    }
+    const failed = (e: unknown) => console.error(`portwatch: could not change start at login: ${e instanceof Error ? e.message : String(e)}`);
     // Show what the system now says, which is not always what was asked. The checkbox flipped itself
     // when clicked, so the menu is rebuilt even when the answer did not change.
-    this.startAtLogin = this.readLoginItem();
-    this.menuKey = '';
-    if (!this.destroyed) this.setMenu({ ...this.model, startAtLogin: this.startAtLogin });
+    const show = () => {
+      this.startAtLogin = this.readLoginItem();
+      this.menuKey = '';
+      if (!this.destroyed) this.setMenu({ ...this.model, startAtLogin: this.startAtLogin });
+    };
+    let done: void | Promise<void> = undefined;
+    try {
+      done = loginItem.set(!this.startAtLogin);
+    } catch (e) {
+      failed(e);
+    }
+    if (done instanceof Promise) void done.catch(failed).finally(show);
+    else show();
   }
 
   private readLoginItem(): boolean | null {

@@ -9,7 +9,7 @@ import { startApp } from '../../../src/main/app.js';
 import { channel } from '../../../src/shared/api.js';
 import { startHolder, stopAll } from '../../helpers/children.js';
 import { removeDataDirs, tempDataDir } from '../../helpers/data-dirs.js';
-import { app, FakeBrowserWindow, FakeNotification, FakeTray, ipcMain } from './fake-electron.js';
+import { app, DESKTOP_USER, FakeBrowserWindow, FakeNotification, FakeTray, ipcMain } from './fake-electron.js';
 
 vi.mock('electron', async () => (await import('./fake-electron.js')).electronModule);
 
@@ -30,7 +30,7 @@ describe('startApp watched ports', () => {
   it('notifies when a watched port is taken and freed, naming the process', async () => {
     delete process.env['ELECTRON_RENDERER_URL'];
     const dataDir = tempDataDir('app-watched');
-    const portwatch = startApp({ mainDir: '/opt/portwatch/out/main', engine: { dataDir, alerts: false } })!;
+    const portwatch = startApp({ mainDir: '/opt/portwatch/out/main', engine: { dataDir, alerts: false }, startup: DESKTOP_USER })!;
     app.becomeReady();
     await portwatch.ready;
     expect(portwatch.engine.opening).toEqual({ dataDir, alerts: false, watchedPorts: true });

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { startApp } from '../../../src/main/app.js';
 import { channel } from '../../../src/shared/api.js';
 import { removeDataDirs, tempDataDir } from '../../helpers/data-dirs.js';
-import { app, FakeBrowserWindow, FakeNotification, FakeTray, ipcMain } from './fake-electron.js';
+import { app, DESKTOP_USER, FakeBrowserWindow, FakeNotification, FakeTray, ipcMain } from './fake-electron.js';
 
 vi.mock('electron', async () => (await import('./fake-electron.js')).electronModule);
 
@@ -19,7 +19,7 @@ describe('startApp with an unusable data folder', () => {
     const file = join(tempDataDir('app-file'), 'not-a-folder');
     writeFileSync(file, 'x');
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
-    const portwatch = startApp({ mainDir: '/opt/portwatch/out/main', engine: { dataDir: file } })!;
+    const portwatch = startApp({ mainDir: '/opt/portwatch/out/main', engine: { dataDir: file }, startup: DESKTOP_USER })!;
     app.becomeReady();
     await portwatch.ready;
 

@@ -13,7 +13,7 @@ import type { Alert, AlertStatus } from '../../../src/shared/alerts.js';
 import { removeDataDirs, tempDataDir } from '../../helpers/data-dirs.js';
 import { cleanUpExeHolders, privateNode, startHolderWith, type ExeHolder } from '../../helpers/exe-holders.js';
 import { StandInUtilityProcess } from '../../helpers/electron-stand-in/utility-process.mjs';
-import { app, FakeBrowserWindow, FakeNotification, FakeTray, ipcMain } from './fake-electron.js';
+import { app, DESKTOP_USER, FakeBrowserWindow, FakeNotification, FakeTray, ipcMain } from './fake-electron.js';
 
 vi.mock('electron', async () => (await import('./fake-electron.js')).electronModule);
 
@@ -75,7 +75,7 @@ afterAll(async () => {
 describe('startApp', () => {
   it('quits when another instance holds the lock, starting nothing', () => {
     app.gotLock = false;
-    expect(startApp({ mainDir })).toBeNull();
+    expect(startApp({ mainDir, engine: { dataDir }, startup: DESKTOP_USER })).toBeNull();
     expect(app.quitCalls).toBe(1);
     expect(app.listenerCount('web-contents-created')).toBe(0);
     app.gotLock = true;
@@ -85,7 +85,7 @@ describe('startApp', () => {
 
   it('names itself Portwatch before the lock, enables the sandbox before ready, then opens the window and starts the monitor', async () => {
     // Learning through the first poll: what this machine runs now is normal; only what comes later alerts.
-    portwatch = startApp({ mainDir, engine: { dataDir, alerts: { learnSeconds: 3600 } } })!;
+    portwatch = startApp({ mainDir, engine: { dataDir, alerts: { learnSeconds: 3600 } }, startup: DESKTOP_USER })!;
     expect(app.name).toBe('Portwatch');
     expect(app.nameAtLock).toBe('Portwatch');
     expect(app.sandboxEnabled).toBe(true);

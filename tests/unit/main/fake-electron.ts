@@ -212,6 +212,12 @@ class FakeApp extends EventEmitter {
   /** True once a quit went through will-quit without being prevented: the process would end. */
   exited = false;
   loginItemSettings = { openAtLogin: false };
+  /** app.exit's code, once called (the process would end there, without will-quit). */
+  exitCode: number | null = null;
+  appUserModelId: string | null = null;
+  readonly paths = new Map<string, string>([['userData', '/home/user/.config/portwatch']]);
+  /** userData when the single-instance lock (which lives there) was asked for. */
+  userDataAtLock: string | null = null;
   private isReadyNow = false;
   private resolveReady!: () => void;
   private readyPromise = new Promise<void>((resolve) => (this.resolveReady = resolve));
@@ -228,7 +234,26 @@ class FakeApp extends EventEmitter {
   }
   requestSingleInstanceLock() {
     this.nameAtLock = this.name;
+    this.userDataAtLock = this.paths.get('userData') ?? null;
     return this.gotLock;
+  }
+  getPath(name: string) {
+    const path = this.paths.get(name);
+    if (path === undefined) throw new Error(`no fake path ${name}`);
+    return path;
+  }
+  setPath(name: string, path: string) {
+    this.paths.set(name, path);
+  }
+  getAppPath() {
+    return '/opt/portwatch';
+  }
+  setAppUserModelId(id: string) {
+    this.appUserModelId = id;
+  }
+  exit(code = 0) {
+    this.exitCode = code;
+    this.exited = true;
   }
   whenReady() {
     return this.readyPromise;
@@ -436,4 +461,11 @@ export const electronModule = {
   session: { defaultSession },
   shell,
   Tray: FakeTray,
+};
+
+/** A desktop user's start-up, as the app tests run it: not root, and a tray that shows. */
+export const DESKTOP_USER = {
+  uid: 1000,
+  argv: ['electron', '.'],
+  trayHost: () => Promise.resolve({ available: true, reason: 'a tray host (test)' }),
 };
