@@ -93,13 +93,23 @@ export function startBuiltApp(env: NodeJS.ProcessEnv): BuiltApp {
     for (const w of [...waiters]) w();
   });
   let nextId = 1;
+  /** To the app, while it runs; after it ended, a request says so instead of failing the test process. */
+  const send = (message: object) => {
+    if (!child.connected) throw new Error('the app has quit');
+    child.send(message, (error) => {
+      if (error) stderr += `[test] could not send ${JSON.stringify(message).slice(0, 80)}: ${error.message}\n`;
+    });
+  };
 
   const next = <R extends Report>(match: (r: Report) => boolean, timeoutMs = 20_000): Promise<R> => {
     const found = reports.find(match);
     if (found) return Promise.resolve(found as R);
+    // From here on only the reports that arrive are looked at, each once.
+    let seen = reports.length;
     return new Promise<R>((resolve, reject) => {
       const check = () => {
-        const hit = reports.find(match);
+        let hit: Report | undefined;
+        for (; seen < reports.length && hit === undefined; seen++) if (match(reports[seen]!)) hit = reports[seen];
         if (hit) {
           cleanup();
           resolve(hit as R);
@@ -126,29 +136,43 @@ export function startBuiltApp(env: NodeJS.ProcessEnv): BuiltApp {
     stderr: () => stderr,
     next,
     until: async (cond, timeoutMs = 20_000) => {
-      let seen = -1;
-      // Each report is a chance: look again after every one until cond holds.
+      const deadline = Date.now() + timeoutMs;
+      // Each report is a chance: look again after every one until cond holds, or the time is up.
       while (!cond()) {
-        seen = Math.max(seen, reports.length);
-        const from = seen;
-        await next((r) => reports.indexOf(r) >= from, timeoutMs);
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`the awaited state did not come within ${timeoutMs} ms`);
+        const from = reports.length;
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => {
+            waiters.delete(wake);
+            reject(new Error(`the awaited state did not come within ${timeoutMs} ms`));
+          }, left);
+          const wake = () => {
+            if (reports.length === from && !done) return;
+            clearTimeout(timer);
+            waiters.delete(wake);
+            if (done && reports.length === from) reject(new Error(`the app ended first; stderr:\n${stderr}`));
+            else resolve();
+          };
+          waiters.add(wake);
+        });
       }
     },
     last: (type) => reports.findLast((r) => r.type === type) as never,
     async invoke(channel, ...args) {
       const id = nextId++;
-      child.send({ type: 'invoke', id, channel, args });
+      send({ type: 'invoke', id, channel, args });
       const r = await next<Extract<Report, { type: 'invoked' }>>((x) => x.type === 'invoked' && x.id === id);
       if (!r.ok) throw new Error(r.error);
       return r.value;
     },
     async headers(url) {
       const id = nextId++;
-      child.send({ type: 'headers', id, url, responseHeaders: { 'Content-Type': ['text/html'] } });
+      send({ type: 'headers', id, url, responseHeaders: { 'Content-Type': ['text/html'] } });
       return (await next<Extract<Report, { type: 'headers' }>>((x) => x.type === 'headers' && x.id === id)).headers;
     },
-    trayClick: (item) => void child.send({ type: 'tray-click', item }),
-    notificationClick: (id) => void child.send({ type: 'notification-click', id }),
+    trayClick: (item) => send({ type: 'tray-click', item }),
+    notificationClick: (id) => send({ type: 'notification-click', id }),
     exited,
     kill: () => void child.kill('SIGKILL'),
   };
