@@ -1,7 +1,8 @@
 // The desktop app itself, through Playwright's Electron driver, where Electron's runtime is
 // installed. The renderer there talks to window.portwatch (the preload's IPC bridge), not to a
 // WebSocket. On machines without the runtime (it cannot be downloaded here) these are skipped.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { _electron as electron, expect, test } from '@playwright/test';
 import { startHolder, stopAll } from '../tests/helpers/children.js';
@@ -25,11 +26,14 @@ test.describe('Electron app', () => {
     await stopAll();
   });
 
-  test('opens a window that shows live sockets through window.portwatch', async () => {
+  test('opens a window that shows live sockets through window.portwatch, the engine in a utility process', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'portwatch-electron-'));
     const app = await electron.launch({
       executablePath: binary!,
-      args: ['--no-sandbox', process.cwd()],
+      // --allow-root: CI runs as root; the app refuses that unless told (see src/main/privileges.ts).
+      args: ['--no-sandbox', process.cwd(), '--allow-root'],
       cwd: process.cwd(),
+      env: { ...process.env, PORTWATCH_DATA_DIR: dataDir } as Record<string, string>,
     });
     try {
       const win = await app.firstWindow();
@@ -44,8 +48,16 @@ test.describe('Electron app', () => {
 
       await win.getByRole('tab', { name: /Listening/ }).click();
       await expect(socketRows(win).filter({ hasText: 'loopback only' })).toHaveCount(1);
+
+      // The engine is a utility process of its own, not the main process.
+      const metrics = await app.evaluate(({ app: electronApp }) => electronApp.getAppMetrics().map((m) => ({ type: m.type, name: m.name ?? null, pid: m.pid })));
+      const mainPid = await app.evaluate(() => process.pid);
+      const engine = metrics.find((m) => m.type === 'Utility' && m.name === 'Portwatch engine');
+      expect(engine, JSON.stringify(metrics)).toBeDefined();
+      expect(engine!.pid).not.toBe(mainPid);
     } finally {
       await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

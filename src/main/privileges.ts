@@ -23,7 +23,7 @@ export function rootRefusal({ uid, argv, env }: PrivilegeFacts): string | null {
     'Portwatch was started as root. Its window is a web page renderer, and running it as root would put the whole machine behind any bug in it; Chromium\'s sandbox cannot run as root either.',
     '',
     'Start Portwatch as your own user: it shows every socket, and the processes of your own user by name.',
-    'To see the owners of other users\' sockets too, run the engine with more rights and attach the window to it: `sudo portwatch agent` (the privileged engine), then start Portwatch as yourself.',
+    'To see the owners of other users\' sockets too, run the engine with more rights and attach the window to it: the Portwatch agent (`sudo portwatch agent`, coming next), then start Portwatch as yourself.',
     '',
     `If you must run the window as root anyway, start it with ${ALLOW_ROOT_FLAG} (or PORTWATCH_ALLOW_ROOT=1) and --no-sandbox.`,
   ].join('\n');
