@@ -12,6 +12,7 @@ import { iconPng, TRAY_SIZES } from '../../src/main/icons.js';
 import { ROOT_TITLE } from '../../src/main/privileges.js';
 import type { Alert } from '../../src/shared/alerts.js';
 import type { FullState } from '../../src/shared/api.js';
+import { ELECTRON_PAGE_CSP, PAGE_META_CSP } from '../../src/shared/csp.js';
 import type { Socket } from '../../src/shared/model.js';
 import { ensureBuilt, menuItems, OUT, startBuiltApp, startTime, type BuiltApp, type Report } from '../helpers/built-app.js';
 import { startHolder, stopAll } from '../helpers/children.js';
@@ -92,8 +93,9 @@ describe('the built main bundle', () => {
     expect(existsSync(window.file!)).toBe(true);
     // The CSP: on the page's responses (the header), and in the page itself (the meta tag).
     const headers = await app.headers(window.url);
-    expect(headers?.['Content-Security-Policy']?.[0]).toMatch(/^default-src 'self'; script-src 'self';.*object-src 'none'.*frame-ancestors 'none'/);
-    expect(readFileSync(window.file!, 'utf8')).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self'/);
+    expect(headers?.['Content-Security-Policy']).toEqual([ELECTRON_PAGE_CSP]);
+    expect(ELECTRON_PAGE_CSP).toMatch(/^default-src 'self'; script-src 'self';.*object-src 'none'.*frame-ancestors 'none'/);
+    expect(readFileSync(window.file!, 'utf8')).toContain(`<meta http-equiv="Content-Security-Policy" content="${PAGE_META_CSP}" />`);
 
     // The page's requests reach the engine: the state comes from the engine process, which read the
     // tables through the native addon (built where the bundle finds it).
