@@ -2,22 +2,14 @@
 // (pw-holder) starts listening on it, and the chip turns "taken by pw-holder", a toast says so and the
 // page's desktop notification (Web Notification, permission granted) names it; when the holder exits
 // the chip turns free again.
-import { createServer } from 'node:net';
 import { expect, test } from '@playwright/test';
 import { startHolder, stopAll } from '../tests/helpers/children.js';
 import { openApp, pageErrors, screenshot } from './app.js';
+import { freePort } from '../tests/helpers/free-port.js';
 
 test.afterEach(async () => {
   await stopAll();
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 test('a watched port taken by a real process turns its chip "taken by pw-holder" and shows a toast', async ({ page }) => {
   const errors = pageErrors(page);

@@ -1,7 +1,6 @@
 // Alerts in the `portwatch` command as a user runs it: the real command in a child process, a real
 // data directory, and never-seen programs (private links of node) opening real sockets mid-run.
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AlertEngine } from '../../src/core/alert-engine.js';
@@ -10,6 +9,7 @@ import type { Socket } from '../../src/shared/model.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { removeDataDirs, tempDataDir } from '../helpers/data-dirs.js';
 import { cleanUpExeHolders, privateNode, startHolderWith } from '../helpers/exe-holders.js';
+import { freePort } from '../helpers/free-port.js';
 
 afterAll(async () => {
   await cleanUpExeHolders();
@@ -50,16 +50,6 @@ function watchNdjson(args: string[]) {
   const alerts = () => lines.flatMap((l) => (l.type === 'alert' ? [l.alert] : []));
   const added = () => lines.flatMap((l) => (l.type === 'delta' ? l.added : []));
   return { lines, until, alerts, added, exited };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 describe('portwatch watch alerts', () => {

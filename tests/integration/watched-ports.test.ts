@@ -1,6 +1,5 @@
 // Watched ports against the real machine: a real Monitor on /proc, the watcher following it, a real
 // child listening on a watched port (a free ephemeral port added to the list), then exiting.
-import { createServer } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Monitor } from '../../src/core/monitor.js';
 import { ApiError, ApiService, WATCHED_PORTS_DISABLED } from '../../src/core/service.js';
@@ -10,6 +9,7 @@ import type { EventName } from '../../src/shared/api.js';
 import type { WatchedPortEvent } from '../../src/shared/ports.js';
 import { startHolder, stopAll } from '../helpers/children.js';
 import { removeDataDirs, tempDataDir } from '../helpers/data-dirs.js';
+import { freePort } from '../helpers/free-port.js';
 
 const watchers: WatchedPortsWatcher[] = [];
 afterEach(async () => {
@@ -17,15 +17,6 @@ afterEach(async () => {
   for (const w of watchers.splice(0)) await w.close();
 });
 afterAll(removeDataDirs);
-
-/** A port nothing listens on now (the kernel's pick, closed again). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function setUp() {
   const monitor = new Monitor({ source: new LinuxProcSource(), intervalMs: 250 });

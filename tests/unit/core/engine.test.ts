@@ -2,7 +2,6 @@
 // a working folder gives every part, a folder that is a file gives one warning and no alerts, no
 // folder touches nothing, and the watched ports honour what the user saved.
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openEngine, type Engine } from '../../../src/core/engine.js';
@@ -10,6 +9,7 @@ import { LinuxProcSource } from '../../../src/core/sources/linux-proc.js';
 import type { WatchedPortEvent } from '../../../src/shared/ports.js';
 import { startHolder, stopAll } from '../../helpers/children.js';
 import { removeDataDirs, tempDataDir } from '../../helpers/data-dirs.js';
+import { freePort } from '../../helpers/free-port.js';
 
 const opened: Engine[] = [];
 afterEach(async () => {
@@ -22,14 +22,6 @@ async function open(options: Parameters<typeof openEngine>[0]): Promise<Engine> 
   const engine = await openEngine({ source: new LinuxProcSource(), intervalMs: 250, ...options });
   opened.push(engine);
   return engine;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe('openEngine', () => {

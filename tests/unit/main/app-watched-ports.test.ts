@@ -2,7 +2,6 @@
 // settings.json, and a real child taking then freeing a watched port becomes two desktop notifications
 // naming it; the page gets the events too.
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { startApp } from '../../../src/main/app.js';
@@ -10,6 +9,7 @@ import { channel } from '../../../src/shared/api.js';
 import { startHolder, stopAll } from '../../helpers/children.js';
 import { removeDataDirs, tempDataDir } from '../../helpers/data-dirs.js';
 import { app, DESKTOP_USER, FakeBrowserWindow, FakeNotification, FakeTray, ipcMain } from './fake-electron.js';
+import { freePort } from '../../helpers/free-port.js';
 
 vi.mock('electron', async () => (await import('./fake-electron.js')).electronModule);
 
@@ -17,14 +17,6 @@ afterAll(async () => {
   await stopAll();
   removeDataDirs();
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('startApp watched ports', () => {
   it('notifies when a watched port is taken and freed, naming the process', async () => {
