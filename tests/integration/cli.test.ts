@@ -118,15 +118,25 @@ describe('portwatch watch', () => {
   });
 
   it('without --ndjson prints "+" and "-" lines a person can read', async () => {
-    const child = spawnCli(['watch', '--interval', '250', '--count', '12', '--no-alerts']);
+    const child = spawnCli(['watch', '--interval', '250', '--count', '400', '--no-alerts']);
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d));
-    await new Promise((r) => setTimeout(r, 700));
+    let wake: () => void = () => {};
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d;
+      wake();
+    });
+    // Waits for what the command prints, not for a time: a loaded machine polls slowly.
+    const until = async (pattern: RegExp) => {
+      while (!pattern.test(out)) await new Promise<void>((r) => (wake = r));
+    };
+    await until(/^Watching/);
     const holder = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1' }]);
-    await new Promise((r) => setTimeout(r, 700));
-    await holder.exit();
-    await new Promise((r) => child.once('close', r));
     const port = holder.endpoints.l!.port;
+    await until(new RegExp(`\\+ tcp4  127\\.0\\.0\\.1:${port}  `));
+    await holder.exit();
+    await until(new RegExp(`- tcp4  127\\.0\\.0\\.1:${port}  `));
+    child.kill('SIGINT');
+    await new Promise((r) => child.once('close', r));
     expect(out).toMatch(/^Watching \d+ sockets every 250 ms/);
     expect(out).toMatch(new RegExp(`\\d\\d:\\d\\d:\\d\\d \\+ tcp4  127\\.0\\.0\\.1:${port}  LISTEN  pw-holder\\[${holder.pid}\\]`));
     expect(out).toMatch(new RegExp(`\\d\\d:\\d\\d:\\d\\d - tcp4  127\\.0\\.0\\.1:${port}  LISTEN  pw-holder\\[${holder.pid}\\]`));
