@@ -34,8 +34,8 @@ export const QUIT_FLUSH_MS = 3_000;
 /** The built engine entry beside the main bundle (electron.vite.config.ts names it). */
 export const ENGINE_ENTRY = 'engine.js';
 
-/** Windows shows an app's notifications only under its AppUserModelID; it must equal the installer's appId. */
-export const APP_USER_MODEL_ID = 'io.github.portwatch';
+/** Windows shows an app's notifications only under its AppUserModelID: the installer's appId (package.json build.appId). */
+export const APP_USER_MODEL_ID = 'dev.portwatch.Portwatch';
 
 /** The title of the dialog that says why the app could not start. */
 export const STARTUP_FAILED_TITLE = 'Portwatch could not start';

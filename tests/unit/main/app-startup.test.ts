@@ -52,6 +52,9 @@ describe('startApp on a real desktop', () => {
     app.gotLock = false;
     expect(startApp({ mainDir, engine: { dataDir: tempDataDir('app-startup') }, startup: { ...DESKTOP_USER, platform: 'win32' } })).toBeNull();
     expect(app.appUserModelId).toBe(APP_USER_MODEL_ID);
+    // The installer registers the app under its appId: notifications show only when the two agree.
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { build: { appId: string } };
+    expect(APP_USER_MODEL_ID).toBe(manifest.build.appId);
     app.gotLock = true;
     app.quitCalls = 0;
     app.exited = false;
