@@ -120,7 +120,8 @@ describe.runIf(process.platform === 'linux')('the Linux package (electron-builde
   });
 
   it('holds the built app and package.json, and no sources, tests or build inputs', () => {
-    for (const file of ['/package.json', '/out/main/index.js', '/out/preload/index.cjs', '/out/renderer/index.html']) expect(entries).toContain(file);
+    // out/main/engine.js: the engine's utility process, which reads the tables and loads the addon.
+    for (const file of ['/package.json', '/out/main/index.js', '/out/main/engine.js', '/out/preload/index.cjs', '/out/renderer/index.html']) expect(entries).toContain(file);
     const top = new Set(entries.map((entry) => entry.split('/')[1]));
     expect([...top].sort()).toEqual(['native', 'node_modules', 'out', 'package.json']);
     // Of native/, only the built addon: not its C source, gyp file or object files.
@@ -153,7 +154,7 @@ describe.runIf(process.platform === 'linux')('the Linux package (electron-builde
     expect((statFile(join(resources, 'app.asar'), ADDON) as { unpacked?: boolean }).unpacked).toBe(true);
     const unpacked = join(resources, 'app.asar.unpacked', ...ADDON.split('/'));
     expect(readFileSync(unpacked).equals(readFileSync(join(root, ADDON)))).toBe(true);
-    // The engine's lookup from where the main bundle runs inside the archive.
+    // The engine's lookup from where its bundle (out/main/engine.js) runs inside the archive.
     expect(findSockDiagAddon(join(resources, 'app.asar', 'out', 'main'))).toBe(unpacked);
     let why = '';
     const diag = loadSockDiag({ path: unpacked, onError: (reason) => (why = reason) });
