@@ -113,8 +113,10 @@ export function serveEngine(port: EnginePort, options: ServeEngineOptions): void
     opened.onWarning((warning) => send({ type: 'warning', warning }));
     opened.monitor.subscribe((e) => scheduleSummary(e.type === 'status' && e.status.state !== shownState));
     opened.alerts?.subscribe((e) => scheduleSummary(e.type !== 'status'));
-    send({ type: 'ready', pid: process.pid, dataDir: opened.dataDir, alerts: opened.alerts !== null, watchedPorts: opened.watchedPorts !== null });
+    // Ready once the first poll is in: a window (or one whose engine was restarted) never reads an
+    // empty table that the next delta would fill as if every socket were new.
     await opened.start();
+    send({ type: 'ready', pid: process.pid, dataDir: opened.dataDir, alerts: opened.alerts !== null, watchedPorts: opened.watchedPorts !== null });
     sendSummary();
   };
 

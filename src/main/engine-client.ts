@@ -188,12 +188,17 @@ export class EngineClient {
   // ---- life of one process ----
 
   private launch(): Promise<void> {
-    this.setState(this.phase.phase === 'restarting' ? this.phase : { phase: 'starting' });
+    // A restart stays 'restarting' (with its reason) until the new engine is ready.
+    if (this.phase.phase !== 'restarting') this.setState({ phase: 'starting' });
     let child: EngineProcess;
     try {
       child = this.spec.fork();
     } catch (e) {
-      return Promise.reject(new Error(`could not start the Portwatch engine: ${e instanceof Error ? e.message : String(e)}`));
+      const reason = `could not start the Portwatch engine: ${e instanceof Error ? e.message : String(e)}`;
+      // A restart that cannot even fork ends the restarts: say so where the user looks.
+      this.setState({ phase: 'failed', reason });
+      if (this.everRan) this.sayDown('stopped', reason);
+      return Promise.reject(new Error(reason));
     }
     this.process = child;
     const ready = new Promise<void>((resolve, reject) => {

@@ -22,3 +22,36 @@ export function runCli(args: string[]): Promise<CliResult> {
   child.stderr!.on('data', (d: Buffer) => (stderr += d));
   return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
 }
+
+export interface LiveCli {
+  child: ChildProcess;
+  /** Everything printed on stdout so far. */
+  out(): string;
+  /** Resolves once stdout matches: waits for what the command prints, never for a time. */
+  until(pattern: RegExp): Promise<void>;
+  /** Ctrl+C, and the exit status. */
+  stop(): Promise<number | null>;
+}
+
+/** A long-running command (watch, serve) whose output a test reads as it comes. */
+export function liveCli(args: string[]): LiveCli {
+  const child = spawnCli(args);
+  let out = '';
+  let wake: () => void = () => {};
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d;
+    wake();
+  });
+  const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+  return {
+    child,
+    out: () => out,
+    async until(pattern) {
+      while (!pattern.test(out)) await new Promise<void>((r) => (wake = r));
+    },
+    stop() {
+      child.kill('SIGINT');
+      return closed;
+    },
+  };
+}

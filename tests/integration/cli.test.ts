@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Socket } from '../../src/shared/model.js';
 import { startHolder, stopAll } from '../helpers/children.js';
-import { runCli, spawnCli } from '../helpers/cli.js';
+import { liveCli, runCli, spawnCli } from '../helpers/cli.js';
 import { removeDataDirs, tempDataDir } from '../helpers/data-dirs.js';
 
 afterAll(async () => {
@@ -118,25 +118,15 @@ describe('portwatch watch', () => {
   });
 
   it('without --ndjson prints "+" and "-" lines a person can read', async () => {
-    const child = spawnCli(['watch', '--interval', '250', '--count', '400', '--no-alerts']);
-    let out = '';
-    let wake: () => void = () => {};
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d;
-      wake();
-    });
-    // Waits for what the command prints, not for a time: a loaded machine polls slowly.
-    const until = async (pattern: RegExp) => {
-      while (!pattern.test(out)) await new Promise<void>((r) => (wake = r));
-    };
-    await until(/^Watching/);
+    const watch = liveCli(['watch', '--interval', '250', '--count', '400', '--no-alerts']);
+    await watch.until(/^Watching/);
     const holder = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1' }]);
     const port = holder.endpoints.l!.port;
-    await until(new RegExp(`\\+ tcp4  127\\.0\\.0\\.1:${port}  `));
+    await watch.until(new RegExp(`\\+ tcp4  127\\.0\\.0\\.1:${port}  `));
     await holder.exit();
-    await until(new RegExp(`- tcp4  127\\.0\\.0\\.1:${port}  `));
-    child.kill('SIGINT');
-    await new Promise((r) => child.once('close', r));
+    await watch.until(new RegExp(`- tcp4  127\\.0\\.0\\.1:${port}  `));
+    await watch.stop();
+    const out = watch.out();
     expect(out).toMatch(/^Watching \d+ sockets every 250 ms/);
     expect(out).toMatch(new RegExp(`\\d\\d:\\d\\d:\\d\\d \\+ tcp4  127\\.0\\.0\\.1:${port}  LISTEN  pw-holder\\[${holder.pid}\\]`));
     expect(out).toMatch(new RegExp(`\\d\\d:\\d\\d:\\d\\d - tcp4  127\\.0\\.0\\.1:${port}  LISTEN  pw-holder\\[${holder.pid}\\]`));
@@ -151,25 +141,15 @@ describe('portwatch watch: watched ports', () => {
     await probe.exit();
     // Saved in the app (or through the API): a port that is not on the default list.
     writeFileSync(join(dataDir, 'settings.json'), JSON.stringify({ version: 1, watchedPorts: [port] }));
-    const child = spawnCli(['watch', '--interval', '250', '--count', '400', '--data-dir', dataDir]);
-    let out = '';
-    let wake: () => void = () => {};
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d;
-      wake();
-    });
-    const until = async (pattern: RegExp) => {
-      while (!pattern.test(out)) await new Promise<void>((r) => (wake = r));
-    };
-    await until(/^Watching/);
+    const watch = liveCli(['watch', '--interval', '250', '--count', '400', '--data-dir', dataDir]);
+    await watch.until(/^Watching/);
     const holder = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1', port }]);
-    await until(new RegExp(`\\d\\d:\\d\\d:\\d\\d ! port ${port} taken by pw-holder \\(pid ${holder.pid}\\)`));
+    await watch.until(new RegExp(`\\d\\d:\\d\\d:\\d\\d ! port ${port} taken by pw-holder \\(pid ${holder.pid}\\)`));
     await holder.exit();
-    await until(new RegExp(`! port ${port} freed by pw-holder \\(pid ${holder.pid}\\)`));
+    await watch.until(new RegExp(`! port ${port} freed by pw-holder \\(pid ${holder.pid}\\)`));
     // The '!' line follows the '+' line of the same poll.
-    expect(out.indexOf(`+ tcp4  127.0.0.1:${port}  LISTEN`)).toBeLessThan(out.indexOf(`! port ${port} taken`));
-    child.kill('SIGINT');
-    expect(await new Promise((r) => child.once('close', r))).toBe(0);
+    expect(watch.out().indexOf(`+ tcp4  127.0.0.1:${port}  LISTEN`)).toBeLessThan(watch.out().indexOf(`! port ${port} taken`));
+    expect(await watch.stop()).toBe(0);
   });
 });
 

@@ -225,3 +225,27 @@ describe('EngineClient against a scripted engine', () => {
     await expect(Promise.all(waiting)).resolves.toEqual([1, 1]);
   });
 });
+
+describe('EngineClient when a restart cannot fork', () => {
+  it('stops restarting and says why, in the status and the state', async () => {
+    let forks = 0;
+    const c = client({
+      restartDelayMs: 10,
+      fork: () => {
+        forks++;
+        if (forks > 1) throw new Error('EAGAIN: no more processes');
+        return new ScriptedProcess((m, self) => {
+          if (m.type === 'open') self.say(readyMessage);
+        }) as unknown as EngineProcess;
+      },
+    });
+    const seen = record(c);
+    await c.start();
+    const first = seen.states.length;
+    // The engine goes away on its own.
+    (c as unknown as { process: ScriptedProcess }).process.emit('exit', 1);
+    await vi.waitFor(() => expect(c.state()).toEqual({ phase: 'failed', reason: 'could not start the Portwatch engine: EAGAIN: no more processes' }));
+    expect(seen.states.slice(first).map((s) => s.phase)).toEqual(['restarting', 'failed']);
+    expect(seen.statuses().at(-1)).toMatchObject({ state: 'stopped', error: 'could not start the Portwatch engine: EAGAIN: no more processes' });
+  });
+});
