@@ -52,7 +52,7 @@ test('a seq gap makes the page fetch the full state again', async ({ page }) => 
   fake.sendDelta(nextDelta(live, 2, 4, r));
   nextDelta(live, 3, 4, r); // lost on the way
   const d4 = nextDelta(live, 4, 4, r);
-  fake.state = { seq: 4, snapshot: { takenAt: d4.takenAt, sockets: [...live.values()] }, status: state.status };
+  fake.state = { seq: 4, snapshot: { takenAt: d4.takenAt, sockets: [...live.values()] }, status: state.status, traffic: null };
   fake.sendDelta(d4);
   await expect.poll(() => fake.calls.filter((c) => c.method === 'getState').length).toBe(2);
   await expect(page.getByRole('tab', { name: /Connections/ })).toContainText(live.size.toLocaleString('en-US'));

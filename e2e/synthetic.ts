@@ -76,8 +76,11 @@ function strip(p: Proc): ProcessInfo {
   return info;
 }
 
-function make(partial: Omit<Socket, 'id'>): Socket {
-  return { ...partial, id: socketId(partial) };
+/** The traffic fields default to none (as without the sock_diag addon). */
+type Counters = 'otherHolders' | 'bytesSent' | 'bytesReceived' | 'rttMs';
+function make(partial: Omit<Socket, 'id' | Counters> & Partial<Pick<Socket, Counters>>): Socket {
+  const s = { otherHolders: [], bytesSent: null, bytesReceived: null, rttMs: null, ...partial };
+  return { ...s, id: socketId(s) };
 }
 
 export function listeners(now = NOW): Socket[] {
@@ -142,6 +145,8 @@ export function status(overrides: Partial<MonitorStatus> = {}): MonitorStatus {
     warnings: { skippedLines: 0, unattributed: 0, deniedProcesses: 0 },
     error: null,
     consecutiveFailures: 0,
+    traffic: null,
+    scope: null,
     ...overrides,
   };
 }
@@ -157,7 +162,7 @@ export function syntheticState(count: number, seed = 7, now = NOW): FullState {
     seen.add(s.id);
     sockets.push(s);
   }
-  return { seq: 1, snapshot: { takenAt: now, sockets }, status: status({ sockets: sockets.length }) };
+  return { seq: 1, snapshot: { takenAt: now, sockets }, status: status({ sockets: sockets.length }), traffic: null };
 }
 
 /**

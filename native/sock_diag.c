@@ -1,37 +1,66 @@
-// sock_diag: dumps the machine's TCP and UDP sockets through NETLINK_SOCK_DIAG (inet_diag), the
-// interface `ss` uses, instead of /proc/net/{tcp,tcp6,udp,udp6}.
+// sock_diag: the machine's TCP and UDP sockets through NETLINK_SOCK_DIAG (inet_diag), the interface
+// `ss` uses, instead of /proc/net/{tcp,tcp6,udp,udp6}.
+//
+// A Reader keeps the previous dump in a hash table keyed by the kernel's socket cookie (unique for a
+// socket's life, kept by its TIME_WAIT successor), so each poll hands JavaScript only what changed:
+// a quiet poll of 10,000 sockets costs the kernel's dump and a few integer compares per socket here,
+// and no JavaScript work per socket at all.
 //
 // JS API (see src/core/sources/netlink.ts):
-//   dump(out: Uint8Array, what?: number): number
-//     what: bit 0 = TCP, bit 1 = UDP (default 3); bit 2 asks TCP per family (AF_INET, then AF_INET6)
-//     even where the single AF_UNSPEC walk works (for tests). Fills `out` with a 16-byte header and then one
-//     48-byte record per socket, and returns the number of records written.
-//     Header (u32/i32 little-endian):
-//       0  records written
-//       4  records the kernel sent (> written when `out` was too small: grow it and call again)
-//       8  TCP status: 0, 1 when not asked for, or -errno the kernel answered (its records are dropped)
-//       12 UDP status: the same; -ENOENT when udp_diag is not available
-//     Record (48 bytes, little-endian):
-//       0 protocol u8 (6 | 17)   1 family u8 (4 | 6)   2 state u8 (kernel TCP state number)   3 pad
+//   new Reader()
+//   reader.poll(flags: number): Buffer
+//     flags: 1 TCP, 2 UDP, 4 TCP per family (AF_INET then AF_INET6) even where one AF_UNSPEC walk
+//     works (tests), 8 traffic counters (INET_DIAG_INFO: struct tcp_info), 16 start over (forget the
+//     previous dump: every socket is reported as added), 32 closed connections (join the kernel's
+//     TCP-destroy multicast groups and report each connection's final counters).
+//     Returns a Buffer: a 64-byte header, then the sections in this order:
+//       added   (80-byte records)   sockets new since the previous poll
+//       changed (80-byte records)   same cookie, other state, address, uid or inode
+//       removed (8 bytes: cookie)   gone since the previous poll
+//       moved   (32 bytes)          only the counters moved: cookie u64, sent f64, received f64,
+//                                   rtt_us u32, flags u8 (as a record's byte 3)
+//       closed  (80-byte records)   connections the kernel destroyed since the previous poll, with
+//                                   their final counters (TCP-destroy messages carry no inode or uid)
+//     Header (little-endian):
+//       0 added u32  4 changed u32  8 removed u32  12 moved u32  16 closed u32
+//       20 TCP status i32  24 UDP status i32: 0, 1 when not asked for, or -errno the kernel answered
+//          (nothing of that protocol is in the sections then, and its sockets are kept as they were)
+//       28 sockets held now u32
+//       32 closed-connection status i32: 0 listening, 1 not asked for, -errno the kernel refused
+//       36 closed connections dropped u32 (more than MAX_CLOSED waiting between two polls)
+//       40 receive-buffer overflows u32 (ENOBUFS: the kernel dropped destroy messages, count unknown)
+//     Record (80 bytes):
+//       0 protocol u8 (6 | 17)   1 family u8 (4 | 6)   2 state u8 (kernel TCP state number)
+//       3 flags u8: 1 byte counters present, 2 rtt present, 4 (closed only) cookie was in the table
 //       4 local port u16   6 remote port u16   8 local address [16]   24 remote address [16]
-//       40 uid u32   44 inode u32
-//     IPv4 addresses fill the first 4 bytes of their 16, the rest are zero.
-//     Throws an Error (never crashes) when the netlink socket cannot be opened or used: code
-//     'ERR_SOCK_DIAG', errno set; the socket is then closed and the next call opens a new one.
-//   close(): undefined — closes the netlink socket kept open between dumps (reopened on demand).
+//       40 uid u32   44 inode u32   48 cookie u64   56 bytes sent f64   64 bytes received f64
+//       72 rtt (smoothed, microseconds) u32   76 zero
+//     IPv4 addresses fill the first 4 bytes of their 16, the rest are zero. Bytes sent is tcp_info's
+//     bytes_sent where the kernel has it (4.19+), bytes_acked before; fields are picked by the length of
+//     the INET_DIAG_INFO attribute, never by the kernel version. A record whose new dump carries no
+//     tcp_info (TIME_WAIT, SYN_RECV) keeps the counters last seen.
+//     Throws an Error (never crashes) when a netlink socket cannot be opened or used: code
+//     'ERR_SOCK_DIAG', errno set; the reader then starts over (flag 16) on its next poll.
+//   reader.close(): closes the reader's netlink sockets and forgets its table (a poll reopens them).
+//   query(family, localAddr16, localPort, remoteAddr16, remotePort): Buffer (one 80-byte record) or -errno
+//     The kernel's exact lookup of one TCP socket (a listener when no connection matches: check state).
+//   destroy(family, localAddr16, localPort, remoteAddr16, remotePort, cookie: Buffer(8)): 0 or -errno
+//     SOCK_DESTROY of that TCP socket if it still has that cookie (-ESTALE otherwise); -EPERM without
+//     CAP_NET_ADMIN, -EOPNOTSUPP where the kernel lacks CONFIG_INET_DIAG_DESTROY.
 //   fdSockets(fdDir: string, out: Uint32Array): number
-//     Reads every link in a /proc/PID/fd directory (readlinkat against the open directory, so the
-//     kernel does not walk /proc/PID again per fd) and writes (fd, socket inode or 0) pairs into
-//     `out`. Returns the number of fds (> out.length / 2 means `out` was too small: grow it, call
-//     again), or -errno when the directory cannot be opened (-EACCES, -ENOENT). This is the cold
-//     walk ss does; doing it here saves the per-fd cost of a JS call, a path string and a result string.
+//     Reads every link in a /proc/PID/fd directory (readlinkat against the open directory) and writes
+//     (fd, socket inode or 0) pairs into `out`. Returns the number of fds (> out.length / 2 means
+//     `out` was too small: grow it, call again), or -errno when the directory cannot be opened.
 //
-// The socket stays open between calls: the kernel sizes a dump's messages from the largest buffer
-// a socket has read with (up to 32 KiB), so a fresh socket would start every dump with 4 KiB ones.
+// The dump socket stays open between polls: the kernel sizes a dump's messages from the largest
+// buffer a socket has read with (up to 32 KiB), so a fresh socket would start every dump with 4 KiB ones.
+// The destroy socket is drained from the event loop (uv_poll, unref'd) as messages arrive, so a burst
+// of closes between two polls does not overflow its receive buffer.
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,15 +76,62 @@
 #include <linux/sock_diag.h>
 #include <linux/inet_diag.h>
 #include <node_api.h>
+#include <uv.h>
 
-#define HEADER_SIZE 16
-#define RECORD_SIZE 48
+#define HEADER_SIZE 64
+#define RECORD_SIZE 80
+#define KEY_SIZE 48 /* the part of a record that makes it "changed": everything before the cookie */
+#define MOVED_SIZE 32
+#define REMOVED_SIZE 8
 #define RECV_SIZE (64 * 1024)
+#define MAX_CLOSED (256 * 1024)
 // Every kernel TCP state, 1 (ESTABLISHED) to 12 (NEW_SYN_RECV), as /proc/net/tcp lists them. Bit 13
 // (TCP_BOUND_INACTIVE, Linux 6.8+) is left out: bound-only sockets are not in /proc/net/tcp.
 #define TCP_STATES_MASK 0x1ffeu
 #define UDP_STATES_MASK 0xffffffffu
 #define STATUS_NOT_ASKED 1
+
+#define F_TCP 1u
+#define F_UDP 2u
+#define F_PER_FAMILY 4u
+#define F_INFO 8u
+#define F_FULL 16u
+#define F_CLOSED 32u
+
+#define R_BYTES 1u
+#define R_RTT 2u
+#define R_KNOWN 4u
+
+#define EMPTY 0ull
+#define TOMB UINT64_MAX
+
+typedef struct {
+  uint8_t *p;
+  size_t len, cap;
+} bytes;
+
+static int reserve(bytes *b, size_t more) {
+  if (b->len + more <= b->cap) return 0;
+  size_t cap = b->cap ? b->cap : 4096;
+  while (cap < b->len + more) cap *= 2;
+  uint8_t *p = realloc(b->p, cap);
+  if (p == NULL) return -1;
+  b->p = p;
+  b->cap = cap;
+  return 0;
+}
+
+static void bytes_free(bytes *b) {
+  free(b->p);
+  b->p = NULL;
+  b->len = b->cap = 0;
+}
+
+typedef struct {
+  uint64_t cookie; // EMPTY or TOMB for a free slot
+  uint32_t gen;
+  uint8_t rec[RECORD_SIZE];
+} entry;
 
 typedef struct {
   int fd;
@@ -63,38 +139,205 @@ typedef struct {
   // TCP through the legacy TCPDIAG_GETSOCK request, which the kernel runs with family AF_UNSPEC:
   // one walk of the TCP hash tables for IPv4 and IPv6 instead of two. 0 untried, 1 works, -1 refused.
   int tcp_unspec;
-  char *rbuf;
-} diag_state;
+  uint8_t *rbuf;
 
-typedef struct {
-  uint8_t *out;
-  uint32_t capacity; // records that fit in out
-  uint32_t written;
-  uint32_t seen;
-} sink;
+  entry *slots;
+  uint32_t cap, count, tombs, gen;
 
-// A failure of the socket itself (not an answer of the kernel): reported as a JS Error.
+  // The TCP-destroy listener.
+  int dfd;
+  int d_status;
+  uv_poll_t *watch;
+  bytes closed;
+  uint32_t closed_dropped, overflows;
+
+  // This poll's records, staged per dump request (kept only when the kernel finished it), and output.
+  bytes staged, added, changed, removed, moved;
+} reader;
+
+// A failure of a socket itself (not an answer of the kernel): reported as a JS Error.
 typedef struct {
   int err;
   const char *what;
 } hard_error;
 
-static void close_state(diag_state *st) {
-  if (st->fd >= 0) close(st->fd);
-  st->fd = -1;
+static inline void put16(uint8_t *p, uint16_t v) {
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
 }
 
-static void finalize_state(napi_env env, void *data, void *hint) {
-  (void)env;
-  (void)hint;
-  diag_state *st = data;
-  close_state(st);
-  free(st->rbuf);
-  free(st);
+static inline void put32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+  p[2] = (uint8_t)(v >> 16);
+  p[3] = (uint8_t)(v >> 24);
 }
 
-static int open_socket(diag_state *st, hard_error *he) {
-  if (st->fd >= 0) return 0;
+static inline uint32_t get32(const uint8_t *p) {
+  return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+static inline uint64_t get64(const uint8_t *p) { return (uint64_t)get32(p) | ((uint64_t)get32(p + 4) << 32); }
+
+static inline void put64(uint8_t *p, uint64_t v) {
+  put32(p, (uint32_t)v);
+  put32(p + 4, (uint32_t)(v >> 32));
+}
+
+static inline void putf64(uint8_t *p, double v) {
+  uint64_t u;
+  memcpy(&u, &v, sizeof u);
+  put64(p, u);
+}
+
+// ---- the table of the previous dump, keyed by cookie (open addressing, tombstones) ----
+
+static inline uint32_t slot_of(uint64_t k, uint32_t mask) {
+  k ^= k >> 33;
+  k *= 0xff51afd7ed558ccdull;
+  k ^= k >> 33;
+  return (uint32_t)k & mask;
+}
+
+static entry *table_find(reader *r, uint64_t cookie) {
+  if (r->cap == 0) return NULL;
+  uint32_t mask = r->cap - 1;
+  for (uint32_t i = slot_of(cookie, mask);; i = (i + 1) & mask) {
+    entry *e = &r->slots[i];
+    if (e->cookie == cookie) return e;
+    if (e->cookie == EMPTY) return NULL;
+  }
+}
+
+static int table_resize(reader *r, uint32_t cap) {
+  entry *slots = calloc(cap, sizeof *slots);
+  if (slots == NULL) return -1;
+  uint32_t mask = cap - 1;
+  for (uint32_t i = 0; i < r->cap; i++) {
+    entry *e = &r->slots[i];
+    if (e->cookie == EMPTY || e->cookie == TOMB) continue;
+    uint32_t j = slot_of(e->cookie, mask);
+    while (slots[j].cookie != EMPTY) j = (j + 1) & mask;
+    slots[j] = *e;
+  }
+  free(r->slots);
+  r->slots = slots;
+  r->cap = cap;
+  r->tombs = 0;
+  return 0;
+}
+
+// Inserts a cookie known to be absent. Keeps the table at most half full, tombstones included.
+static entry *table_insert(reader *r, uint64_t cookie) {
+  if ((r->count + r->tombs + 1) * 2 > r->cap) {
+    uint32_t cap = r->cap ? r->cap : 1024;
+    while ((r->count + 1) * 2 > cap) cap *= 2;
+    // The same size when only tombstones filled it: the rehash clears them.
+    if (table_resize(r, cap) != 0) return NULL;
+  }
+  uint32_t mask = r->cap - 1;
+  uint32_t i = slot_of(cookie, mask);
+  while (r->slots[i].cookie != EMPTY && r->slots[i].cookie != TOMB) i = (i + 1) & mask;
+  if (r->slots[i].cookie == TOMB) r->tombs--;
+  r->slots[i].cookie = cookie;
+  r->count++;
+  return &r->slots[i];
+}
+
+static void table_clear(reader *r) {
+  free(r->slots);
+  r->slots = NULL;
+  r->cap = r->count = r->tombs = 0;
+}
+
+// ---- one dump message → one 80-byte record ----
+
+static const uint8_t *info_attr(const struct nlmsghdr *h, size_t *len) {
+  size_t off = NLMSG_LENGTH(sizeof(struct inet_diag_msg));
+  size_t end = h->nlmsg_len;
+  const uint8_t *base = (const uint8_t *)h;
+  while (off + 4 <= end) {
+    uint16_t alen, atype;
+    memcpy(&alen, base + off, 2);
+    memcpy(&atype, base + off + 2, 2);
+    if (alen < 4 || off + alen > end) break;
+    if ((atype & 0x3fff) == INET_DIAG_INFO) {
+      *len = alen - 4u;
+      return base + off + 4;
+    }
+    off += (alen + 3u) & ~3u;
+  }
+  return NULL;
+}
+
+// struct tcp_info offsets (include/uapi/linux/tcp.h; the layout only ever grows at the end). Not
+// the header's struct: uv.h brings glibc's older one, and a field is there only if the attribute is
+// long enough to hold it, whatever the kernel version.
+#define TI_RTT 68             /* u32, µs: every kernel */
+#define TI_BYTES_ACKED 120    /* u64: 4.1+ */
+#define TI_BYTES_RECEIVED 128 /* u64: 4.1+ */
+#define TI_BYTES_SENT 200     /* u64: 4.19+ (counts retransmissions too) */
+
+static inline uint64_t ti64(const uint8_t *p) {
+  uint64_t v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// Fills rec from a message; returns 0 for a family we do not report.
+static int to_record(uint8_t *rec, uint8_t protocol, const struct nlmsghdr *h) {
+  const struct inet_diag_msg *m = NLMSG_DATA(h);
+  uint8_t family;
+  size_t alen;
+  if (m->idiag_family == AF_INET) {
+    family = 4;
+    alen = 4;
+  } else if (m->idiag_family == AF_INET6) {
+    family = 6;
+    alen = 16;
+  } else {
+    return 0;
+  }
+  memset(rec, 0, RECORD_SIZE);
+  rec[0] = protocol;
+  rec[1] = family;
+  rec[2] = m->idiag_state;
+  put16(rec + 4, ntohs(m->id.idiag_sport));
+  put16(rec + 6, ntohs(m->id.idiag_dport));
+  memcpy(rec + 8, m->id.idiag_src, alen);
+  memcpy(rec + 24, m->id.idiag_dst, alen);
+  put32(rec + 40, m->idiag_uid);
+  put32(rec + 44, m->idiag_inode);
+  put32(rec + 48, m->id.idiag_cookie[0]);
+  put32(rec + 52, m->id.idiag_cookie[1]);
+  size_t len = 0;
+  const uint8_t *ti = protocol == IPPROTO_TCP ? info_attr(h, &len) : NULL;
+  if (ti != NULL) {
+    uint8_t flags = 0;
+    if (len >= TI_BYTES_RECEIVED + 8) {
+      uint64_t sent = len >= TI_BYTES_SENT + 8 ? ti64(ti + TI_BYTES_SENT) : ti64(ti + TI_BYTES_ACKED);
+      putf64(rec + 56, (double)sent);
+      putf64(rec + 64, (double)ti64(ti + TI_BYTES_RECEIVED));
+      flags |= R_BYTES;
+    }
+    uint32_t rtt;
+    if (len >= TI_RTT + 4 && (memcpy(&rtt, ti + TI_RTT, 4), rtt != 0)) {
+      put32(rec + 72, rtt);
+      flags |= R_RTT;
+    }
+    rec[3] = flags;
+  }
+  return 1;
+}
+
+// ---- requests ----
+
+static void close_fd(int *fd) {
+  if (*fd >= 0) close(*fd);
+  *fd = -1;
+}
+
+static int open_diag_socket(int *out, hard_error *he) {
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
   if (fd < 0) {
     he->err = errno;
@@ -111,54 +354,11 @@ static int open_socket(diag_state *st, hard_error *he) {
   // A dump always ends, but never let a kernel that stops answering hang Node's main thread.
   struct timeval timeout = {.tv_sec = 5, .tv_usec = 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  st->fd = fd;
+  *out = fd;
   return 0;
 }
 
-static inline void put16(uint8_t *p, uint16_t v) {
-  p[0] = (uint8_t)v;
-  p[1] = (uint8_t)(v >> 8);
-}
-
-static inline void put32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)v;
-  p[1] = (uint8_t)(v >> 8);
-  p[2] = (uint8_t)(v >> 16);
-  p[3] = (uint8_t)(v >> 24);
-}
-
-static void pack(sink *s, uint8_t protocol, const struct inet_diag_msg *m) {
-  uint8_t family;
-  size_t alen;
-  if (m->idiag_family == AF_INET) {
-    family = 4;
-    alen = 4;
-  } else if (m->idiag_family == AF_INET6) {
-    family = 6;
-    alen = 16;
-  } else {
-    return;
-  }
-  s->seen++;
-  if (s->written >= s->capacity) return;
-  uint8_t *r = s->out + HEADER_SIZE + (size_t)s->written * RECORD_SIZE;
-  memset(r, 0, RECORD_SIZE);
-  r[0] = protocol;
-  r[1] = family;
-  r[2] = m->idiag_state;
-  put16(r + 4, ntohs(m->id.idiag_sport));
-  put16(r + 6, ntohs(m->id.idiag_dport));
-  memcpy(r + 8, m->id.idiag_src, alen);
-  memcpy(r + 24, m->id.idiag_dst, alen);
-  put32(r + 40, m->idiag_uid);
-  put32(r + 44, m->idiag_inode);
-  s->written++;
-}
-
-// Sends one dump request and reads its answer into the sink. Returns 0 when done, -errno when the
-// kernel refused or aborted the dump (its records are then rolled back), 1 on a hard failure (he).
-static int run_dump(diag_state *st, uint16_t type, const void *req, size_t req_len, uint8_t protocol, sink *s,
-                    hard_error *he) {
+static int send_request(int fd, uint16_t type, uint16_t flags, uint32_t seq, const void *req, size_t req_len, hard_error *he) {
   struct {
     struct nlmsghdr nlh;
     union {
@@ -167,26 +367,30 @@ static int run_dump(diag_state *st, uint16_t type, const void *req, size_t req_l
     } body;
   } msg;
   memset(&msg, 0, sizeof msg);
-  uint32_t seq = ++st->seq;
   msg.nlh.nlmsg_len = NLMSG_LENGTH(req_len);
   msg.nlh.nlmsg_type = type;
-  msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  msg.nlh.nlmsg_flags = flags;
   msg.nlh.nlmsg_seq = seq;
   memcpy(&msg.body, req, req_len);
-
   struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
   for (;;) {
-    ssize_t n = sendto(st->fd, &msg, msg.nlh.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel);
-    if (n >= 0) break;
+    ssize_t n = sendto(fd, &msg, msg.nlh.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel);
+    if (n >= 0) return 0;
     if (errno == EINTR) continue;
     he->err = errno;
     he->what = "sendto(NETLINK_SOCK_DIAG) failed";
-    return 1;
+    return -1;
   }
+}
 
-  uint32_t start_written = s->written;
-  uint32_t start_seen = s->seen;
-  int status = 0;
+typedef int (*on_message)(void *ctx, uint8_t protocol, const struct nlmsghdr *h);
+
+// Sends one request and reads its answer, handing each socket message to `fn`. Returns 0 when done,
+// -errno when the kernel refused or aborted it, 1 on a hard failure (he).
+static int run_request(reader *st, uint16_t type, uint16_t flags, const void *req, size_t req_len, uint8_t protocol,
+                       on_message fn, void *ctx, hard_error *he) {
+  uint32_t seq = ++st->seq;
+  if (send_request(st->fd, type, flags, seq, req, req_len, he) != 0) return 1;
   for (;;) {
     struct iovec iov = {.iov_base = st->rbuf, .iov_len = RECV_SIZE};
     struct sockaddr_nl from;
@@ -213,12 +417,9 @@ static int run_dump(diag_state *st, uint16_t type, const void *req, size_t req_l
       if (h->nlmsg_seq != seq) continue; // left over from an earlier, abandoned request
       if (h->nlmsg_type == NLMSG_DONE) {
         // Since Linux 4.x the DONE message carries the dump's final status.
-        if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(int))) {
-          int err;
-          memcpy(&err, NLMSG_DATA(h), sizeof err);
-          if (err < 0) status = err;
-        }
-        goto done;
+        int err = 0;
+        if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(int))) memcpy(&err, NLMSG_DATA(h), sizeof err);
+        return err < 0 ? err : 0;
       }
       if (h->nlmsg_type == NLMSG_ERROR) {
         if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr))) {
@@ -227,18 +428,22 @@ static int run_dump(diag_state *st, uint16_t type, const void *req, size_t req_l
           return 1;
         }
         const struct nlmsgerr *e = NLMSG_DATA(h);
-        if (e->error == 0) continue; // an acknowledgement
-        // An error answers the request as a whole: nothing else follows it.
-        status = e->error;
-        goto done;
+        // An error (or the acknowledgement of a non-dump request) answers the request as a whole.
+        if (e->error == 0 && (flags & NLM_F_DUMP)) continue;
+        return e->error;
       }
-      if (h->nlmsg_type != type) continue;
+      if (h->nlmsg_type != type && h->nlmsg_type != SOCK_DIAG_BY_FAMILY) continue;
       if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg))) {
         he->err = EPROTO;
         he->what = "short inet_diag_msg from NETLINK_SOCK_DIAG";
         return 1;
       }
-      pack(s, protocol, NLMSG_DATA(h));
+      if (fn(ctx, protocol, h) != 0) {
+        he->err = ENOMEM;
+        he->what = "out of memory";
+        return 1;
+      }
+      if (!(flags & NLM_F_DUMP)) return 0; // an exact lookup answers with one message
     }
     if (len != 0) {
       he->err = EPROTO;
@@ -246,49 +451,223 @@ static int run_dump(diag_state *st, uint16_t type, const void *req, size_t req_l
       return 1;
     }
   }
-done:
-  if (status < 0) {
-    s->written = start_written;
-    s->seen = start_seen;
-  }
-  return status;
 }
 
-static int dump_v2(diag_state *st, uint8_t family, uint8_t protocol, uint32_t states, sink *s, hard_error *he) {
+static int stage(void *ctx, uint8_t protocol, const struct nlmsghdr *h) {
+  bytes *b = ctx;
+  if (reserve(b, RECORD_SIZE) != 0) return -1;
+  if (to_record(b->p + b->len, protocol, h)) b->len += RECORD_SIZE;
+  return 0;
+}
+
+static int dump_v2(reader *st, uint8_t family, uint8_t protocol, uint32_t states, uint8_t ext, hard_error *he) {
   struct inet_diag_req_v2 req;
   memset(&req, 0, sizeof req);
   req.sdiag_family = family;
   req.sdiag_protocol = protocol;
   req.idiag_states = states;
-  return run_dump(st, SOCK_DIAG_BY_FAMILY, &req, sizeof req, protocol, s, he);
+  req.idiag_ext = ext;
+  return run_request(st, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, &req, sizeof req, protocol, stage, &st->staged, he);
 }
 
-static int dump_pair(diag_state *st, uint8_t protocol, uint32_t states, sink *s, hard_error *he) {
-  uint32_t w = s->written, n = s->seen;
-  int r = dump_v2(st, AF_INET, protocol, states, s, he);
-  if (r == 0) r = dump_v2(st, AF_INET6, protocol, states, s, he);
-  if (r < 0) {
-    s->written = w;
-    s->seen = n;
-  }
+// AF_INET then AF_INET6. A kernel without IPv6 refuses the second: it has no IPv6 sockets to show.
+static int dump_pair(reader *st, uint8_t protocol, uint32_t states, uint8_t ext, hard_error *he) {
+  int r = dump_v2(st, AF_INET, protocol, states, ext, he);
+  if (r != 0) return r;
+  r = dump_v2(st, AF_INET6, protocol, states, ext, he);
+  if (r == -ENOENT || r == -EAFNOSUPPORT || r == -EINVAL) r = 0;
   return r;
 }
 
-static int dump_tcp(diag_state *st, sink *s, hard_error *he, int per_family) {
+static int dump_tcp(reader *st, uint8_t ext, int per_family, hard_error *he) {
   if (st->tcp_unspec >= 0 && !per_family) {
     struct inet_diag_req req;
     memset(&req, 0, sizeof req);
     req.idiag_family = AF_UNSPEC;
     req.idiag_states = TCP_STATES_MASK;
-    int r = run_dump(st, TCPDIAG_GETSOCK, &req, sizeof req, IPPROTO_TCP, s, he);
+    req.idiag_ext = ext;
+    size_t mark = st->staged.len;
+    int r = run_request(st, TCPDIAG_GETSOCK, NLM_F_REQUEST | NLM_F_DUMP, &req, sizeof req, IPPROTO_TCP, stage, &st->staged, he);
     if (r == 0) {
       st->tcp_unspec = 1;
       return 0;
     }
     if (r > 0 || st->tcp_unspec == 1) return r;
+    st->staged.len = mark;
     st->tcp_unspec = -1; // this kernel has no legacy request: ask per family from now on
   }
-  return dump_pair(st, IPPROTO_TCP, TCP_STATES_MASK, s, he);
+  return dump_pair(st, IPPROTO_TCP, TCP_STATES_MASK, ext, he);
+}
+
+// ---- the TCP-destroy listener ----
+
+static void drain_closed(reader *st) {
+  if (st->dfd < 0 || st->rbuf == NULL) return;
+  for (;;) {
+    ssize_t n = recv(st->dfd, st->rbuf, RECV_SIZE, MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == ENOBUFS) {
+        // The kernel dropped messages because the buffer was full: count it, go on reading.
+        st->overflows++;
+        continue;
+      }
+      return; // EAGAIN: drained
+    }
+    if (n == 0) return;
+    int len = (int)n;
+    for (struct nlmsghdr *h = (struct nlmsghdr *)st->rbuf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+      if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg))) continue;
+      if (st->closed.len / RECORD_SIZE >= MAX_CLOSED || reserve(&st->closed, RECORD_SIZE) != 0) {
+        st->closed_dropped++;
+        continue;
+      }
+      if (to_record(st->closed.p + st->closed.len, IPPROTO_TCP, h)) st->closed.len += RECORD_SIZE;
+    }
+  }
+}
+
+static void on_readable(uv_poll_t *handle, int status, int events) {
+  (void)events;
+  reader *st = handle->data;
+  if (st == NULL || status < 0) return;
+  drain_closed(st);
+}
+
+static void free_handle(uv_handle_t *handle) { free(handle); }
+
+static void stop_closed(reader *st) {
+  if (st->watch != NULL) {
+    st->watch->data = NULL;
+    uv_poll_stop(st->watch);
+    uv_close((uv_handle_t *)st->watch, free_handle);
+    st->watch = NULL;
+  }
+  close_fd(&st->dfd);
+  bytes_free(&st->closed);
+  st->d_status = STATUS_NOT_ASKED;
+}
+
+static void start_closed(reader *st, napi_env env) {
+  if (st->dfd >= 0 || (st->d_status < 0 && st->d_status != STATUS_NOT_ASKED)) return;
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_SOCK_DIAG);
+  if (fd < 0) {
+    st->d_status = -errno;
+    return;
+  }
+  struct sockaddr_nl local = {.nl_family = AF_NETLINK};
+  int groups[] = {SKNLGRP_INET_TCP_DESTROY, SKNLGRP_INET6_TCP_DESTROY};
+  if (bind(fd, (struct sockaddr *)&local, sizeof local) < 0) {
+    st->d_status = -errno;
+    close(fd);
+    return;
+  }
+  for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++) {
+    if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &groups[i], sizeof groups[i]) < 0) {
+      // IPv6's group may be missing where IPv6 is: the IPv4 one is what matters.
+      if (i == 0) {
+        st->d_status = -errno;
+        close(fd);
+        return;
+      }
+    }
+  }
+  // Room for bursts between two event-loop turns; root may go past rmem_max.
+  int size = 4 * 1024 * 1024;
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  st->dfd = fd;
+  st->d_status = 0;
+  uv_loop_t *loop = NULL;
+  if (napi_get_uv_event_loop(env, &loop) == napi_ok && loop != NULL) {
+    uv_poll_t *w = malloc(sizeof *w);
+    if (w != NULL && uv_poll_init(loop, w, fd) == 0) {
+      w->data = st;
+      uv_poll_start(w, UV_READABLE, on_readable);
+      uv_unref((uv_handle_t *)w); // never keeps the process alive
+      st->watch = w;
+    } else {
+      free(w); // drained at each poll instead
+    }
+  }
+}
+
+// ---- the poll ----
+
+// What makes a record "changed": everything before the cookie but the counter flags.
+static inline int same_key(const uint8_t *a, const uint8_t *b) {
+  return memcmp(a, b, 3) == 0 && memcmp(a + 4, b + 4, KEY_SIZE - 4) == 0;
+}
+
+static int diff_staged(reader *st, size_t from) {
+  for (size_t off = from; off < st->staged.len; off += RECORD_SIZE) {
+    uint8_t *rec = st->staged.p + off;
+    uint64_t cookie = get64(rec + 48);
+    if (cookie == EMPTY || cookie == TOMB) continue;
+    entry *e = table_find(st, cookie);
+    if (e == NULL) {
+      e = table_insert(st, cookie);
+      if (e == NULL || reserve(&st->added, RECORD_SIZE) != 0) return -1;
+      e->gen = st->gen;
+      memcpy(e->rec, rec, RECORD_SIZE);
+      memcpy(st->added.p + st->added.len, rec, RECORD_SIZE);
+      st->added.len += RECORD_SIZE;
+      continue;
+    }
+    if (e->gen == st->gen) continue; // the dump gave it twice (its hash walk resumes between messages)
+    e->gen = st->gen;
+    // A dump without tcp_info for it (TIME_WAIT) keeps the counters last seen.
+    if (!(rec[3] & R_BYTES) && (e->rec[3] & R_BYTES)) {
+      memcpy(rec + 56, e->rec + 56, 16);
+      rec[3] |= R_BYTES;
+    }
+    if (!(rec[3] & R_RTT) && (e->rec[3] & R_RTT)) {
+      memcpy(rec + 72, e->rec + 72, 4);
+      rec[3] |= R_RTT;
+    }
+    if (!same_key(rec, e->rec)) {
+      if (reserve(&st->changed, RECORD_SIZE) != 0) return -1;
+      memcpy(e->rec, rec, RECORD_SIZE);
+      memcpy(st->changed.p + st->changed.len, rec, RECORD_SIZE);
+      st->changed.len += RECORD_SIZE;
+    } else if (rec[3] != e->rec[3] || memcmp(rec + 56, e->rec + 56, 20) != 0) {
+      if (reserve(&st->moved, MOVED_SIZE) != 0) return -1;
+      e->rec[3] = rec[3];
+      memcpy(e->rec + 56, rec + 56, 20);
+      uint8_t *m = st->moved.p + st->moved.len;
+      memset(m, 0, MOVED_SIZE);
+      memcpy(m, rec + 48, 8);
+      memcpy(m + 8, rec + 56, 20);
+      m[28] = rec[3];
+      st->moved.len += MOVED_SIZE;
+    }
+  }
+  return 0;
+}
+
+static void reader_reset_table(reader *st) {
+  table_clear(st);
+  st->closed.len = 0;
+  st->closed_dropped = 0;
+  st->overflows = 0;
+}
+
+static void reader_free(reader *st) {
+  close_fd(&st->fd);
+  stop_closed(st);
+  table_clear(st);
+  free(st->rbuf);
+  bytes_free(&st->staged);
+  bytes_free(&st->added);
+  bytes_free(&st->changed);
+  bytes_free(&st->removed);
+  bytes_free(&st->moved);
+  free(st);
+}
+
+static void finalize_reader(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  reader_free(data);
 }
 
 static napi_value throw_msg(napi_env env, const char *msg) {
@@ -296,75 +675,265 @@ static napi_value throw_msg(napi_env env, const char *msg) {
   return NULL;
 }
 
-static napi_value dump(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  diag_state *st;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return throw_msg(env, "sock_diag: bad call");
-  if (napi_get_instance_data(env, (void **)&st) != napi_ok || st == NULL) return throw_msg(env, "sock_diag: not initialised");
-  if (argc < 1) return throw_msg(env, "sock_diag.dump(out): out must be a Uint8Array");
-  bool is_ta = false;
-  napi_is_typedarray(env, argv[0], &is_ta);
-  if (!is_ta) return throw_msg(env, "sock_diag.dump(out): out must be a Uint8Array");
-  napi_typedarray_type tt;
-  size_t length;
-  void *data;
-  if (napi_get_typedarray_info(env, argv[0], &tt, &length, &data, NULL, NULL) != napi_ok || tt != napi_uint8_array)
-    return throw_msg(env, "sock_diag.dump(out): out must be a Uint8Array");
-  if (length < HEADER_SIZE) return throw_msg(env, "sock_diag.dump(out): out must hold at least 16 bytes");
-  uint32_t what = 3;
-  if (argc >= 2) {
-    napi_valuetype vt;
-    napi_typeof(env, argv[1], &vt);
-    if (vt != napi_undefined && (vt != napi_number || napi_get_value_uint32(env, argv[1], &what) != napi_ok))
-      return throw_msg(env, "sock_diag.dump(out, what): what must be a number");
-  }
-
-  hard_error he = {0, NULL};
-  if (st->rbuf == NULL && (st->rbuf = malloc(RECV_SIZE)) == NULL) return throw_msg(env, "sock_diag: out of memory");
-  if (open_socket(st, &he) != 0) goto hard;
-
-  sink s = {.out = data, .capacity = (uint32_t)((length - HEADER_SIZE) / RECORD_SIZE), .written = 0, .seen = 0};
-  int tcp = STATUS_NOT_ASKED, udp = STATUS_NOT_ASKED;
-  if (what & 1) {
-    tcp = dump_tcp(st, &s, &he, (what & 4) != 0);
-    if (tcp > 0) goto hard;
-  }
-  if (what & 2) {
-    udp = dump_pair(st, IPPROTO_UDP, UDP_STATES_MASK, &s, &he);
-    if (udp > 0) goto hard;
-  }
-  uint8_t *h = data;
-  put32(h, s.written);
-  put32(h + 4, s.seen);
-  put32(h + 8, (uint32_t)tcp);
-  put32(h + 12, (uint32_t)udp);
-  napi_value result;
-  napi_create_uint32(env, s.written, &result);
-  return result;
-
-hard:
-  // The socket may be mid-dump: start over with a new one next time.
-  close_state(st);
+static napi_value throw_hard(napi_env env, const hard_error *he) {
   char msg[256];
-  snprintf(msg, sizeof msg, "sock_diag: %s (%s)", he.what, strerror(he.err));
-  napi_value err, code, text;
+  snprintf(msg, sizeof msg, "sock_diag: %s (%s)", he->what, strerror(he->err));
+  napi_value err, code, text, errno_v;
   napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &text);
   napi_create_string_utf8(env, "ERR_SOCK_DIAG", NAPI_AUTO_LENGTH, &code);
   napi_create_error(env, code, text, &err);
-  napi_value errno_v;
-  napi_create_int32(env, he.err, &errno_v);
+  napi_create_int32(env, he->err, &errno_v);
   napi_set_named_property(env, err, "errno", errno_v);
   napi_throw(env, err);
   return NULL;
 }
 
-static napi_value close_fn(napi_env env, napi_callback_info info) {
-  (void)info;
-  diag_state *st;
-  if (napi_get_instance_data(env, (void **)&st) == napi_ok && st != NULL) close_state(st);
+static reader *unwrap(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv) {
+  napi_value self;
+  reader *st = NULL;
+  if (napi_get_cb_info(env, info, argc, argv, &self, NULL) != napi_ok) return NULL;
+  if (napi_unwrap(env, self, (void **)&st) != napi_ok) return NULL;
+  return st;
+}
+
+static napi_value reader_new(napi_env env, napi_callback_info info) {
+  napi_value self;
+  if (napi_get_cb_info(env, info, NULL, NULL, &self, NULL) != napi_ok) return throw_msg(env, "sock_diag: bad call");
+  reader *st = calloc(1, sizeof *st);
+  if (st == NULL) return throw_msg(env, "sock_diag: out of memory");
+  st->fd = -1;
+  st->dfd = -1;
+  st->d_status = STATUS_NOT_ASKED;
+  if (napi_wrap(env, self, st, finalize_reader, NULL, NULL) != napi_ok) {
+    free(st);
+    return throw_msg(env, "sock_diag: could not wrap the reader");
+  }
+  return self;
+}
+
+static napi_value reader_poll(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  reader *st = unwrap(env, info, &argc, argv);
+  if (st == NULL) return throw_msg(env, "sock_diag: poll() called on something that is not a Reader");
+  uint32_t flags = F_TCP | F_UDP;
+  if (argc >= 1) {
+    napi_valuetype vt;
+    napi_typeof(env, argv[0], &vt);
+    if (vt != napi_undefined && (vt != napi_number || napi_get_value_uint32(env, argv[0], &flags) != napi_ok))
+      return throw_msg(env, "sock_diag: poll(flags): flags must be a number");
+  }
+  hard_error he = {0, NULL};
+  if (st->rbuf == NULL && (st->rbuf = malloc(RECV_SIZE)) == NULL) return throw_msg(env, "sock_diag: out of memory");
+  if (st->fd < 0 && open_diag_socket(&st->fd, &he) != 0) goto hard;
+  if (flags & F_CLOSED) start_closed(st, env);
+  else if (st->dfd >= 0) stop_closed(st);
+  if (flags & F_FULL) reader_reset_table(st);
+  // Destroy messages first: a connection destroyed before this dump is not in it, and its final
+  // counters are reported against what the previous dump saw.
+  drain_closed(st);
+  // Known cookies among them: their owner is known from an earlier dump.
+  for (size_t off = 0; off < st->closed.len; off += RECORD_SIZE) {
+    uint8_t *rec = st->closed.p + off;
+    if (table_find(st, get64(rec + 48)) != NULL) rec[3] |= R_KNOWN;
+  }
+
+  st->gen++;
+  st->staged.len = st->added.len = st->changed.len = st->removed.len = st->moved.len = 0;
+  uint8_t ext = (flags & F_INFO) ? (uint8_t)(1u << (INET_DIAG_INFO - 1)) : 0;
+  int tcp = STATUS_NOT_ASKED, udp = STATUS_NOT_ASKED;
+  if (flags & F_TCP) {
+    tcp = dump_tcp(st, ext, (flags & F_PER_FAMILY) != 0, &he);
+    if (tcp > 0) goto hard;
+    if (tcp == 0 && diff_staged(st, 0) != 0) goto oom;
+  }
+  if (flags & F_UDP) {
+    st->staged.len = 0;
+    udp = dump_pair(st, IPPROTO_UDP, UDP_STATES_MASK, 0, &he);
+    if (udp > 0) goto hard;
+    if (udp == 0 && diff_staged(st, 0) != 0) goto oom;
+  }
+  // Whatever a dump that worked did not give is gone.
+  for (uint32_t i = 0; i < st->cap; i++) {
+    entry *e = &st->slots[i];
+    if (e->cookie == EMPTY || e->cookie == TOMB || e->gen == st->gen) continue;
+    uint8_t proto = e->rec[0];
+    if (!((proto == IPPROTO_TCP && tcp == 0) || (proto == IPPROTO_UDP && udp == 0))) continue;
+    if (reserve(&st->removed, REMOVED_SIZE) != 0) goto oom;
+    put64(st->removed.p + st->removed.len, e->cookie);
+    st->removed.len += REMOVED_SIZE;
+    e->cookie = TOMB;
+    st->count--;
+    st->tombs++;
+  }
+  if (st->tombs > st->cap / 4 && table_resize(st, st->cap) != 0) goto oom;
+
+  {
+    size_t total = HEADER_SIZE + st->added.len + st->changed.len + st->removed.len + st->moved.len + st->closed.len;
+    void *data;
+    napi_value result;
+    if (napi_create_buffer(env, total, &data, &result) != napi_ok) goto oom;
+    uint8_t *o = data;
+    memset(o, 0, HEADER_SIZE);
+    put32(o, (uint32_t)(st->added.len / RECORD_SIZE));
+    put32(o + 4, (uint32_t)(st->changed.len / RECORD_SIZE));
+    put32(o + 8, (uint32_t)(st->removed.len / REMOVED_SIZE));
+    put32(o + 12, (uint32_t)(st->moved.len / MOVED_SIZE));
+    put32(o + 16, (uint32_t)(st->closed.len / RECORD_SIZE));
+    put32(o + 20, (uint32_t)tcp);
+    put32(o + 24, (uint32_t)udp);
+    put32(o + 28, st->count);
+    put32(o + 32, (uint32_t)st->d_status);
+    put32(o + 36, st->closed_dropped);
+    put32(o + 40, st->overflows);
+    size_t p = HEADER_SIZE;
+    bytes *parts[] = {&st->added, &st->changed, &st->removed, &st->moved, &st->closed};
+    for (size_t i = 0; i < 5; i++) {
+      if (parts[i]->len > 0) memcpy(o + p, parts[i]->p, parts[i]->len);
+      p += parts[i]->len;
+    }
+    st->closed.len = 0;
+    st->closed_dropped = 0;
+    st->overflows = 0;
+    // A burst can grow the scratch buffers a lot; do not hold on to that forever.
+    bytes *scratch[] = {&st->staged, &st->added, &st->changed, &st->removed, &st->moved, &st->closed};
+    for (size_t i = 0; i < 6; i++)
+      if (scratch[i]->cap > (size_t)64 * 1024 * 1024) bytes_free(scratch[i]);
+    return result;
+  }
+
+oom:
+  he.err = ENOMEM;
+  he.what = "out of memory";
+hard:
+  // The socket may be mid-dump and the table half-updated: start over with a new one next time.
+  close_fd(&st->fd);
+  reader_reset_table(st);
+  return throw_hard(env, &he);
+}
+
+static napi_value reader_close(napi_env env, napi_callback_info info) {
+  size_t argc = 0;
+  reader *st = unwrap(env, info, &argc, NULL);
+  if (st == NULL) return throw_msg(env, "sock_diag: close() called on something that is not a Reader");
+  close_fd(&st->fd);
+  stop_closed(st);
+  reader_reset_table(st);
   return NULL;
 }
+
+// ---- one socket: exact lookup, SOCK_DESTROY ----
+
+typedef struct {
+  int family;
+  uint8_t local[16], remote[16];
+  uint32_t lport, rport;
+  uint8_t cookie[8];
+  int has_cookie;
+} target;
+
+static int read_target(napi_env env, napi_value *argv, size_t argc, target *t, int want_cookie) {
+  if (argc < (size_t)(want_cookie ? 6 : 5)) return -1;
+  uint32_t family;
+  if (napi_get_value_uint32(env, argv[0], &family) != napi_ok || (family != 4 && family != 6)) return -1;
+  t->family = family == 4 ? AF_INET : AF_INET6;
+  napi_value addrs[2] = {argv[1], argv[3]};
+  uint8_t *dst[2] = {t->local, t->remote};
+  for (int i = 0; i < 2; i++) {
+    bool is_buf = false;
+    void *data;
+    size_t len;
+    napi_is_buffer(env, addrs[i], &is_buf);
+    if (!is_buf || napi_get_buffer_info(env, addrs[i], &data, &len) != napi_ok || len != 16) return -1;
+    memcpy(dst[i], data, 16);
+  }
+  if (napi_get_value_uint32(env, argv[2], &t->lport) != napi_ok || t->lport > 65535) return -1;
+  if (napi_get_value_uint32(env, argv[4], &t->rport) != napi_ok || t->rport > 65535) return -1;
+  t->has_cookie = 0;
+  if (want_cookie) {
+    bool is_buf = false;
+    void *data;
+    size_t len;
+    napi_is_buffer(env, argv[5], &is_buf);
+    if (!is_buf || napi_get_buffer_info(env, argv[5], &data, &len) != napi_ok || len != 8) return -1;
+    memcpy(t->cookie, data, 8);
+    t->has_cookie = 1;
+  }
+  return 0;
+}
+
+static void fill_req(struct inet_diag_req_v2 *req, const target *t) {
+  memset(req, 0, sizeof *req);
+  req->sdiag_family = (uint8_t)t->family;
+  req->sdiag_protocol = IPPROTO_TCP;
+  req->idiag_states = TCP_STATES_MASK;
+  req->id.idiag_sport = htons((uint16_t)t->lport);
+  req->id.idiag_dport = htons((uint16_t)t->rport);
+  size_t alen = t->family == AF_INET ? 4 : 16;
+  memcpy(req->id.idiag_src, t->local, alen);
+  memcpy(req->id.idiag_dst, t->remote, alen);
+  if (t->has_cookie) {
+    memcpy(&req->id.idiag_cookie[0], t->cookie, 4);
+    memcpy(&req->id.idiag_cookie[1], t->cookie + 4, 4);
+  } else {
+    req->id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
+    req->id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+  }
+}
+
+static int keep_one(void *ctx, uint8_t protocol, const struct nlmsghdr *h) {
+  uint8_t *rec = ctx;
+  if (!to_record(rec, protocol, h)) rec[0] = 0;
+  return 0;
+}
+
+// A one-off reader for query()/destroy(): its own socket, closed after.
+static napi_value one_socket(napi_env env, napi_callback_info info, int destroy) {
+  size_t argc = 6;
+  napi_value argv[6];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return throw_msg(env, "sock_diag: bad call");
+  target t;
+  if (read_target(env, argv, argc, &t, destroy) != 0)
+    return throw_msg(env, destroy ? "sock_diag.destroy(family, local16, localPort, remote16, remotePort, cookie8): bad arguments"
+                                  : "sock_diag.query(family, local16, localPort, remote16, remotePort): bad arguments");
+  reader st;
+  memset(&st, 0, sizeof st);
+  st.fd = -1;
+  hard_error he = {0, NULL};
+  st.rbuf = malloc(RECV_SIZE);
+  if (st.rbuf == NULL) return throw_msg(env, "sock_diag: out of memory");
+  if (open_diag_socket(&st.fd, &he) != 0) {
+    free(st.rbuf);
+    return throw_hard(env, &he);
+  }
+  struct inet_diag_req_v2 req;
+  fill_req(&req, &t);
+  uint8_t rec[RECORD_SIZE];
+  memset(rec, 0, sizeof rec);
+  int r;
+  if (destroy) {
+    r = run_request(&st, SOCK_DESTROY, NLM_F_REQUEST | NLM_F_ACK, &req, sizeof req, IPPROTO_TCP, keep_one, rec, &he);
+  } else {
+    req.idiag_ext = (uint8_t)(1u << (INET_DIAG_INFO - 1));
+    r = run_request(&st, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, &req, sizeof req, IPPROTO_TCP, keep_one, rec, &he);
+  }
+  close(st.fd);
+  free(st.rbuf);
+  if (r > 0) return throw_hard(env, &he);
+  napi_value result;
+  if (r < 0 || destroy || rec[0] == 0) {
+    napi_create_int32(env, r < 0 ? r : (destroy ? 0 : -ENOENT), &result);
+    return result;
+  }
+  void *data;
+  if (napi_create_buffer_copy(env, RECORD_SIZE, rec, &data, &result) != napi_ok) return throw_msg(env, "sock_diag: out of memory");
+  return result;
+}
+
+static napi_value query_fn(napi_env env, napi_callback_info info) { return one_socket(env, info, 0); }
+static napi_value destroy_fn(napi_env env, napi_callback_info info) { return one_socket(env, info, 1); }
+
+// ---- /proc/PID/fd ----
 
 static napi_value fd_sockets(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -416,27 +985,27 @@ static napi_value fd_sockets(napi_env env, napi_callback_info info) {
 }
 
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
-  diag_state *st = calloc(1, sizeof *st);
-  if (st == NULL) {
-    napi_throw_error(env, NULL, "sock_diag: out of memory");
-    return NULL;
-  }
-  st->fd = -1;
-  if (napi_set_instance_data(env, st, finalize_state, NULL) != napi_ok) {
-    free(st);
-    napi_throw_error(env, NULL, "sock_diag: could not set instance data");
-    return NULL;
-  }
+  napi_property_descriptor methods[] = {
+      {"poll", NULL, reader_poll, NULL, NULL, NULL, napi_default_method, NULL},
+      {"close", NULL, reader_close, NULL, NULL, NULL, napi_default_method, NULL},
+  };
+  napi_value cls;
+  if (napi_define_class(env, "Reader", NAPI_AUTO_LENGTH, reader_new, NULL, 2, methods, &cls) != napi_ok) return NULL;
   napi_property_descriptor props[] = {
-      {"dump", NULL, dump, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"close", NULL, close_fn, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"Reader", NULL, NULL, NULL, NULL, cls, napi_enumerable, NULL},
+      {"query", NULL, query_fn, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"destroy", NULL, destroy_fn, NULL, NULL, NULL, napi_enumerable, NULL},
       {"fdSockets", NULL, fd_sockets, NULL, NULL, NULL, napi_enumerable, NULL},
   };
-  if (napi_define_properties(env, exports, 3, props) != napi_ok) return NULL;
+  if (napi_define_properties(env, exports, 4, props) != napi_ok) return NULL;
   napi_value v;
-  napi_create_uint32(env, RECORD_SIZE, &v);
-  napi_set_named_property(env, exports, "RECORD_SIZE", v);
-  napi_create_uint32(env, HEADER_SIZE, &v);
-  napi_set_named_property(env, exports, "HEADER_SIZE", v);
+  const struct {
+    const char *name;
+    uint32_t value;
+  } consts[] = {{"RECORD_SIZE", RECORD_SIZE}, {"HEADER_SIZE", HEADER_SIZE}, {"MOVED_SIZE", MOVED_SIZE}, {"REMOVED_SIZE", REMOVED_SIZE}};
+  for (size_t i = 0; i < sizeof consts / sizeof consts[0]; i++) {
+    napi_create_uint32(env, consts[i].value, &v);
+    napi_set_named_property(env, exports, consts[i].name, v);
+  }
   return exports;
 }

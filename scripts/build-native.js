@@ -78,7 +78,7 @@ function main() {
   if (r.status !== 0 || !existsSync(output)) done(`native sock_diag addon not built: ${reason(`${r.stdout}\n${r.stderr}`)}; ${FALLBACK}`);
   try {
     const addon = createRequire(import.meta.url)(output);
-    if (typeof addon.dump !== 'function') throw new Error('no dump()');
+    if (typeof addon.Reader !== 'function') throw new Error('no Reader');
   } catch (e) {
     done(`native sock_diag addon built but does not load (${String(e.message).split('\n')[0]}); ${FALLBACK}`);
   }

@@ -2,18 +2,22 @@
 // slow the OS is; a failing poll is reported, the loop backs off and goes on.
 import { performance } from 'node:perf_hooks';
 import type { Delta, Snapshot, Socket } from '../shared/model.js';
+import type { TrafficState, TrafficUpdate } from '../shared/traffic.js';
 import { diffSockets } from './diff.js';
-import type { SocketSource, SourceWarnings } from './sources/source.js';
-import { MAX_INTERVAL_MS, MIN_INTERVAL_MS, type MonitorStatus, type PollCost } from '../shared/status.js';
+import { PreviousView } from './previous-view.js';
+import type { SocketSource, SourceChanges, SourceWarnings, TrafficSample } from './sources/source.js';
+import { TrafficMeter } from './traffic.js';
+import { MAX_INTERVAL_MS, MIN_INTERVAL_MS, type MonitorStatus, type PollCost, type ScopeNote } from '../shared/status.js';
 
 /**
- * A delta comes with the sockets as they were before it (read-only; the monitor's own previous map),
- * so a listener can see what a removed or changed socket was without keeping a copy of the table.
+ * A delta comes with the sockets as they were before it (read-only, and valid only during the
+ * listener call: a view over the monitor's table), so a listener can see what a removed or changed
+ * socket was without keeping a copy of the table.
  */
-export type MonitorEvent =
-  | { type: 'delta'; delta: Delta; previous: ReadonlyMap<string, Socket> }
-  | { type: 'status'; status: MonitorStatus };
+export type MonitorEvent = { type: 'delta'; delta: Delta; previous: ReadonlyMap<string, Socket> } | { type: 'status'; status: MonitorStatus };
 export type MonitorListener = (event: MonitorEvent) => void;
+/** Traffic updates come through their own subscription: after the delta of the same seq, before status. */
+export type TrafficListener = (update: TrafficUpdate) => void;
 
 export interface MonitorOptions {
   source: SocketSource;
@@ -24,6 +28,8 @@ export interface MonitorOptions {
    */
   seqBase?: number;
 }
+
+const EMPTY_TABLE: ReadonlyMap<string, Socket> = new Map();
 
 export function checkInterval(ms: number): number {
   if (!Number.isFinite(ms) || ms < MIN_INTERVAL_MS || ms > MAX_INTERVAL_MS) {
@@ -39,6 +45,7 @@ export class Monitor {
   private takenAt = 0;
   private seq = 0;
   private listeners = new Set<MonitorListener>();
+  private trafficListeners = new Set<TrafficListener>();
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private paused = false;
@@ -47,6 +54,8 @@ export class Monitor {
   private lastError: string | null = null;
   private lastCost: PollCost | null = null;
   private lastWarnings: SourceWarnings | null = null;
+  private lastScope: ScopeNote | null = null;
+  private meter: TrafficMeter | null = null;
 
   constructor(options: MonitorOptions) {
     this.source = options.source;
@@ -60,9 +69,20 @@ export class Monitor {
     return () => this.listeners.delete(listener);
   }
 
+  /** Each poll's traffic update (shared/traffic.ts), for sources that measure traffic. */
+  subscribeTraffic(listener: TrafficListener): () => void {
+    this.trafficListeners.add(listener);
+    return () => this.trafficListeners.delete(listener);
+  }
+
   /** The state after the latest delta: applying later deltas to it gives every later state. */
   getState(): { seq: number; snapshot: Snapshot } {
     return { seq: this.seq, snapshot: { takenAt: this.takenAt, sockets: [...this.current.values()] } };
+  }
+
+  /** Traffic as of the latest delta (same seq as getState()); null when the source measures none. */
+  getTraffic(): TrafficState | null {
+    return this.meter?.state(this.seq) ?? null;
   }
 
   getStatus(): MonitorStatus {
@@ -76,6 +96,8 @@ export class Monitor {
       warnings: this.lastWarnings,
       error: this.lastError,
       consecutiveFailures: this.failures,
+      traffic: this.meter?.getAvailability() ?? null,
+      scope: this.lastScope,
     };
   }
 
@@ -157,38 +179,108 @@ export class Monitor {
   private async poll(): Promise<void> {
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    let sample;
+    let delta: Delta;
+    let previous: ReadonlyMap<string, Socket>;
+    let traffic: TrafficSample | null;
+    let warnings: SourceWarnings;
     try {
-      sample = await this.source.sample();
+      if (this.source.poll !== undefined) {
+        const changes = await this.source.poll();
+        ({ delta, previous } = this.applyChanges(changes));
+        traffic = changes.traffic;
+        warnings = changes.warnings;
+        this.lastScope = changes.scope;
+      } else {
+        const sample = await this.source.sample();
+        ({ delta, previous } = this.applySample(sample.sockets, sample.takenAt));
+        traffic = sample.traffic ?? null;
+        warnings = sample.warnings;
+      }
     } catch (e) {
       this.failures++;
       this.lastError = e instanceof Error ? e.message : String(e);
       this.emitStatus();
       return;
     }
+    let update: TrafficUpdate | null = null;
+    if (traffic !== null) {
+      this.meter ??= new TrafficMeter();
+      update = this.meter.apply(delta, previous, traffic);
+    }
+    const cpu = process.cpuUsage(cpu0);
+    this.lastCost = {
+      seq: delta.seq,
+      takenAt: delta.takenAt,
+      durationMs: performance.now() - t0,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+    };
+    this.lastWarnings = warnings;
+    this.failures = 0;
+    this.lastError = null;
+    this.emit({ type: 'delta', delta, previous });
+    if (update !== null) {
+      for (const l of this.trafficListeners) {
+        try {
+          l(update);
+        } catch {
+          // as for emit(): a faulty listener must not stop the engine
+        }
+      }
+    }
+    this.emitStatus();
+  }
+
+  /** A source's own changes, applied by id: work in proportion to what changed. */
+  private applyChanges(changes: SourceChanges): { delta: Delta; previous: ReadonlyMap<string, Socket> } {
+    const seq = this.seq + 1;
+    if (this.current.size === 0 && changes.removed.length === 0 && changes.changed.length === 0) {
+      // The first poll (or one after an empty table): everything is new, nothing was before.
+      for (const s of changes.added) this.current.set(s.id, s);
+      this.seq = seq;
+      this.takenAt = changes.takenAt;
+      const added = this.current.size === changes.added.length ? changes.added : [...this.current.values()];
+      return { delta: { seq, takenAt: changes.takenAt, added, removed: [], changed: [] }, previous: EMPTY_TABLE };
+    }
+    const before = new Map<string, Socket | undefined>();
+    for (const s of changes.removed) {
+      if (!before.has(s.id)) before.set(s.id, this.current.get(s.id));
+      this.current.delete(s.id);
+    }
+    for (const list of [changes.changed, changes.added]) {
+      for (const s of list) {
+        if (!before.has(s.id)) before.set(s.id, this.current.get(s.id));
+        this.current.set(s.id, s);
+      }
+    }
+    const added: Socket[] = [];
+    const changed: Socket[] = [];
+    const removed: string[] = [];
+    for (const [id, was] of before) {
+      const now = this.current.get(id);
+      if (was === undefined) {
+        if (now !== undefined) added.push(now);
+      } else if (now === undefined) removed.push(id);
+      else if (now !== was) changed.push(now);
+    }
+    this.seq = seq;
+    this.takenAt = changes.takenAt;
+    return { delta: { seq, takenAt: changes.takenAt, added, removed, changed }, previous: new PreviousView(this.current, before) };
+  }
+
+  /** A whole sample, diffed with the table: for sources without an incremental read. */
+  private applySample(sockets: readonly Socket[], takenAt: number): { delta: Delta; previous: ReadonlyMap<string, Socket> } {
     const next = new Map<string, Socket>();
-    for (let s of sample.sockets) {
+    for (let s of sockets) {
       const before = this.current.get(s.id);
       if (before !== undefined && before.firstSeen !== s.firstSeen) s = { ...s, firstSeen: before.firstSeen };
       next.set(s.id, s);
     }
     const previous = this.current;
-    const delta = diffSockets(previous, next, this.seq + 1, sample.takenAt);
+    const delta = diffSockets(previous, next, this.seq + 1, takenAt);
     this.current = next;
     this.seq = delta.seq;
-    this.takenAt = sample.takenAt;
-    const cpu = process.cpuUsage(cpu0);
-    this.lastCost = {
-      seq: delta.seq,
-      takenAt: sample.takenAt,
-      durationMs: performance.now() - t0,
-      cpuMs: (cpu.user + cpu.system) / 1000,
-    };
-    this.lastWarnings = sample.warnings;
-    this.failures = 0;
-    this.lastError = null;
-    this.emit({ type: 'delta', delta, previous });
-    this.emitStatus();
+    this.takenAt = takenAt;
+    return { delta, previous };
   }
 
   private emitStatus(): void {

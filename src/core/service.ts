@@ -183,7 +183,7 @@ export class ApiService {
 
   getState(): FullState {
     const { seq, snapshot } = this.monitor.getState();
-    return { seq, snapshot, status: this.monitor.getStatus() };
+    return { seq, snapshot, status: this.monitor.getStatus(), traffic: this.monitor.getTraffic() };
   }
 
   async getConflicts(): Promise<Conflict[]> {
@@ -221,18 +221,21 @@ export class ApiService {
   }
 
   /**
-   * The monitor's deltas and status, the alert engine's events as 'alert', the watcher's as 'watched-port'. 'open-alert' never
-   * comes from here: only the Electron host sends it (a tray or notification click).
+   * The monitor's deltas, traffic updates (each after the delta of its seq) and status, the alert
+   * engine's events as 'alert', the watcher's as 'watched-port'. 'open-alert' never comes from here:
+   * only the Electron host sends it (a tray or notification click).
    */
   subscribe(listener: ServiceListener): () => void {
     const offMonitor = this.monitor.subscribe((e) => {
       if (e.type === 'delta') listener('delta', e.delta);
       else listener('status', e.status);
     });
+    const offTraffic = this.monitor.subscribeTraffic((update) => listener('traffic', update));
     const offAlerts = this.alerts?.subscribe((e) => listener('alert', e)) ?? (() => {});
     const offWatched = this.options.watchedPorts?.subscribe((e) => listener('watched-port', e.event)) ?? (() => {});
     return () => {
       offMonitor();
+      offTraffic();
       offAlerts();
       offWatched();
     };

@@ -10,6 +10,7 @@ import type { EndProcessRequest, EndProcessResult, PortLookup, WatchedPortEvent 
 import { MAX_WATCHED_PORTS } from './ports.js';
 import type { MonitorStatus } from './status.js';
 import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from './status.js';
+import type { TrafficState, TrafficUpdate } from './traffic.js';
 import type { EventName, RequestName } from './channels.js';
 import { parseHostRange } from './trust-rules.js';
 
@@ -17,12 +18,17 @@ export { channel, EVENT_NAMES, REQUEST_NAMES, type EventName, type RequestName }
 export type { Conflict, ConflictKind, ConflictSeverity, LocalhostTarget } from './conflicts.js';
 export type { BindHolder, BindVerdict, EndProcessOutcome, EndProcessRequest, EndProcessResult, PortLookup, PortProcess, WatchedPortEvent } from './ports.js';
 export { MAX_WATCHED_PORTS } from './ports.js';
+export type { InterfaceTraffic, ProcessTraffic, SocketTraffic, TrafficAvailability, TrafficState, TrafficUpdate, UnattributedTraffic } from './traffic.js';
 
-/** The full state a view starts from; deltas with seq > state.seq apply on top of it. */
+/**
+ * The full state a view starts from; deltas and traffic updates with seq > state.seq apply on top of
+ * it. traffic is null where the engine measures none (see shared/traffic.ts for how to follow it).
+ */
 export interface FullState {
   seq: number;
   snapshot: Snapshot;
   status: MonitorStatus;
+  traffic: TrafficState | null;
 }
 
 export type Unsubscribe = () => void;
@@ -162,6 +168,7 @@ export const requestSchemas = {
 
 export interface EventPayloads {
   delta: Delta;
+  traffic: TrafficUpdate;
   status: MonitorStatus;
   alert: AlertEvent;
   'open-alert': string | null;

@@ -26,9 +26,12 @@ export const REQUEST_NAMES = [
 ] as const;
 export type RequestName = (typeof REQUEST_NAMES)[number];
 
-/** 'open-alert' comes from the Electron host only (a tray or notification click): id, or null for the list. */
-export type EventName = 'delta' | 'status' | 'alert' | 'open-alert' | 'watched-port';
-export const EVENT_NAMES: readonly EventName[] = ['delta', 'status', 'alert', 'open-alert', 'watched-port'];
+/**
+ * 'open-alert' comes from the Electron host only (a tray or notification click): id, or null for the list.
+ * 'traffic' follows each 'delta' with the same seq (shared/traffic.ts).
+ */
+export type EventName = 'delta' | 'traffic' | 'status' | 'alert' | 'open-alert' | 'watched-port';
+export const EVENT_NAMES: readonly EventName[] = ['delta', 'traffic', 'status', 'alert', 'open-alert', 'watched-port'];
 
 /** Names used on the wire: IPC channels and WebSocket message types. */
 export const channel = {

@@ -50,12 +50,40 @@ export interface Socket {
   state: SocketState;
   /** TCP LISTEN, or a bound UDP socket with no peer. */
   listening: boolean;
+  /**
+   * The process holding the socket. When several hold it (an fd inherited across fork, or passed
+   * over a Unix socket), the one with the lowest pid: the same answer in every view and command.
+   */
   pid: number | null;
   process: ProcessInfo | null;
+  /**
+   * The other processes holding the same socket, by pid, lowest first; usually empty. Linux finds
+   * every holder when it starts and holders that appear later in new processes (forks); a socket
+   * handed to a long-running process over a Unix socket is found when its first holder lets go.
+   */
+  otherHolders: ProcessInfo[];
   /** Kernel socket inode where the OS exposes one (Linux); 0 for TIME_WAIT and orphans. */
   inode: number | null;
   /** Epoch milliseconds when Portwatch first saw this socket. */
   firstSeen: number;
+  /**
+   * TCP bytes over the connection's whole life (tcp_info's bytes_sent, which counts retransmissions,
+   * or bytes_acked on kernels before 4.19; bytes_received), including bytes from before Portwatch
+   * started. null where the OS gives none: UDP, macOS and Windows, Linux without the sock_diag addon.
+   * A TIME_WAIT socket keeps its connection's final counts. These three fields move on every active
+   * connection without the socket counting as "changed" in a Delta: the engine updates them in place
+   * each poll and views follow them through 'traffic' updates (shared/traffic.ts).
+   */
+  bytesSent: number | null;
+  bytesReceived: number | null;
+  /** TCP smoothed round-trip time in milliseconds; null for UDP, before a first sample, and where the OS gives none. */
+  rttMs: number | null;
+}
+
+/** Every process holding a socket, lowest pid first (empty when its owner is unknown). */
+export function holdersOf(s: Pick<Socket, 'process' | 'otherHolders'>): ProcessInfo[] {
+  if (s.process === null) return [];
+  return s.otherHolders.length === 0 ? [s.process] : [s.process, ...s.otherHolders];
 }
 
 export interface Snapshot {
@@ -119,8 +147,16 @@ export function sameSocket(a: Socket, b: Socket): boolean {
     a.remoteAddress === b.remoteAddress &&
     a.remotePort === b.remotePort &&
     a.firstSeen === b.firstSeen &&
-    sameProcess(a.process, b.process)
+    sameProcess(a.process, b.process) &&
+    sameHolders(a.otherHolders, b.otherHolders)
   );
+}
+
+function sameHolders(a: readonly ProcessInfo[], b: readonly ProcessInfo[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!sameProcess(a[i]!, b[i]!)) return false;
+  return true;
 }
 
 /** The same process, as a user sees it: identity (pid, start time) and what it is (name, path, command line, user). */

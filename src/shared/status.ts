@@ -1,4 +1,5 @@
 // The engine's status as hosts and views see it.
+import type { TrafficAvailability } from './traffic.js';
 
 export const MIN_INTERVAL_MS = 250;
 export const MAX_INTERVAL_MS = 60_000;
@@ -29,4 +30,19 @@ export interface MonitorStatus {
   /** The last poll's failure, said plainly; null when it succeeded. */
   error: string | null;
   consecutiveFailures: number;
+  /** What traffic measuring works here (see shared/traffic.ts); null when the source measures none. */
+  traffic: TrafficAvailability | null;
+  /** What the socket table leaves out, e.g. other network namespaces; null when nothing is known to be. */
+  scope: ScopeNote | null;
+}
+
+/**
+ * Sockets Portwatch cannot show. Linux: sockets live in network namespaces (containers, sandboxes);
+ * the engine reads its own namespace only.
+ */
+export interface ScopeNote {
+  /** Other network namespaces that processes visible to Portwatch are in (a lower bound without root). */
+  otherNetworkNamespaces: number;
+  /** One line for the user, e.g. "2 other network namespaces (containers) are not shown". */
+  note: string;
 }

@@ -48,6 +48,10 @@ export function sock({ protocol = 'tcp', address, port, state, remote, owner = n
     listening: resolvedState === 'LISTEN' || resolvedState === 'UNCONN',
     pid: owner?.pid ?? null,
     process: owner,
+    otherHolders: [],
     firstSeen: 0,
+    bytesSent: null,
+    bytesReceived: null,
+    rttMs: null,
   };
 }

@@ -2,7 +2,6 @@
 // holds, and many netlink messages per dump) against /proc/net, and through churn.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,10 +70,11 @@ function socketInodes(pid: number): Set<number> {
   return out;
 }
 
+/** The rows of those inodes as /proc/net has them (no key, no counters), by inode. */
 const mine = (rows: ProcNetRow[], inodes: Set<number>) =>
   rows
     .filter((r) => inodes.has(r.inode))
-    .map(({ key: _key, ...rest }) => rest)
+    .map((r) => ({ protocol: r.protocol, family: r.family, localAddress: r.localAddress, localPort: r.localPort, remoteAddress: r.remoteAddress, remotePort: r.remotePort, state: r.state, listening: r.listening, uid: r.uid, inode: r.inode }))
     .sort((a, b) => a.inode - b.inode);
 
 describe('SockDiag with thousands of sockets', () => {
@@ -82,55 +82,55 @@ describe('SockDiag with thousands of sockets', () => {
     ctx.skip(diag === null, `sock_diag addon unavailable: ${whyNot}`);
     // The farm's fds also hold Node's stdio pipes (UNIX sockets), which neither table lists.
     const inodes = socketInodes(farm!.child.pid!);
-    const got = diag!.read();
-    const fromNetlink = mine(got.rows, inodes);
+    const got = diag!.poll({ full: true });
+    const fromNetlink = mine(got.added, inodes);
     expect(fromNetlink).toHaveLength(SOCKETS + 1);
     expect(fromNetlink).toEqual(mine(procRows(), inodes));
-    const keys = new Set(got.rows.map((r) => r.key));
-    expect(keys.size).toBe(got.rows.length);
+    const keys = new Set(got.added.map((r) => r.key));
+    expect(keys.size).toBe(got.added.length);
+    expect(got.count).toBe(got.added.length);
   });
 
   it('gives the same sockets with one AF_UNSPEC walk as with one dump per family', (ctx) => {
     ctx.skip(diag === null, `sock_diag addon unavailable: ${whyNot}`);
-    const addon = createRequire(import.meta.url)(findSockDiagAddon()!) as { dump(out: Uint8Array, what?: number): number };
-    const records = (what: number) => {
-      const buf = Buffer.alloc(16 + 48 * 20_000);
-      const n = addon.dump(buf, what);
-      expect(buf.readUInt32LE(4)).toBe(n);
-      expect(buf.readInt32LE(8)).toBe(0);
-      const out: string[] = [];
-      for (let i = 0; i < n; i++) out.push(buf.toString('hex', 16 + i * 48, 16 + (i + 1) * 48));
-      return out;
-    };
     const inodes = socketInodes(farm!.child.pid!);
-    const farmOnly = (recs: string[]) => recs.filter((h) => inodes.has(Buffer.from(h, 'hex').readUInt32LE(44))).sort();
-    const unspec = farmOnly(records(1));
-    const perFamily = farmOnly(records(1 | 4));
-    expect(unspec).toHaveLength(SOCKETS + 1);
-    expect(unspec).toEqual(perFamily);
+    const perFamily = loadSockDiag()!;
+    try {
+      const unspec = mine(diag!.poll({ full: true, udp: false }).added, inodes);
+      const split = mine(perFamily.poll({ full: true, udp: false, perFamily: true }).added, inodes);
+      expect(unspec).toHaveLength(SOCKETS + 1);
+      expect(unspec).toEqual(split);
+    } finally {
+      perFamily.close();
+    }
   });
 
-  it('follows churn: closed sockets go, new ones come, unchanged rows are the same objects', async (ctx) => {
+  it('follows churn with work in proportion to it: a quiet poll hands over nothing, churn exactly what came and went', async (ctx) => {
     ctx.skip(diag === null, `sock_diag addon unavailable: ${whyNot}`);
-    const before = diag!.read().rows;
     const pid = farm!.child.pid!;
+    const before = diag!.poll({ full: true, traffic: true });
+    const cookieOf = new Map(before.added.map((r) => [r.inode, r.key]));
     const oldInodes = socketInodes(pid);
+    const quiet = diag!.poll({ traffic: true });
+    // Other tests' sockets may come and go meanwhile; none of the farm's moved.
+    const farmCookies = new Set([...oldInodes].map((i) => cookieOf.get(i)).filter((k) => k !== undefined));
+    expect(farmCookies.size).toBe(SOCKETS + 1);
+    expect([...quiet.added, ...quiet.changed].filter((r) => oldInodes.has(r.inode))).toEqual([]);
+    expect(quiet.removed.filter((k) => farmCookies.has(k))).toEqual([]);
+    expect(quiet.moved.filter((m) => farmCookies.has(m.key))).toEqual([]);
+
     expect(await farm!.send('churn 50')).toBe('ok');
     const inodes = socketInodes(pid);
-    const after = diag!.read().rows;
-    expect(mine(after, inodes)).toEqual(mine(procRows(), inodes));
+    const after = diag!.poll({ traffic: true });
     const gone = [...oldInodes].filter((i) => !inodes.has(i));
     const added = [...inodes].filter((i) => !oldInodes.has(i));
     expect(gone).toHaveLength(100);
     expect(added).toHaveLength(100);
-    const afterInodes = new Set(after.map((r) => r.inode));
-    for (const i of gone) expect(afterInodes.has(i)).toBe(false);
-    const previous = new Map(before.map((r) => [r.key, r]));
-    let reused = 0;
-    for (const r of after) {
-      if (!inodes.has(r.inode)) continue;
-      if (previous.get(r.key) === r) reused++;
-    }
-    expect(reused).toBe(SOCKETS + 1 - 100);
+    // A closed farm connection is gone or, for the end that closed first, changed to TIME_WAIT.
+    const goneCookies = new Set(gone.map((i) => cookieOf.get(i)!));
+    const left = new Set([...after.removed.filter((k) => goneCookies.has(k)), ...after.changed.filter((r) => goneCookies.has(r.key) && r.state === 'TIME_WAIT').map((r) => r.key)]);
+    expect(left.size).toBe(100);
+    expect(mine(after.added, new Set(added))).toEqual(mine(procRows(), new Set(added)));
+    expect(after.changed.filter((r) => !goneCookies.has(r.key) && farmCookies.has(r.key))).toEqual([]);
   });
 });

@@ -1,42 +1,68 @@
-// The Linux socket source: /proc/net tables for the sockets, /proc/PID/fd links for their owners.
+// The Linux socket source: the socket tables (NETLINK_SOCK_DIAG through the native addon, or
+// /proc/net), /proc/PID/fd links for their owners, tcp_info and TCP-destroy messages for traffic.
 //
-// ss and psutil walk every /proc/PID/fd on every call. A monitor polls forever, so this source keeps
-// what it learned: which inode belongs to which process (pid + start time), and which fd numbers
-// of each process it has already read. A poll where no new inode appeared walks no fd at all; a
-// poll with a few new inodes reads only the fds that are new since the last walk.
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import type { Family, Protocol, ProcessInfo, Socket } from '../../shared/model.js';
+// ss and psutil read everything on every call. A monitor polls forever, so this source keeps what it
+// learned and does work in proportion to what changed: the addon compares each dump with the previous
+// one and hands over only sockets added, changed or removed, and counters that moved; owners
+// (pid + start time) are kept per socket and checked once per process per poll; fd tables are read
+// once per process and then only for fds that are new. A quiet poll of 10,000 sockets touches no
+// socket in JavaScript.
+import { readdirSync, readlinkSync } from 'node:fs';
+import type { Protocol, ProcessInfo, Socket } from '../../shared/model.js';
 import { socketId } from '../../shared/model.js';
-import { loadSockDiag, type SockDiag } from './netlink.js';
-import { parseProcNet, type ProcNetRow } from './proc-net.js';
+import type { ScopeNote } from '../../shared/status.js';
+import type { TrafficAvailability } from '../../shared/traffic.js';
+import { sameSocket } from '../diff.js';
+import { readNetDev } from './net-dev.js';
+import { loadSockDiag, type DiagRow, type SockDiag, type SockDiagPoll } from './netlink.js';
+import type { ProcNetRow } from './proc-net.js';
 import { ProcClock, readProcessInfo, readProcStat, UserNames, type ProcStat } from './proc-process.js';
-import { emptyWarnings, type Sample, type SocketSource, type SourceWarnings } from './source.js';
+import { ProcTables } from './proc-tables.js';
+import {
+  emptyWarnings,
+  type ClosedConnection,
+  type CounterMove,
+  type Sample,
+  type SocketSource,
+  type SourceChanges,
+  type SourceWarnings,
+  type TrafficSample,
+} from './source.js';
 
-const TABLES: ReadonlyArray<readonly [string, Protocol, Family]> = [
-  ['tcp', 'tcp', 4],
-  ['tcp6', 'tcp', 6],
-  ['udp', 'udp', 4],
-  ['udp6', 'udp', 6],
-];
+/** A table row with its counters (null where the table has none: /proc/net, UDP). */
+type Row = ProcNetRow & { bytesSent: number | null; bytesReceived: number | null; rttMs: number | null };
 
-/** pid + start time: a pid the kernel handed out again is a different process. */
+/** One process identity holding sockets: pid + start time (a pid handed out again is another process). */
 interface Owner {
   pid: number;
   startTicks: number;
-  /** The process's details, read once per identity (undefined until first asked). */
-  info?: ProcessInfo | null;
-  /** It got a new socket since the details were read: read them again (an exec changes them). */
-  stale?: boolean;
+  /** comm and the exe link as last checked: either changing under the same identity is an exec. */
+  comm: string;
+  exe: string | null;
+  /** The details, read once per identity and again after an exec (undefined until first read). */
+  info: ProcessInfo | null | undefined;
+  entries: Set<Entry>;
 }
 
-/** What we know of one process's fd table: fd name → socket inode (0 for anything else). */
+/** One socket the tables hold. */
+interface Entry {
+  row: Row;
+  socket: Socket;
+  /** Holders found, lowest pid first; empty when none is known. */
+  holders: Owner[];
+  /** Lookups that found no holder. */
+  misses: number;
+}
+
+/** What we know of one process's fd table: fd number → socket inode (0 for anything else). */
 interface FdTable {
   startTicks: number;
-  fds: Map<string, number>;
+  fds: Map<number, number>;
 }
 
 /** How much work a poll did, for the bench and the status line. */
 export interface ProcPollStats {
+  /** Sockets held now. */
   rows: number;
   /** Inodes that needed an owner this poll. */
   lookups: number;
@@ -45,6 +71,8 @@ export interface ProcPollStats {
   fdLinksRead: number;
   /** Process identities verified (stat reads). */
   statReads: number;
+  /** Sockets handed to the caller as added, changed or removed. */
+  changes: number;
 }
 
 export interface LinuxProcOptions {
@@ -57,7 +85,16 @@ export interface LinuxProcOptions {
    * Default: on with the real /proc, off with another procRoot (netlink always sees the real kernel).
    */
   netlink?: boolean;
+  /**
+   * Traffic: tcp_info counters on each TCP socket, the final counters of connections that close between
+   * two polls, interface totals. Default on. Off saves the kernel the tcp_info of every connection.
+   */
+  traffic?: boolean;
 }
+
+const PROTOCOLS: ReadonlySet<Protocol> = new Set(['tcp', 'udp']);
+/** How often the holders of shared sockets are read again (they may close their copy). */
+const SHARED_CHECK_POLLS = 16;
 
 export class LinuxProcSource implements SocketSource {
   /** 'linux-netlink' or 'linux-proc': where the tables come from, shown in the status line. */
@@ -66,26 +103,51 @@ export class LinuxProcSource implements SocketSource {
   }
   private readonly proc: string;
   private readonly retries: number;
+  private readonly traffic: boolean;
   private readonly clock: ProcClock;
   private readonly users = new UserNames();
   /** The netlink reader, or null to read /proc/net (not built, refused, or failed once). */
   private diag: SockDiag | null;
+  private diagWhyNot: string | null = null;
+  /** Protocols read from /proc/net: all without netlink, those the kernel would not dump with it. */
+  private procProtocols = new Set<Protocol>();
+  private readonly procTables: ProcTables;
+  private started = false;
 
-  /** inode → owner, or null when looked for everywhere and not found (counted in misses). */
-  private owners = new Map<number, Owner | null>();
-  private misses = new Map<number, number>();
-  private fdTables = new Map<number, FdTable>();
-  private ownerByPid = new Map<number, Owner>();
-  /** The previous poll's sockets by raw row key, reused when nothing about them changed. */
-  private previous = new Map<string, Socket>();
+  /** Sockets by row key (cookie, or /proc/net's raw columns). */
+  private readonly entries = new Map<string | number, Entry>();
+  private readonly byInode = new Map<number, Entry>();
+  /** The socket shown for each id, and other live sockets with the same id (rare: a tuple reused mid-dump). */
+  private readonly byId = new Map<string, Entry>();
+  private readonly dupes = new Map<string, Entry[]>();
+  /** TCP listeners by port, to credit a connection shorter than a poll to the listener that accepted it. */
+  private readonly listeners = new Map<number, Set<Entry>>();
+  /** Sockets with an inode and no known holder; those still being looked for. */
+  private readonly orphans = new Set<Entry>();
+  private readonly unresolved = new Set<Entry>();
+  /** Sockets more than one process holds. */
+  private readonly shared = new Set<Entry>();
+  private polls = 0;
+  private readonly owners = new Map<number, Owner>();
+  private readonly fdTables = new Map<number, FdTable>();
   private knownPids = new Set<number>();
-  lastStats: ProcPollStats = { rows: 0, lookups: 0, fdDirsListed: 0, fdLinksRead: 0, statReads: 0 };
+  /** Network namespace of each process seen (when readable), and ours. */
+  private readonly netnsOf = new Map<number, string>();
+  private readonly ownNetns: string | null;
+  lastStats: ProcPollStats = { rows: 0, lookups: 0, fdDirsListed: 0, fdLinksRead: 0, statReads: 0, changes: 0 };
 
   constructor(options: LinuxProcOptions = {}) {
     this.proc = options.procRoot ?? '/proc';
     this.retries = options.unresolvedRetries ?? 1;
+    this.traffic = options.traffic ?? true;
     this.clock = new ProcClock(this.proc);
-    this.diag = (options.netlink ?? this.proc === '/proc') ? loadSockDiag() : null;
+    this.procTables = new ProcTables(this.proc);
+    this.diag = (options.netlink ?? this.proc === '/proc') ? loadSockDiag({ onError: (reason) => (this.diagWhyNot = reason) }) : null;
+    if (this.diag === null) {
+      this.procProtocols = new Set(PROTOCOLS);
+      this.diagWhyNot ??= 'the tables are read from another procfs';
+    }
+    this.ownNetns = readLink(`${this.proc}/self/ns/net`);
   }
 
   /** Where the socket tables come from: for the status line and the bench. */
@@ -94,86 +156,282 @@ export class LinuxProcSource implements SocketSource {
   }
 
   reset(): void {
+    this.entries.clear();
+    this.byInode.clear();
+    this.byId.clear();
+    this.dupes.clear();
+    this.listeners.clear();
+    this.orphans.clear();
+    this.unresolved.clear();
+    this.shared.clear();
     this.owners.clear();
-    this.misses.clear();
     this.fdTables.clear();
-    this.ownerByPid.clear();
-    this.previous.clear();
-    this.knownPids.clear();
+    this.knownPids = new Set();
+    this.netnsOf.clear();
+    this.procTables.reset();
+    this.started = false;
+    if (this.diag !== null) this.procProtocols.clear();
   }
 
+  close(): void {
+    this.diag?.close();
+  }
+
+  /** Every socket as of a new poll (the CLI's snapshot, `who`, tests). */
   async sample(): Promise<Sample> {
     return this.sampleSync();
   }
 
-  /** Synchronous on purpose: thousands of tiny procfs reads cost far less CPU without the thread pool. */
   sampleSync(): Sample {
+    const changes = this.pollSync();
+    const sockets: Socket[] = [];
+    for (const e of this.byId.values()) sockets.push(e.socket);
+    return { takenAt: changes.takenAt, sockets, warnings: changes.warnings };
+  }
+
+  async poll(): Promise<SourceChanges> {
+    return this.pollSync();
+  }
+
+  /** Synchronous on purpose: thousands of tiny procfs reads cost far less CPU without the thread pool. */
+  pollSync(): SourceChanges {
     const takenAt = Date.now();
     const warnings = emptyWarnings();
-    const stats: ProcPollStats = { rows: 0, lookups: 0, fdDirsListed: 0, fdLinksRead: 0, statReads: 0 };
-    const rows = this.readTables(warnings);
-    stats.rows = rows.length;
+    const stats: ProcPollStats = { rows: 0, lookups: 0, fdDirsListed: 0, fdLinksRead: 0, statReads: 0, changes: 0 };
+    const first = !this.started;
+    this.started = true;
+    const poll = new PollState();
 
-    const liveInodes = new Set<number>();
-    for (const r of rows) if (r.inode !== 0) liveInodes.add(r.inode);
-    for (const inode of this.owners.keys()) {
-      if (!liveInodes.has(inode)) {
-        this.owners.delete(inode);
-        this.misses.delete(inode);
+    const read = this.readTables(first, warnings);
+    const closed = read.netlink === null ? [] : this.closeConnections(read.netlink, poll);
+    for (const key of read.removed) {
+      const e = this.entries.get(key);
+      if (e !== undefined) this.forget(e, poll);
+    }
+    for (const row of read.changed) this.update(row, poll);
+    for (const row of read.added) {
+      if (this.entries.has(row.key)) this.update(row, poll);
+      else this.add(row, poll);
+    }
+    if (read.netlink !== null) {
+      for (const m of read.netlink.moved) {
+        const e = this.entries.get(m.key);
+        if (e === undefined || e.socket === EMPTY_SOCKET || m.bytesSent === null || m.bytesReceived === null) continue;
+        poll.moved.push({ entry: e, sentBefore: e.row.bytesSent ?? 0, receivedBefore: e.row.bytesReceived ?? 0 });
+        e.row.bytesSent = Math.max(m.bytesSent, e.row.bytesSent ?? 0);
+        e.row.bytesReceived = Math.max(m.bytesReceived, e.row.bytesReceived ?? 0);
+        e.row.rttMs = m.rttMs;
+        // In place: counters never make a socket "changed" (see Socket.bytesSent).
+        e.socket.bytesSent = e.row.bytesSent;
+        e.socket.bytesReceived = e.row.bytesReceived;
+        e.socket.rttMs = m.rttMs;
       }
     }
 
     const livePids = this.listPids();
-    const verified = this.verifyOwners(livePids, stats);
-
-    const needed = new Set<number>();
-    for (const inode of liveInodes) {
-      const owner = this.owners.get(inode);
-      if (owner === undefined) needed.add(inode);
-      else if (owner === null) {
-        if ((this.misses.get(inode) ?? 0) <= this.retries) needed.add(inode);
-      } else if (!verified.has(owner.pid)) needed.add(inode);
-    }
+    this.verifyOwners(livePids, poll, stats);
+    const needed = new Map<number, Entry>();
+    for (const e of this.unresolved) if (e.misses <= this.retries) needed.set(e.row.inode, e);
     stats.lookups = needed.size;
-    if (needed.size > 0) this.attribute(needed, liveInodes, livePids, stats, warnings);
+    this.scanNewProcesses(livePids, poll, stats, warnings);
+    if (needed.size > 0) this.attribute(needed, livePids, poll, stats, warnings);
     this.knownPids = livePids;
     for (const pid of this.fdTables.keys()) if (!livePids.has(pid)) this.fdTables.delete(pid);
+    for (const pid of this.netnsOf.keys()) if (!livePids.has(pid)) this.netnsOf.delete(pid);
 
-    const sockets = this.buildSockets(rows, takenAt, warnings);
-    this.pruneProcesses(livePids);
+    const out = this.publish(poll, takenAt);
+    warnings.unattributed = this.orphans.size;
+    stats.rows = this.byId.size;
+    stats.changes = out.added.length + out.changed.length + out.removed.length;
     this.lastStats = stats;
-    return { takenAt, sockets, warnings };
+    return {
+      takenAt,
+      ...out,
+      warnings,
+      traffic: this.trafficSample(read.netlink, poll, closed),
+      scope: this.scope(),
+    };
   }
 
-  private readTables(warnings: SourceWarnings): ProcNetRow[] {
-    let rows: ProcNetRow[] = [];
-    let tables = TABLES;
+  // ---- the tables ----
+
+  private readTables(
+    first: boolean,
+    warnings: SourceWarnings,
+  ): { added: Row[]; changed: Row[]; removed: Array<string | number>; netlink: SockDiagPoll | null } {
+    const added: Row[] = [];
+    const changed: Row[] = [];
+    const removed: Array<string | number> = [];
+    let netlink: SockDiagPoll | null = null;
     if (this.diag !== null) {
       try {
-        const got = this.diag.read();
-        if (got.tcp && got.udp) return got.rows;
-        // A protocol the kernel would not dump (UDP without udp_diag): read its tables from /proc.
-        rows = got.rows;
-        tables = TABLES.filter(([, protocol]) => (protocol === 'tcp' ? !got.tcp : !got.udp));
-      } catch {
-        // The netlink socket failed: /proc/net from now on.
+        netlink = this.diag.poll({
+          tcp: !this.procProtocols.has('tcp'),
+          udp: !this.procProtocols.has('udp'),
+          traffic: this.traffic,
+          closed: this.traffic,
+          full: first,
+        });
+        for (const r of netlink.added) added.push(r);
+        for (const r of netlink.changed) changed.push(r);
+        for (const k of netlink.removed) removed.push(k);
+        // A protocol the kernel will not dump on the first poll (UDP without udp_diag) is read from
+        // /proc/net from then on; a later refusal keeps what was known and tries again next poll.
+        if (first) {
+          if (!netlink.tcp) this.procProtocols.add('tcp');
+          if (!netlink.udp) this.procProtocols.add('udp');
+        }
+      } catch (e) {
+        // The netlink socket failed: /proc/net from now on. Its rows come under other keys: the ids,
+        // and so what the caller sees, stay the same.
+        this.diagWhyNot = (e as Error).message;
         this.diag.close();
         this.diag = null;
+        netlink = null;
+        for (const key of this.entries.keys()) removed.push(key);
+        this.procProtocols = new Set(PROTOCOLS);
+        this.procTables.reset();
       }
     }
-    for (const [file, protocol, family] of tables) {
-      let text: string;
-      try {
-        text = readFileSync(`${this.proc}/net/${file}`, 'latin1');
-      } catch {
-        continue; // IPv6 disabled, or no UDP table: nothing of that kind exists.
-      }
-      const parsed = parseProcNet(text, protocol, family);
-      warnings.skippedLines += parsed.skipped;
-      for (const r of parsed.rows) rows.push(r);
+    if (this.procProtocols.size > 0) {
+      const t = this.procTables.read(this.procProtocols);
+      warnings.skippedLines += t.skipped;
+      for (const r of t.added) added.push({ ...r, bytesSent: null, bytesReceived: null, rttMs: null });
+      for (const k of t.removed) removed.push(k);
     }
-    return rows;
+    return { added, changed, removed, netlink };
   }
+
+  // ---- sockets coming, changing, going ----
+
+  private add(row: Row, poll: PollState): void {
+    const final = row.bytesSent === null ? poll.finals.get(row.key) : undefined;
+    if (final !== undefined) {
+      row.bytesSent = final.bytesSent;
+      row.bytesReceived = final.bytesReceived;
+      row.rttMs ??= final.rttMs;
+    }
+    const e: Entry = { row, socket: EMPTY_SOCKET, holders: [], misses: 0 };
+    this.entries.set(row.key, e);
+    if (row.inode !== 0) {
+      this.byInode.set(row.inode, e);
+      this.orphans.add(e);
+      this.unresolved.add(e);
+    }
+    if (row.protocol === 'tcp' && row.listening) this.indexListener(e, true);
+    poll.dirty.add(e);
+    // Counted already, through its closed-connection record, when it has final counts.
+    if (final === undefined && row.bytesSent !== null && row.bytesReceived !== null && (row.bytesSent > 0 || row.bytesReceived > 0)) {
+      poll.moved.push({ entry: e, sentBefore: 0, receivedBefore: 0 });
+    }
+  }
+
+  private update(row: Row, poll: PollState): void {
+    const e = this.entries.get(row.key)!;
+    const before = e.row;
+    if (row.inode !== before.inode) {
+      if (before.inode !== 0 && this.byInode.get(before.inode) === e) this.byInode.delete(before.inode);
+      this.setHolders(e, [], poll);
+      this.unresolved.delete(e);
+      this.orphans.delete(e);
+      e.misses = 0;
+      if (row.inode !== 0) {
+        this.byInode.set(row.inode, e);
+        this.orphans.add(e);
+        this.unresolved.add(e);
+      }
+    }
+    if (before.protocol === 'tcp' && before.listening) this.indexListener(e, false);
+    // A dump without tcp_info for it (TIME_WAIT) keeps the counters last seen, or the final ones.
+    if (row.bytesSent === null && before.bytesSent !== null) {
+      row.bytesSent = before.bytesSent;
+      row.bytesReceived = before.bytesReceived;
+    }
+    else if (row.bytesSent !== null && before.bytesSent !== null) {
+      // A connection's counts only grow; a dump taken before its closed-connection record (the
+      // final counts) came in must not take them back.
+      row.bytesSent = Math.max(row.bytesSent, before.bytesSent);
+      row.bytesReceived = Math.max(row.bytesReceived!, before.bytesReceived ?? 0);
+    }
+    if (row.rttMs === null) row.rttMs = before.rttMs;
+    e.row = row;
+    if (row.protocol === 'tcp' && row.listening) this.indexListener(e, true);
+    poll.dirty.add(e);
+    if (row.bytesSent !== null && row.bytesReceived !== null && (row.bytesSent !== before.bytesSent || row.bytesReceived !== before.bytesReceived)) {
+      poll.moved.push({ entry: e, sentBefore: before.bytesSent ?? 0, receivedBefore: before.bytesReceived ?? 0 });
+    }
+  }
+
+  private forget(e: Entry, poll: PollState): void {
+    this.entries.delete(e.row.key);
+    if (e.row.inode !== 0 && this.byInode.get(e.row.inode) === e) this.byInode.delete(e.row.inode);
+    if (e.row.protocol === 'tcp' && e.row.listening) this.indexListener(e, false);
+    for (const o of e.holders) this.release(o, e);
+    this.shared.delete(e);
+    this.orphans.delete(e);
+    this.unresolved.delete(e);
+    poll.dirty.delete(e);
+    if (e.socket !== EMPTY_SOCKET) poll.gone.push(e);
+  }
+
+  private indexListener(e: Entry, on: boolean): void {
+    const port = e.row.localPort;
+    let set = this.listeners.get(port);
+    if (on) {
+      if (set === undefined) this.listeners.set(port, (set = new Set()));
+      set.add(e);
+    } else if (set !== undefined) {
+      set.delete(e);
+      if (set.size === 0) this.listeners.delete(port);
+    }
+  }
+
+  /**
+   * Connections the kernel destroyed since the last poll, with their final counters: credited to the
+   * owner an earlier dump found for them, or for a connection shorter than a poll, to the owner of
+   * the listener that accepted it; otherwise to no one (unattributed), never dropped.
+   */
+  private closeConnections(read: SockDiagPoll, poll: PollState): ClosedConnection[] {
+    const out: ClosedConnection[] = [];
+    for (const c of read.closed) {
+      const final = c.row;
+      if (final.bytesSent === null || final.bytesReceived === null) continue;
+      const e = c.known ? this.entries.get(final.key) : undefined;
+      if (e !== undefined) {
+        const sent = Math.max(0, final.bytesSent - (e.row.bytesSent ?? 0));
+        const received = Math.max(0, final.bytesReceived - (e.row.bytesReceived ?? 0));
+        e.row.bytesSent = final.bytesSent;
+        e.row.bytesReceived = final.bytesReceived;
+        if (e.socket === EMPTY_SOCKET) continue;
+        e.socket.bytesSent = final.bytesSent;
+        e.socket.bytesReceived = final.bytesReceived;
+        out.push({ socket: e.socket, owner: e.socket.process, pid: e.socket.pid, sent, received });
+        continue;
+      }
+      // Its TIME_WAIT successor (same cookie), if any, shows these final counts.
+      poll.finals.set(final.key, final);
+      const owner = this.listenerOwner(final);
+      out.push({ socket: null, owner: owner?.info ?? null, pid: owner?.pid ?? null, sent: final.bytesSent, received: final.bytesReceived });
+    }
+    return out;
+  }
+
+  /** The one process holding every TCP listener this connection's local end could have been accepted by. */
+  private listenerOwner(row: DiagRow): Owner | null {
+    const candidates = this.listeners.get(row.localPort);
+    if (candidates === undefined) return null;
+    let found: Owner | null = null;
+    for (const l of candidates) {
+      if (!listenerCovers(l.row, row)) continue;
+      const o = l.holders[0];
+      if (o === undefined) return null;
+      if (found !== null && found !== o) return null; // two programs share the port: say no one rather than guess
+      found = o;
+    }
+    return found;
+  }
+
+  // ---- owners ----
 
   private listPids(): Set<number> {
     const pids = new Set<number>();
@@ -185,84 +443,194 @@ export class LinuxProcSource implements SocketSource {
   }
 
   /**
-   * Checks that each process we credited with a socket is still the same process (pid + start
-   * time). Returns the pids that passed; sockets of the others are looked up again.
+   * Checks each process credited with sockets once: still the same process (pid + start time), and
+   * still the same program (comm and exe link). A process gone lets go of its sockets (they are looked
+   * up again unless another holder remains); an exec re-reads its details and re-emits its sockets.
    */
-  private verifyOwners(livePids: Set<number>, stats: ProcPollStats): Set<number> {
-    const checked = new Map<number, number>();
-    const ok = new Set<number>();
-    for (const owner of this.owners.values()) {
-      if (owner === null || checked.has(owner.pid)) continue;
-      let start = -1;
+  private verifyOwners(livePids: Set<number>, poll: PollState, stats: ProcPollStats): void {
+    const refresh = new Set<Owner>();
+    for (const owner of [...this.owners.values()]) {
+      let stat: ProcStat | null = null;
       if (livePids.has(owner.pid)) {
-        const stat = readProcStat(this.proc, owner.pid);
+        stat = readProcStat(this.proc, owner.pid);
         stats.statReads++;
-        if (stat !== null) start = stat.startTicks;
       }
-      checked.set(owner.pid, start);
+      if (stat === null || stat.startTicks !== owner.startTicks) {
+        this.owners.delete(owner.pid);
+        for (const e of owner.entries) {
+          this.setHolders(
+            e,
+            e.holders.filter((o) => o !== owner),
+            poll,
+          );
+        }
+        continue;
+      }
+      const exe = readLink(`${this.proc}/${owner.pid}/exe`);
+      if (stat.comm !== owner.comm || exe !== owner.exe) {
+        owner.comm = stat.comm;
+        owner.exe = exe;
+        if (owner.info !== undefined) {
+          const info = readProcessInfo(this.proc, stat, this.clock, this.users);
+          if (!sameInfo(owner.info, info)) {
+            owner.info = info;
+            for (const e of owner.entries) poll.dirty.add(e);
+          }
+        }
+        // An exec closes close-on-exec fds: a process seen between fork and exec no longer holds
+        // its parent's sockets.
+        refresh.add(owner);
+      }
     }
-    for (const [pid, start] of checked) {
-      // Only one identity per pid can be alive, so an owner with another start time is stale.
-      if (start >= 0) ok.add(pid);
+    // A process that shares a socket may close its copy while the others keep it: check now and then.
+    if (++this.polls % SHARED_CHECK_POLLS === 0) for (const e of this.shared) for (const o of e.holders) refresh.add(o);
+    for (const owner of refresh) if (this.owners.get(owner.pid) === owner) this.refreshHoldings(owner, poll, stats);
+  }
+
+  /** Reads a process's whole fd table again and lets go of the sockets it no longer holds. */
+  private refreshHoldings(owner: Owner, poll: PollState, stats: ProcPollStats): void {
+    this.fdTables.delete(owner.pid);
+    const result = this.scanFds(owner.pid, null, true, poll, stats);
+    if (result === 'denied') return;
+    const held = new Set(this.fdTables.get(owner.pid)?.fds.values() ?? []);
+    for (const e of [...owner.entries]) {
+      if (!held.has(e.row.inode)) {
+        this.setHolders(
+          e,
+          e.holders.filter((o) => o !== owner),
+          poll,
+        );
+      }
     }
-    for (const [inode, owner] of this.owners) {
-      if (owner !== null && checked.get(owner.pid) !== owner.startTicks) this.owners.delete(inode);
+  }
+
+  /** The owner object of a process identity, one per identity. */
+  private ownerOf(pid: number, startTicks: number, stat: ProcStat | null): Owner {
+    let owner = this.owners.get(pid);
+    if (owner === undefined || owner.startTicks !== startTicks) {
+      const comm = stat?.comm ?? readProcStat(this.proc, pid)?.comm ?? '';
+      owner = { pid, startTicks, comm, exe: readLink(`${this.proc}/${pid}/exe`), info: undefined, entries: new Set() };
+      this.owners.set(pid, owner);
     }
-    return ok;
+    return owner;
+  }
+
+  private release(owner: Owner, e: Entry): void {
+    owner.entries.delete(e);
+    if (owner.entries.size === 0 && this.owners.get(owner.pid) === owner) this.owners.delete(owner.pid);
+  }
+
+  private setHolders(e: Entry, holders: Owner[], poll: PollState): void {
+    const before = e.holders;
+    if (before.length === holders.length && before.every((o, i) => o === holders[i])) return;
+    for (const o of before) if (!holders.includes(o)) this.release(o, e);
+    for (const o of holders) o.entries.add(e);
+    holders.sort((a, b) => a.pid - b.pid);
+    e.holders = holders;
+    if (holders.length > 1) this.shared.add(e);
+    else this.shared.delete(e);
+    poll.dirty.add(e);
+    if (e.row.inode !== 0 && holders.length === 0) {
+      this.orphans.add(e);
+      if (!this.unresolved.has(e)) {
+        e.misses = 0;
+        this.unresolved.add(e);
+      }
+    } else if (holders.length > 0) {
+      this.orphans.delete(e);
+      this.unresolved.delete(e);
+      e.misses = 0;
+    }
+  }
+
+  private addHolder(e: Entry, owner: Owner, poll: PollState): void {
+    if (e.holders.length === 0) {
+      // The common case, kept cheap: a first holder.
+      e.holders = [owner];
+      owner.entries.add(e);
+      this.orphans.delete(e);
+      this.unresolved.delete(e);
+      e.misses = 0;
+      poll.dirty.add(e);
+      return;
+    }
+    if (e.holders.includes(owner)) return;
+    // An older identity of the same pid cannot hold it any more.
+    this.setHolders(e, [...e.holders.filter((o) => o.pid !== owner.pid), owner], poll);
   }
 
   /**
-   * Finds the owners of `needed` inodes, cheapest likely places first, stopping as soon as all are
-   * found: new processes, then processes that already own sockets, then everyone; each of those by
+   * Reads the whole fd table of each process that appeared since the last poll: its sockets (a fork
+   * shares its parent's) gain it as a holder, and new sockets are mostly found here. Also notes its
+   * network namespace, to say how many other namespaces there are.
+   */
+  private scanNewProcesses(livePids: Set<number>, poll: PollState, stats: ProcPollStats, warnings: SourceWarnings): void {
+    let denied = 0;
+    for (const pid of livePids) {
+      if (this.knownPids.has(pid)) continue;
+      const ns = readLink(`${this.proc}/${pid}/ns/net`);
+      if (ns !== null) this.netnsOf.set(pid, ns);
+      const result = this.scanFds(pid, null, true, poll, stats);
+      if (result === 'denied') denied++;
+    }
+    warnings.deniedProcesses += denied;
+  }
+
+  /**
+   * Finds the owners of `needed` inodes among processes seen before, cheapest likely places first,
+   * stopping as soon as all are found: processes that already own sockets, then everyone; each by
    * reading only fds not read before. Only if some inode is still missing are whole fd tables re-read,
    * since an fd number we saw as a file may since have been reused for a socket.
    */
-  private attribute(
-    needed: Set<number>,
-    liveInodes: Set<number>,
-    livePids: Set<number>,
-    stats: ProcPollStats,
-    warnings: SourceWarnings,
-  ): void {
-    const newPids: number[] = [];
-    const socketOwners = new Set<number>();
-    const others: number[] = [];
-    for (const owner of this.owners.values()) if (owner !== null && livePids.has(owner.pid)) socketOwners.add(owner.pid);
-    for (const pid of livePids) {
-      if (!this.knownPids.has(pid)) newPids.push(pid);
-      else if (!socketOwners.has(pid)) others.push(pid);
-    }
-    const order = [...newPids, ...socketOwners, ...others];
+  private attribute(needed: Map<number, Entry>, livePids: Set<number>, poll: PollState, stats: ProcPollStats, warnings: SourceWarnings): void {
+    // Found meanwhile by scanning new processes.
+    for (const [inode, e] of needed) if (e.holders.length > 0) needed.delete(inode);
+    const order: number[] = [];
+    for (const pid of this.owners.keys()) if (livePids.has(pid) && this.knownPids.has(pid)) order.push(pid);
+    const owning = new Set(order);
+    for (const pid of livePids) if (this.knownPids.has(pid) && !owning.has(pid)) order.push(pid);
     const denied = new Set<number>();
-    // Processes whose every fd was read in the first pass need no second one.
     const complete = new Set<number>();
     for (const full of [false, true]) {
       for (const pid of order) {
         if (needed.size === 0) break;
         if (full && complete.has(pid)) continue;
-        const result = this.scanFds(pid, needed, liveInodes, full, stats);
+        const result = this.scanFds(pid, needed, full, poll, stats);
         if (result === 'denied') denied.add(pid);
         else if (result === 'complete') complete.add(pid);
       }
       if (needed.size === 0) break;
     }
-    for (const inode of needed) {
-      this.owners.set(inode, null);
-      this.misses.set(inode, (this.misses.get(inode) ?? 0) + 1);
+    for (const e of needed.values()) {
+      e.misses++;
+      if (e.misses > this.retries) this.unresolved.delete(e);
     }
     warnings.deniedProcesses += denied.size;
   }
 
-  private scanFds(
-    pid: number,
-    needed: Set<number>,
-    liveInodes: Set<number>,
-    full: boolean,
-    stats: ProcPollStats,
-  ): 'ok' | 'complete' | 'gone' | 'denied' {
+  /**
+   * Reads a process's fds (all with `full`, else only those not read before) and credits it with the
+   * sockets it holds: with `needed`, only those; without, every socket it holds (a new process).
+   */
+  private scanFds(pid: number, needed: Map<number, Entry> | null, full: boolean, poll: PollState, stats: ProcPollStats): 'ok' | 'complete' | 'gone' | 'denied' {
     const dir = `${this.proc}/${pid}/fd`;
     let table = this.fdTables.get(pid);
     let stat: ProcStat | null | undefined;
+    let owner: Owner | null = null;
+    const credit = (inode: number): 'ok' | 'gone' | 'retry' => {
+      if (inode === 0) return 'ok';
+      const e = needed === null ? this.byInode.get(inode) : needed.get(inode);
+      if (e === undefined) return 'ok';
+      if (owner === null) {
+        stat ??= readProcStat(this.proc, pid);
+        if (stat === null) return 'gone';
+        if (stat.startTicks !== table!.startTicks) return 'retry'; // the pid was reused since we cached its fds
+        owner = this.ownerOf(pid, stat.startTicks, stat);
+      }
+      this.addHolder(e, owner, poll);
+      needed?.delete(inode);
+      return 'ok';
+    };
     const native = this.diag?.readFdTable ?? null;
     if (native !== null && (full || table === undefined)) {
       // A whole-table read: the addon does readdir + readlinkat without a JS call per fd.
@@ -274,21 +642,16 @@ export class LinuxProcSource implements SocketSource {
       if (read === 'denied' || read === 'gone') return read;
       stats.fdDirsListed++;
       stats.fdLinksRead += read.size;
-      table = { startTicks: table?.startTicks ?? stat!.startTicks, fds: read };
+      const startTicks = table?.startTicks ?? stat!.startTicks;
+      table = { startTicks, fds: read };
       this.fdTables.set(pid, table);
       for (const inode of read.values()) {
-        if (inode === 0 || !needed.has(inode)) continue;
-        if (stat === undefined) {
-          stat = readProcStat(this.proc, pid);
-          if (stat === null || stat.startTicks !== table.startTicks) {
-            // The pid was reused since we cached its fds: this is another process now.
-            table.startTicks = stat?.startTicks ?? -1;
-            if (stat === null) return 'gone';
-          }
+        const r = credit(inode);
+        if (r === 'gone') return 'gone';
+        if (r === 'retry') {
+          this.fdTables.delete(pid);
+          return this.scanFds(pid, needed, true, poll, stats);
         }
-        needed.delete(inode);
-        this.owners.set(inode, this.ownerOf(pid, table.startTicks));
-        this.misses.delete(inode);
       }
       return 'complete';
     }
@@ -306,15 +669,15 @@ export class LinuxProcSource implements SocketSource {
       this.fdTables.set(pid, table);
     }
     const fds = table.fds;
-    const open = full ? null : new Set(names);
+    const numbers = names.map(Number);
+    const open = full ? null : new Set(numbers);
     if (open !== null) for (const fd of fds.keys()) if (!open.has(fd)) fds.delete(fd);
-    let found = false;
     let skipped = false;
-    for (const fd of names) {
+    for (const fd of numbers) {
       const known = fds.get(fd);
       // Skip fds read before whose answer still holds: a file, or a socket that is still alive and
       // already owned. A socket fd whose inode closed may have been reused, so it is read again.
-      if (!full && known !== undefined && (known === 0 || (liveInodes.has(known) && !needed.has(known)))) {
+      if (!full && known !== undefined && (known === 0 || (this.byInode.has(known) && !(needed?.has(known) ?? false)))) {
         skipped = true;
         continue;
       }
@@ -327,88 +690,206 @@ export class LinuxProcSource implements SocketSource {
         continue; // closed between readdir and readlink
       }
       fds.set(fd, inode);
-      if (inode !== 0 && needed.has(inode)) {
-        if (!found) {
-          stat ??= readProcStat(this.proc, pid);
-          if (stat === null || stat.startTicks !== table.startTicks) {
-            // The pid was reused since we cached its fds: start this process over.
-            this.fdTables.delete(pid);
-            return this.scanFds(pid, needed, liveInodes, true, stats);
-          }
-          found = true;
-        }
-        needed.delete(inode);
-        this.owners.set(inode, this.ownerOf(pid, table.startTicks));
-        this.misses.delete(inode);
+      const r = credit(inode);
+      if (r === 'gone') return 'gone';
+      if (r === 'retry') {
+        this.fdTables.delete(pid);
+        return this.scanFds(pid, needed, true, poll, stats);
       }
     }
     return skipped ? 'ok' : 'complete';
   }
 
-  private buildSockets(rows: ProcNetRow[], takenAt: number, warnings: SourceWarnings): Socket[] {
-    const next = new Map<string, Socket>();
-    const sockets: Socket[] = [];
-    for (const r of rows) {
-      const owner = r.inode === 0 ? null : (this.owners.get(r.inode) ?? null);
-      const process = owner === null ? null : this.processInfo(owner);
-      const pid = owner === null ? null : owner.pid;
-      if (pid === null && r.inode !== 0) warnings.unattributed++;
-      const before = this.previous.get(r.key);
-      let s: Socket;
-      if (before !== undefined && before.pid === pid && before.process === process) {
-        s = before;
-      } else {
-        s = {
-          id: socketId(r),
-          protocol: r.protocol,
-          family: r.family,
-          localAddress: r.localAddress,
-          localPort: r.localPort,
-          remoteAddress: r.remoteAddress,
-          remotePort: r.remotePort,
-          state: r.state,
-          listening: r.listening,
-          pid,
-          process,
-          inode: r.inode,
-          firstSeen: takenAt,
-        };
-      }
-      next.set(r.key, s);
-      sockets.push(s);
-    }
-    this.previous = next;
-    return sockets;
-  }
-
-  /** One Owner object per process identity, so its details are read once and shared by its sockets. */
-  private ownerOf(pid: number, startTicks: number): Owner {
-    let owner = this.ownerByPid.get(pid);
-    if (owner === undefined || owner.startTicks !== startTicks) {
-      owner = { pid, startTicks };
-      this.ownerByPid.set(pid, owner);
-    } else if (owner.info !== undefined) {
-      owner.stale = true;
-    }
-    return owner;
-  }
-
   private processInfo(owner: Owner): ProcessInfo | null {
-    if (owner.info === undefined || owner.stale) {
-      owner.stale = false;
+    if (owner.info === undefined) {
       const stat = readProcStat(this.proc, owner.pid);
-      const info = stat !== null && stat.startTicks === owner.startTicks ? readProcessInfo(this.proc, stat, this.clock, this.users) : null;
-      // Same details keep the same object, so its sockets do not all read as changed.
-      if (owner.info === undefined || !sameInfo(owner.info, info)) owner.info = info;
+      owner.info = stat !== null && stat.startTicks === owner.startTicks ? readProcessInfo(this.proc, stat, this.clock, this.users) : null;
     }
     return owner.info;
   }
 
-  /** Forget processes that are gone, so the cache follows what exists. */
-  private pruneProcesses(livePids: Set<number>): void {
-    for (const pid of this.ownerByPid.keys()) if (!livePids.has(pid)) this.ownerByPid.delete(pid);
+  // ---- what the caller sees ----
+
+  /**
+   * New socket objects for what changed, and the changes by id: a socket seen under a new key (its
+   * /proc/net row changed, or the tables moved to /proc/net) with the same id is one change, not a
+   * removal and an addition.
+   */
+  private publish(poll: PollState, takenAt: number): Pick<SourceChanges, 'added' | 'changed' | 'removed'> {
+    // Each id touched → the socket shown for it before; ids new this poll are only in `fresh`.
+    const before = new Map<string, Socket | undefined>();
+    const fresh = new Set<string>();
+    const touch = (id: string) => {
+      if (!before.has(id) && !fresh.has(id)) before.set(id, this.byId.get(id)?.socket);
+    };
+    const hide = (e: Entry, id: string) => {
+      touch(id);
+      if (this.byId.get(id) === e) {
+        const others = this.dupes.get(id);
+        const next = others?.shift();
+        if (others !== undefined && others.length === 0) this.dupes.delete(id);
+        if (next !== undefined) this.byId.set(id, next);
+        else this.byId.delete(id);
+      } else {
+        const others = this.dupes.get(id);
+        const i = others?.indexOf(e) ?? -1;
+        if (i >= 0) others!.splice(i, 1);
+        if (others !== undefined && others.length === 0) this.dupes.delete(id);
+      }
+    };
+    for (const e of poll.gone) hide(e, e.socket.id);
+    for (const e of poll.dirty) {
+      const old = e.socket === EMPTY_SOCKET ? null : e.socket;
+      const s = this.buildSocket(e, old, takenAt);
+      if (old !== null && old.id !== s.id) hide(e, old.id);
+      if (old === null && !this.byId.has(s.id) && !before.has(s.id)) {
+        // A socket new to every view (most of a cold poll): no before to remember.
+        fresh.add(s.id);
+        e.socket = s;
+        this.byId.set(s.id, e);
+        continue;
+      }
+      touch(s.id);
+      e.socket = s;
+      const shown = this.byId.get(s.id);
+      if (shown === undefined) this.byId.set(s.id, e);
+      else if (shown !== e) {
+        const others = this.dupes.get(s.id) ?? [];
+        if (!others.includes(e)) others.push(e);
+        this.dupes.set(s.id, others);
+      }
+    }
+    const added: Socket[] = [];
+    const changed: Socket[] = [];
+    const removed: Socket[] = [];
+    for (const id of fresh) added.push(this.byId.get(id)!.socket);
+    for (const [id, was] of before) {
+      const now = this.byId.get(id)?.socket;
+      if (was === undefined) {
+        if (now !== undefined) added.push(now);
+      } else if (now === undefined) removed.push(was);
+      else if (now !== was) {
+        // The same socket under another key or object keeps the time it was first seen.
+        if (now.firstSeen !== was.firstSeen) now.firstSeen = was.firstSeen;
+        if (!sameSocket(was, now)) changed.push(now);
+      }
+    }
+    return { added, changed, removed };
   }
 
+  private buildSocket(e: Entry, old: Socket | null, takenAt: number): Socket {
+    const r = e.row;
+    const holders = e.holders;
+    const first = holders[0];
+    const otherHolders: ProcessInfo[] = [];
+    for (let i = 1; i < holders.length; i++) {
+      const info = this.processInfo(holders[i]!);
+      if (info !== null) otherHolders.push(info);
+    }
+    return {
+      id: socketId(r),
+      protocol: r.protocol,
+      family: r.family,
+      localAddress: r.localAddress,
+      localPort: r.localPort,
+      remoteAddress: r.remoteAddress,
+      remotePort: r.remotePort,
+      state: r.state,
+      listening: r.listening,
+      pid: first?.pid ?? null,
+      process: first === undefined ? null : this.processInfo(first),
+      otherHolders,
+      inode: r.inode,
+      firstSeen: old?.firstSeen ?? takenAt,
+      bytesSent: r.bytesSent,
+      bytesReceived: r.bytesReceived,
+      rttMs: r.rttMs,
+    };
+  }
+
+  private trafficSample(read: SockDiagPoll | null, poll: PollState, closed: ClosedConnection[]): TrafficSample {
+    const moves: CounterMove[] = [];
+    for (const m of poll.moved) {
+      // A socket removed in this poll had its last counters counted by its closed-connection record.
+      if (m.entry.socket === EMPTY_SOCKET || !this.entries.has(m.entry.row.key)) continue;
+      moves.push({ socket: m.entry.socket, sentBefore: m.sentBefore, receivedBefore: m.receivedBefore });
+    }
+    const interfaces = this.traffic ? readNetDev(this.proc) : null;
+    return { availability: this.availability(read, interfaces !== null), moves, closed, interfaces };
+  }
+
+  private availability(read: SockDiagPoll | null, interfaces: boolean): TrafficAvailability {
+    const notes: string[] = [];
+    const connections = this.traffic && read !== null && !this.procProtocols.has('tcp');
+    const closed = connections && read.closedStatus === 0;
+    if (!this.traffic) notes.push('Traffic counting is off.');
+    else if (!connections) {
+      notes.push(`Per-connection traffic needs the sock_diag addon reading TCP through netlink: ${this.diagWhyNot ?? 'the kernel would not dump TCP'}.`);
+    } else if (!closed) {
+      notes.push(
+        `Connections that open and close between two polls are not counted: the kernel refused its TCP-destroy messages (${errnoName(read.closedStatus)}).`,
+      );
+    }
+    if (read !== null && read.closedDropped + read.closedOverflows > 0) {
+      notes.push(
+        read.closedOverflows > 0
+          ? 'Some connections that closed since the last poll were not counted: the kernel dropped their messages (too many at once).'
+          : `${read.closedDropped} connections that closed since the last poll were not counted (too many to keep).`,
+      );
+    }
+    if (this.traffic && !interfaces) notes.push(`Interface totals need ${this.proc}/net/dev.`);
+    return { connections, closedConnections: closed, interfaces: this.traffic && interfaces, notes };
+  }
+
+  private scope(): ScopeNote | null {
+    if (this.ownNetns === null) return null;
+    const others = new Set<string>();
+    for (const ns of this.netnsOf.values()) if (ns !== this.ownNetns) others.add(ns);
+    const n = others.size;
+    return {
+      otherNetworkNamespaces: n,
+      note:
+        n === 0
+          ? 'Sockets in other network namespaces (containers) are not shown.'
+          : `Sockets in ${n === 1 ? '1 other network namespace' : `${n} other network namespaces`} (containers) are not shown.`,
+    };
+  }
+}
+
+/** The work one poll collects before it publishes. */
+class PollState {
+  /** Entries whose socket object must be rebuilt (new, changed row, holders or holder details). */
+  readonly dirty = new Set<Entry>();
+  /** Entries removed that had been published. */
+  readonly gone: Entry[] = [];
+  readonly moved: Array<{ entry: Entry; sentBefore: number; receivedBefore: number }> = [];
+  /** Final counters of connections shorter than a poll, by cookie. */
+  readonly finals = new Map<string | number, DiagRow>();
+}
+
+/** A placeholder until an entry's first socket object is built. */
+const EMPTY_SOCKET = Object.freeze({ id: '' }) as Socket;
+
+function readLink(path: string): string | null {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a listener's bind address takes connections to the local address of `conn`. */
+function listenerCovers(listener: ProcNetRow, conn: ProcNetRow): boolean {
+  const a = listener.localAddress;
+  if (a === conn.localAddress) return true;
+  if (a === '0.0.0.0') return conn.family === 4 || conn.localAddress.startsWith('::ffff:');
+  if (a === '::') return true;
+  return conn.localAddress === `::ffff:${a}`;
+}
+
+function errnoName(status: number): string {
+  const names: Record<number, string> = { [-1]: 'EPERM', [-13]: 'EACCES', [-2]: 'ENOENT', [-93]: 'EPROTONOSUPPORT', [-22]: 'EINVAL' };
+  return names[status] ?? `errno ${-status}`;
 }
 
 function sameInfo(a: ProcessInfo | null, b: ProcessInfo | null): boolean {

@@ -1,11 +1,12 @@
 // The Linux socket tables through NETLINK_SOCK_DIAG (inet_diag), the interface `ss` uses: a native
-// addon (native/sock_diag.c) dumps every TCP and UDP socket into a Buffer of fixed 48-byte records,
-// and this module turns them into the same rows parseProcNet makes of /proc/net/{tcp,tcp6,udp,udp6}.
+// addon (native/sock_diag.c) dumps every TCP and UDP socket, compares the dump with the previous one
+// where the data is (keyed by the kernel's socket cookie), and hands over only what changed, in
+// fixed-size records this module turns into the rows parseProcNet makes of /proc/net.
 //
 // Why: reading /proc/net/tcp and tcp6 walks the kernel's whole established hash once per file, in
-// seq_file's small steps; one inet_diag dump walks it once for both families, several times cheaper.
-// The addon is optional: when it is not built or netlink is refused, loadSockDiag() returns null and
-// the caller reads /proc/net as before.
+// seq_file's small steps; one inet_diag dump walks it once for both families, several times cheaper,
+// and carries each connection's tcp_info (bytes, rtt) at no privilege. The addon is optional: when it
+// is not built or netlink is refused, loadSockDiag() returns null and the caller reads /proc/net.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
@@ -17,45 +18,110 @@ import { kernelState, type ProcNetRow } from './proc-net.js';
 /** Where scripts/build-native.js puts the addon, relative to the repository root. */
 export const SOCK_DIAG_ADDON = join('native', 'build', 'Release', 'sock_diag.node');
 
-const HEADER_SIZE = 16;
-const RECORD_SIZE = 48;
-const WORDS = RECORD_SIZE / 4;
+export const SOCK_DIAG_HEADER_SIZE = 64;
+export const SOCK_DIAG_RECORD_SIZE = 80;
+const MOVED_SIZE = 32;
+const REMOVED_SIZE = 8;
 const PROTO_TCP = 6;
-/** Header status of a protocol the dump was not asked for. */
+/** Header status of something the poll was not asked for. */
 const NOT_ASKED = 1;
+
+const F_TCP = 1;
+const F_UDP = 2;
+const F_PER_FAMILY = 4;
+const F_INFO = 8;
+const F_FULL = 16;
+const F_CLOSED = 32;
+
+const R_BYTES = 1;
+const R_RTT = 2;
+const R_KNOWN = 4;
+
+/** A reader of the addon: one netlink socket, one table of the previous dump (see native/sock_diag.c). */
+export interface SockDiagAddonReader {
+  poll(flags: number): Buffer;
+  close(): void;
+}
 
 /** The addon's interface (see native/sock_diag.c for the record layout). */
 export interface SockDiagAddon {
-  dump(out: Uint8Array, what?: number): number;
-  close(): void;
-  /** Absent from addons built before it existed: callers then read fd links from JS. */
+  Reader: new () => SockDiagAddonReader;
+  query(family: number, local: Buffer, localPort: number, remote: Buffer, remotePort: number): Buffer | number;
+  destroy(family: number, local: Buffer, localPort: number, remote: Buffer, remotePort: number, cookie: Buffer): number;
   fdSockets?(fdDir: string, out: Uint32Array): number;
 }
 
-/** A process's fd table: fd name → socket inode, 0 for anything that is not a socket. */
-export type FdTableRead = Map<string, number> | 'denied' | 'gone';
+/** A process's fd table: fd number → socket inode, 0 for anything that is not a socket. */
+export type FdTableRead = Map<number, number> | 'denied' | 'gone';
 
-export interface SockDiagRead {
-  rows: ProcNetRow[];
+/** A socket as a dump gives it: the /proc/net row, keyed by the kernel's cookie, with its counters. */
+export interface DiagRow extends ProcNetRow {
+  key: number;
+  /** null for UDP, and where the dump had no tcp_info for it yet. */
+  bytesSent: number | null;
+  bytesReceived: number | null;
+  rttMs: number | null;
+}
+
+export interface MovedCounters {
+  key: number;
+  bytesSent: number | null;
+  bytesReceived: number | null;
+  rttMs: number | null;
+}
+
+/** A TCP connection the kernel destroyed (TCP-destroy messages carry no inode and no uid). */
+export interface ClosedRecord {
+  row: DiagRow;
+  /** Its cookie was in an earlier dump, so its owner is known by `row.key`. */
+  known: boolean;
+}
+
+export interface SockDiagPoll {
+  added: DiagRow[];
+  changed: DiagRow[];
+  /** Cookies of sockets gone. */
+  removed: number[];
+  moved: MovedCounters[];
+  closed: ClosedRecord[];
   /**
-   * False when the kernel refused that protocol's dump (for UDP: no udp_diag, -ENOENT): none of its
-   * sockets are in `rows`, so the caller reads /proc/net/{tcp,tcp6} or /proc/net/{udp,udp6} for it.
+   * False when the kernel would not dump that protocol (for UDP: no udp_diag, -ENOENT): nothing of it
+   * is in the lists, and what an earlier poll reported of it stands.
    */
   tcp: boolean;
   udp: boolean;
   /** The kernel's answer for each protocol: 0, or -errno. */
   tcpStatus: number;
   udpStatus: number;
+  /** Listening for TCP-destroy messages: 0, 1 when not asked for, or -errno the kernel answered. */
+  closedStatus: number;
+  /** Closed connections lost: more than the reader keeps between two polls, and kernel buffer overflows. */
+  closedDropped: number;
+  closedOverflows: number;
+  /** Sockets in the reader's table now. */
+  count: number;
+}
+
+export interface SockDiagPollOptions {
+  tcp?: boolean;
+  udp?: boolean;
+  /** tcp_info counters (bytes, rtt) on TCP rows. */
+  traffic?: boolean;
+  /** Listen for TCP-destroy messages and report closed connections. */
+  closed?: boolean;
+  /** Forget the previous dump: every socket comes as added. */
+  full?: boolean;
+  /** TCP per family even where one AF_UNSPEC walk works (tests). */
+  perFamily?: boolean;
 }
 
 export interface SockDiag {
   /**
-   * Dumps every TCP and UDP socket. Rows of sockets unchanged since the previous read are the same
-   * objects as then (do not mutate them). Throws only when the netlink socket itself fails (the
-   * caller should then fall back to /proc/net for good).
+   * What changed since the previous poll (everything on the first). Throws only when the netlink
+   * socket itself fails (the caller should then fall back to /proc/net); the next poll starts over.
    */
-  read(): SockDiagRead;
-  /** Closes the netlink socket; the next read() opens a new one. */
+  poll(options?: SockDiagPollOptions): SockDiagPoll;
+  /** Closes the netlink sockets and forgets the previous dump; the next poll opens new ones. */
   close(): void;
   /** Reads a whole /proc/PID/fd directory natively, or is null where the addon cannot. */
   readFdTable: ((fdDir: string) => FdTableRead) | null;
@@ -95,8 +161,8 @@ function unpackedFirst(dir: string): string[] {
   return [[...parts.slice(0, asar), 'app.asar.unpacked', ...parts.slice(asar + 1)].join(sep), dir];
 }
 
-/** Loads the addon and opens its netlink socket; null (never a throw) when it cannot be used here. */
-export function loadSockDiag(options: LoadSockDiagOptions = {}): SockDiag | null {
+/** Loads the addon module, or says why it cannot be used here (null and onError). */
+export function loadSockDiagAddon(options: LoadSockDiagOptions = {}): SockDiagAddon | null {
   const fail = (reason: string): null => {
     options.onError?.(reason);
     return null;
@@ -104,22 +170,29 @@ export function loadSockDiag(options: LoadSockDiagOptions = {}): SockDiag | null
   if (process.platform !== 'linux') return fail('NETLINK_SOCK_DIAG exists only on Linux');
   const path = options.path ?? findSockDiagAddon();
   if (path === null) return fail(`${SOCK_DIAG_ADDON} is not built (run node scripts/build-native.js)`);
-  let addon: SockDiagAddon;
   try {
     const loaded = createRequire(import.meta.url)(path) as Partial<SockDiagAddon> | null;
-    if (typeof loaded?.dump !== 'function' || typeof loaded.close !== 'function') return fail(`${path} is not the sock_diag addon`);
-    addon = loaded as SockDiagAddon;
+    if (typeof loaded?.Reader !== 'function' || typeof loaded.destroy !== 'function') return fail(`${path} is not the sock_diag addon (rebuild it)`);
+    return loaded as SockDiagAddon;
   } catch (e) {
     return fail(`could not load ${path}: ${(e as Error).message}`);
   }
+}
+
+/** Loads the addon and opens a reader; null (never a throw) when it cannot be used here. */
+export function loadSockDiag(options: LoadSockDiagOptions = {}): SockDiag | null {
+  const addon = loadSockDiagAddon(options);
+  if (addon === null) return null;
+  const reader = new SockDiagReader(addon);
   try {
-    // Opens the netlink socket and asks for nothing: cheap, so a source may be made per poll. A
-    // kernel that refuses a protocol's dump says so in read().
-    addon.dump(Buffer.alloc(HEADER_SIZE), 0);
+    // Opens the netlink socket and asks for nothing: cheap. A kernel that refuses a protocol's dump
+    // says so in poll().
+    reader.poll({ tcp: false, udp: false });
   } catch (e) {
-    return fail((e as Error).message);
+    options.onError?.((e as Error).message);
+    return null;
   }
-  return sockDiagFromAddon(addon);
+  return reader;
 }
 
 /** A SockDiag over a loaded addon (or a stand-in for one, in tests). */
@@ -128,13 +201,13 @@ export function sockDiagFromAddon(addon: SockDiagAddon): SockDiag {
 }
 
 class SockDiagReader implements SockDiag {
-  private buf: Buffer = Buffer.allocUnsafe(HEADER_SIZE + RECORD_SIZE * 1024);
-  private readonly decoder = new SockDiagDecoder();
-
+  private readonly reader: SockDiagAddonReader;
+  private readonly decoder = new RecordDecoder();
   private fdBuf = new Uint32Array(2048);
   readonly readFdTable: ((fdDir: string) => FdTableRead) | null;
 
   constructor(private readonly addon: SockDiagAddon) {
+    this.reader = new addon.Reader();
     this.readFdTable = typeof addon.fdSockets === 'function' ? (dir) => this.fdTable(dir) : null;
   }
 
@@ -146,149 +219,133 @@ class SockDiagReader implements SockDiag {
       n = this.addon.fdSockets!(fdDir, this.fdBuf);
     }
     if (n < 0) return n === -13 || n === -1 ? 'denied' : 'gone'; // -EACCES / -EPERM
-    const table = new Map<string, number>();
+    const table = new Map<number, number>();
     const count = Math.min(n, this.fdBuf.length >> 1);
-    for (let i = 0; i < count; i++) table.set(String(this.fdBuf[i * 2]), this.fdBuf[i * 2 + 1]!);
+    const buf = this.fdBuf;
+    for (let i = 0; i < count; i++) table.set(buf[i * 2]!, buf[i * 2 + 1]!);
     return table;
   }
 
-  read(): SockDiagRead {
-    let count = this.addon.dump(this.buf);
-    // More sockets than room: grow with headroom (sockets come and go between two dumps) and redo,
-    // rather than hand back a table with sockets missing (they would show as closed, then new).
-    for (let tries = 0; tries < 4; tries++) {
-      const seen = this.buf.readUInt32LE(4);
-      if (seen <= count) break;
-      this.buf = Buffer.allocUnsafe(HEADER_SIZE + RECORD_SIZE * (Math.ceil(seen * 1.25) + 256));
-      count = this.addon.dump(this.buf);
-    }
-    const tcpStatus = this.buf.readInt32LE(8);
-    const udpStatus = this.buf.readInt32LE(12);
-    return {
-      rows: this.decoder.decode(this.buf, count),
-      tcp: tcpStatus === 0,
-      udp: udpStatus === 0,
-      tcpStatus: tcpStatus === NOT_ASKED ? 0 : tcpStatus,
-      udpStatus: udpStatus === NOT_ASKED ? 0 : udpStatus,
-    };
+  poll(options: SockDiagPollOptions = {}): SockDiagPoll {
+    let flags = 0;
+    if (options.tcp ?? true) flags |= F_TCP;
+    if (options.udp ?? true) flags |= F_UDP;
+    if (options.perFamily) flags |= F_PER_FAMILY;
+    if (options.traffic) flags |= F_INFO;
+    if (options.full) flags |= F_FULL;
+    if (options.closed) flags |= F_CLOSED;
+    return decodePoll(this.reader.poll(flags), this.decoder);
   }
 
   close(): void {
-    this.addon.close();
+    this.reader.close();
   }
 }
 
+/** Reads a poll's buffer (header and sections, native/sock_diag.c). */
+export function decodePoll(buf: Buffer, decoder: RecordDecoder = new RecordDecoder()): SockDiagPoll {
+  const nAdded = buf.readUInt32LE(0);
+  const nChanged = buf.readUInt32LE(4);
+  const nRemoved = buf.readUInt32LE(8);
+  const nMoved = buf.readUInt32LE(12);
+  const nClosed = buf.readUInt32LE(16);
+  const tcpStatus = buf.readInt32LE(20);
+  const udpStatus = buf.readInt32LE(24);
+  let o = SOCK_DIAG_HEADER_SIZE;
+  const added: DiagRow[] = [];
+  for (let i = 0; i < nAdded; i++, o += SOCK_DIAG_RECORD_SIZE) {
+    const row = decoder.row(buf, o);
+    if (row !== null) added.push(row);
+  }
+  const changed: DiagRow[] = [];
+  for (let i = 0; i < nChanged; i++, o += SOCK_DIAG_RECORD_SIZE) {
+    const row = decoder.row(buf, o);
+    if (row !== null) changed.push(row);
+  }
+  const removed: number[] = [];
+  for (let i = 0; i < nRemoved; i++, o += REMOVED_SIZE) removed.push(cookieAt(buf, o));
+  const moved: MovedCounters[] = [];
+  for (let i = 0; i < nMoved; i++, o += MOVED_SIZE) {
+    const flags = buf[o + 28]!;
+    moved.push({
+      key: cookieAt(buf, o),
+      ...counters(buf, o + 8, flags),
+    });
+  }
+  const closed: ClosedRecord[] = [];
+  for (let i = 0; i < nClosed; i++, o += SOCK_DIAG_RECORD_SIZE) {
+    const row = decoder.row(buf, o);
+    if (row !== null) closed.push({ row, known: (buf[o + 3]! & R_KNOWN) !== 0 });
+  }
+  return {
+    added,
+    changed,
+    removed,
+    moved,
+    closed,
+    tcp: tcpStatus === 0,
+    udp: udpStatus === 0,
+    tcpStatus: tcpStatus === NOT_ASKED ? 0 : tcpStatus,
+    udpStatus: udpStatus === NOT_ASKED ? 0 : udpStatus,
+    closedStatus: buf.readInt32LE(32),
+    closedDropped: buf.readUInt32LE(36),
+    closedOverflows: buf.readUInt32LE(40),
+    count: buf.readUInt32LE(28),
+  };
+}
+
+/** The cookie as a number: a per-boot counter, far below 2^53. */
+function cookieAt(buf: Buffer, o: number): number {
+  return buf.readUInt32LE(o) + buf.readUInt32LE(o + 4) * 0x1_0000_0000;
+}
+
+/** Counters at o: sent f64, received f64, rtt µs u32, present as the flags say. */
+function counters(buf: Buffer, o: number, flags: number): { bytesSent: number | null; bytesReceived: number | null; rttMs: number | null } {
+  const bytes = (flags & R_BYTES) !== 0;
+  return {
+    bytesSent: bytes ? buf.readDoubleLE(o) : null,
+    bytesReceived: bytes ? buf.readDoubleLE(o + 8) : null,
+    rttMs: (flags & R_RTT) !== 0 ? buf.readUInt32LE(o + 16) / 1000 : null,
+  };
+}
+
 /**
- * Turns the addon's records into ProcNetRows exactly as parseProcNet reads the same sockets from
- * /proc/net. A record's 48 bytes are its key, and a socket whose record is byte-for-byte the one of
- * the previous decode gets the previous row object back.
- *
- * The kernel dumps its hash tables in bucket order, so between two polls the records come in the
- * same order save where sockets came or went. Each record is first compared with the previous
- * decode's record at a cursor (12 integer compares); only on a mismatch is its key looked up in a
- * map of the previous records (built then, once), which also moves the cursor past the change. An
- * unchanged table thus costs no string and no map work at all.
+ * Turns 80-byte records into rows exactly as parseProcNet reads the same sockets from /proc/net,
+ * with address text cached (loopback and wildcard addresses repeat a lot).
  */
-export class SockDiagDecoder {
-  private prevWords = new Int32Array(0);
-  private prevRows: Array<ProcNetRow | null> = [];
-  private prevCount = 0;
-  private spareWords = new Int32Array(0);
+export class RecordDecoder {
   /** Address text by its 4 (IPv4, as a number) or 16 raw bytes (IPv6, as latin1 text). */
   private readonly v4 = new Map<number, string>();
   private readonly v6 = new Map<string, string>();
 
-  /** `buf` holds the 16-byte header and then `count` records. */
-  decode(buf: Buffer, count: number): ProcNetRow[] {
-    const n32 = count * WORDS;
-    let words: Int32Array;
-    if ((buf.byteOffset + HEADER_SIZE) % 4 === 0) words = new Int32Array(buf.buffer, buf.byteOffset + HEADER_SIZE, n32);
-    else words = new Int32Array(new Uint8Array(buf.subarray(HEADER_SIZE, HEADER_SIZE + count * RECORD_SIZE)).buffer);
-    const prevWords = this.prevWords;
-    const prevRows = this.prevRows;
-    const prevCount = this.prevCount;
-    const consumed = new Uint8Array(prevCount);
-    let byKey: Map<string, number> | null = null;
-    let fresh: Map<string, ProcNetRow> | null = null;
-    const rows: ProcNetRow[] = [];
-    const rowAt = new Array<ProcNetRow | null>(count);
-    let j = 0;
-    for (let i = 0; i < count; i++) {
-      const a = i * WORDS;
-      let row: ProcNetRow | null | undefined;
-      if (j < prevCount && consumed[j] === 0) {
-        const b = j * WORDS;
-        let w = 0;
-        while (w < WORDS && words[a + w] === prevWords[b + w]) w++;
-        if (w === WORDS) {
-          consumed[j] = 1;
-          // A record dropped last time (a repeat) may be the one kept now: look it up below.
-          row = prevRows[j++] ?? undefined;
-        }
-      }
-      if (row === undefined) {
-        const o = HEADER_SIZE + i * RECORD_SIZE;
-        const key = buf.toString('latin1', o, o + RECORD_SIZE);
-        if (byKey === null) {
-          byKey = new Map();
-          for (let k = 0; k < prevCount; k++) {
-            const r = prevRows[k];
-            if (r != null) byKey.set(r.key, k);
-          }
-        }
-        const k = byKey.get(key);
-        if (k !== undefined) {
-          // Seen before, elsewhere: the records between the cursor and it are gone or moved.
-          // A record the dump gave twice (its hash walk resumes between messages) is kept once.
-          row = consumed[k] === 0 ? prevRows[k]! : null;
-          consumed[k] = 1;
-          j = k + 1;
-        } else {
-          fresh ??= new Map();
-          row = fresh.has(key) ? null : this.decodeRecord(buf, o, key);
-          if (row !== null) fresh.set(key, row);
-        }
-      }
-      rowAt[i] = row;
-      if (row !== null) rows.push(row);
-    }
-    // Keep this decode's records for the next: the caller's buffer is overwritten by the next dump.
-    let keep = this.spareWords;
-    if (keep.length < n32) keep = new Int32Array(Math.max(n32, Math.ceil(n32 * 1.25)));
-    keep.set(words);
-    this.spareWords = this.prevWords;
-    this.prevWords = keep;
-    this.prevRows = rowAt;
-    this.prevCount = count;
-    return rows;
-  }
-
-  private decodeRecord(buf: Buffer, o: number, key: string): ProcNetRow | null {
+  /** The row of the record at offset o, or null for a state the kernel does not use. */
+  row(buf: Buffer, o: number): DiagRow | null {
     const proto = buf[o]!;
     const family: Family = buf[o + 1] === 6 ? 6 : 4;
     const st = buf[o + 2]!;
+    const flags = buf[o + 3]!;
     const localPort = buf[o + 4]! | (buf[o + 5]! << 8);
     const remotePort = buf[o + 6]! | (buf[o + 7]! << 8);
-    const uid = buf.readUInt32LE(o + 40);
-    const inode = buf.readUInt32LE(o + 44);
-    const localAddress = this.address(buf, o + 8, family);
-    const remoteRaw = this.address(buf, o + 24, family);
-
-    const kernel = kernelState(proto === PROTO_TCP ? 'tcp' : 'udp', st, remotePort);
+    const protocol = proto === PROTO_TCP ? 'tcp' : 'udp';
+    const kernel = kernelState(protocol, st, remotePort);
     if (kernel === null) return null;
     const { state, listening, connected } = kernel;
+    const bytes = protocol === 'tcp' && (flags & R_BYTES) !== 0;
     return {
-      protocol: proto === PROTO_TCP ? 'tcp' : 'udp',
+      protocol,
       family,
-      localAddress,
+      localAddress: this.address(buf, o + 8, family),
       localPort,
-      remoteAddress: connected ? remoteRaw : null,
+      remoteAddress: connected ? this.address(buf, o + 24, family) : null,
       remotePort: connected ? remotePort : null,
       state,
       listening,
-      uid,
-      inode,
-      key,
+      uid: buf.readUInt32LE(o + 40),
+      inode: buf.readUInt32LE(o + 44),
+      key: cookieAt(buf, o + 48),
+      bytesSent: bytes ? buf.readDoubleLE(o + 56) : null,
+      bytesReceived: bytes ? buf.readDoubleLE(o + 64) : null,
+      rttMs: protocol === 'tcp' && (flags & R_RTT) !== 0 ? buf.readUInt32LE(o + 72) / 1000 : null,
     };
   }
 
@@ -319,24 +376,101 @@ export class SockDiagDecoder {
   }
 }
 
+export interface RecordFields {
+  protocol: 6 | 17;
+  family: 4 | 6;
+  state: number;
+  localPort: number;
+  remotePort: number;
+  local: ArrayLike<number>;
+  remote: ArrayLike<number>;
+  uid: number;
+  inode: number;
+  cookie?: number;
+  bytesSent?: number | null;
+  bytesReceived?: number | null;
+  rttUs?: number | null;
+  known?: boolean;
+}
+
 /** Packs one record as the addon does: for tests of the decoder without the kernel. */
-export function encodeSockDiagRecord(
-  out: Buffer,
-  index: number,
-  r: { protocol: 6 | 17; family: 4 | 6; state: number; localPort: number; remotePort: number; local: ArrayLike<number>; remote: ArrayLike<number>; uid: number; inode: number },
-): void {
-  const o = HEADER_SIZE + index * RECORD_SIZE;
-  out.fill(0, o, o + RECORD_SIZE);
+export function encodeSockDiagRecord(out: Buffer, o: number, r: RecordFields): void {
+  out.fill(0, o, o + SOCK_DIAG_RECORD_SIZE);
   out[o] = r.protocol;
   out[o + 1] = r.family;
   out[o + 2] = r.state;
+  let flags = 0;
+  if (r.bytesSent != null && r.bytesReceived != null) {
+    flags |= R_BYTES;
+    out.writeDoubleLE(r.bytesSent, o + 56);
+    out.writeDoubleLE(r.bytesReceived, o + 64);
+  }
+  if (r.rttUs != null) {
+    flags |= R_RTT;
+    out.writeUInt32LE(r.rttUs, o + 72);
+  }
+  if (r.known) flags |= R_KNOWN;
+  out[o + 3] = flags;
   out.writeUInt16LE(r.localPort, o + 4);
   out.writeUInt16LE(r.remotePort, o + 6);
   out.set(r.local, o + 8);
   out.set(r.remote, o + 24);
   out.writeUInt32LE(r.uid, o + 40);
   out.writeUInt32LE(r.inode, o + 44);
+  const cookie = r.cookie ?? 0;
+  out.writeUInt32LE(cookie % 0x1_0000_0000, o + 48);
+  out.writeUInt32LE(Math.floor(cookie / 0x1_0000_0000), o + 52);
 }
 
-export const SOCK_DIAG_RECORD_SIZE = RECORD_SIZE;
-export const SOCK_DIAG_HEADER_SIZE = HEADER_SIZE;
+/** A poll buffer with the given sections, as the addon lays it out: for tests without the kernel. */
+export function encodeSockDiagPoll(p: {
+  added?: RecordFields[];
+  changed?: RecordFields[];
+  removed?: number[];
+  moved?: Array<{ cookie: number; bytesSent: number; bytesReceived: number; rttUs: number | null }>;
+  closed?: RecordFields[];
+  tcpStatus?: number;
+  udpStatus?: number;
+  closedStatus?: number;
+}): Buffer {
+  const added = p.added ?? [];
+  const changed = p.changed ?? [];
+  const removed = p.removed ?? [];
+  const moved = p.moved ?? [];
+  const closed = p.closed ?? [];
+  const size =
+    SOCK_DIAG_HEADER_SIZE + (added.length + changed.length + closed.length) * SOCK_DIAG_RECORD_SIZE + removed.length * REMOVED_SIZE + moved.length * MOVED_SIZE;
+  const buf = Buffer.alloc(size);
+  buf.writeUInt32LE(added.length, 0);
+  buf.writeUInt32LE(changed.length, 4);
+  buf.writeUInt32LE(removed.length, 8);
+  buf.writeUInt32LE(moved.length, 12);
+  buf.writeUInt32LE(closed.length, 16);
+  buf.writeInt32LE(p.tcpStatus ?? 0, 20);
+  buf.writeInt32LE(p.udpStatus ?? 0, 24);
+  buf.writeInt32LE(p.closedStatus ?? NOT_ASKED, 32);
+  let o = SOCK_DIAG_HEADER_SIZE;
+  for (const r of [...added, ...changed]) {
+    encodeSockDiagRecord(buf, o, r);
+    o += SOCK_DIAG_RECORD_SIZE;
+  }
+  for (const c of removed) {
+    buf.writeUInt32LE(c % 0x1_0000_0000, o);
+    buf.writeUInt32LE(Math.floor(c / 0x1_0000_0000), o + 4);
+    o += REMOVED_SIZE;
+  }
+  for (const m of moved) {
+    buf.writeUInt32LE(m.cookie % 0x1_0000_0000, o);
+    buf.writeUInt32LE(Math.floor(m.cookie / 0x1_0000_0000), o + 4);
+    buf.writeDoubleLE(m.bytesSent, o + 8);
+    buf.writeDoubleLE(m.bytesReceived, o + 16);
+    buf.writeUInt32LE(m.rttUs ?? 0, o + 24);
+    buf[o + 28] = R_BYTES | (m.rttUs != null ? R_RTT : 0);
+    o += MOVED_SIZE;
+  }
+  for (const r of closed) {
+    encodeSockDiagRecord(buf, o, r);
+    o += SOCK_DIAG_RECORD_SIZE;
+  }
+  return buf;
+}

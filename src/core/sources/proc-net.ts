@@ -11,8 +11,11 @@ export interface ProcNetRow
   uid: number;
   /** 0 for TIME_WAIT and orphaned sockets, which no process holds. */
   inode: number;
-  /** The raw columns that identify this row unchanged between two reads (cache key). */
-  key: string;
+  /**
+   * What identifies this row between two reads: /proc/net's raw columns (a socket whose state or
+   * inode changes gets a new key there), or the kernel's socket cookie through netlink.
+   */
+  key: string | number;
 }
 
 export interface ProcNetParse {

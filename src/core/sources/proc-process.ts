@@ -56,7 +56,15 @@ export class ProcClock {
   }
 }
 
+let ticksPerSecond: number | null = null;
+
+/** Asked once per process: getconf is a child process, and CLK_TCK never changes. */
 function readTicksPerSecond(): number {
+  ticksPerSecond ??= askTicksPerSecond();
+  return ticksPerSecond;
+}
+
+function askTicksPerSecond(): number {
   try {
     const n = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
     return Number.isInteger(n) && n > 0 ? n : 100;

@@ -16,7 +16,7 @@ import si from 'systeminformation';
 import { normaliseAddress, parseIPv4 } from '../../shared/address.js';
 import type { Family, ProcessInfo, Protocol, Socket, SocketState, TcpState } from '../../shared/model.js';
 import { socketId } from '../../shared/model.js';
-import { emptyWarnings, type Sample, type SocketSource } from './source.js';
+import { emptyWarnings, type InterfaceCounters, type Sample, type SocketSource, type TrafficSample } from './source.js';
 
 /** A row of si.networkConnections() as it really arrives: the typings promise more than the parsers keep. */
 export interface SiConnection {
@@ -159,8 +159,13 @@ function readRow(row: SiConnection, processes: Map<number, ProcessInfo>, takenAt
     listening,
     pid,
     process,
+    otherHolders: [],
     inode: null,
     firstSeen: takenAt,
+    // netstat gives no per-connection counters without elevation.
+    bytesSent: null,
+    bytesReceived: null,
+    rttMs: null,
   };
   socket.id = socketId(socket);
   return socket;
@@ -282,16 +287,67 @@ function readPid(value: unknown): number | null {
   return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : null;
 }
 
+/** The fields of si.networkStats() this source reads. */
+export interface SiNetworkStats {
+  iface?: string | null;
+  rx_bytes?: number | null;
+  tx_bytes?: number | null;
+}
+
+/** si's interface rows as counters; rows without a name or with counters that are not numbers are left out. */
+export function normaliseNetworkStats(rows: readonly SiNetworkStats[]): InterfaceCounters[] {
+  const out: InterfaceCounters[] = [];
+  for (const r of rows) {
+    const name = text(r.iface);
+    const rx = r.rx_bytes;
+    const tx = r.tx_bytes;
+    if (name === '' || typeof rx !== 'number' || typeof tx !== 'number' || !Number.isFinite(rx) || !Number.isFinite(tx) || rx < 0 || tx < 0) continue;
+    out.push({ name, bytesSent: tx, bytesReceived: rx });
+  }
+  return out;
+}
+
+const CONNECTIONS_NOTE = 'Per-connection traffic is measured on Linux only; here netstat gives no per-connection counters.';
+
+export interface SystemInformationOptions {
+  /** Per-interface counters; default si.networkStats('*'). */
+  networkStats?: () => Promise<readonly SiNetworkStats[]>;
+}
+
 export class SystemInformationSource implements SocketSource {
   readonly name = 'systeminformation';
+  private readonly networkStats: () => Promise<readonly SiNetworkStats[]>;
+
+  constructor(options: SystemInformationOptions = {}) {
+    this.networkStats = options.networkStats ?? (() => si.networkStats('*'));
+  }
 
   async sample(): Promise<Sample> {
     const takenAt = Date.now();
-    const [conns, procs] = await Promise.all([si.networkConnections(), si.processes()]);
+    const [conns, procs, stats] = await Promise.all([
+      si.networkConnections(),
+      si.processes(),
+      this.networkStats().then(
+        (rows) => ({ rows, error: null }),
+        (e: unknown) => ({ rows: [], error: e instanceof Error ? e.message : String(e) }),
+      ),
+    ]);
     const { sockets, skipped } = normaliseConnections(conns, procs.list, takenAt);
     const warnings = emptyWarnings();
     warnings.skippedLines = skipped;
     warnings.unattributed = sockets.filter((s) => s.pid === null).length;
-    return { takenAt, sockets, warnings };
+    const interfaces = stats.error === null ? normaliseNetworkStats(stats.rows) : null;
+    const traffic: TrafficSample = {
+      availability: {
+        connections: false,
+        closedConnections: false,
+        interfaces: interfaces !== null,
+        notes: stats.error === null ? [CONNECTIONS_NOTE] : [CONNECTIONS_NOTE, `Interface totals are not available: ${stats.error}`],
+      },
+      moves: [],
+      closed: [],
+      interfaces,
+    };
+    return { takenAt, sockets, warnings, traffic };
   }
 }

@@ -22,7 +22,11 @@ function sock(port: number, remotePort: number | null, state: SocketState, pid: 
     listening: state === 'LISTEN',
     pid,
     process: pid === null ? null : { pid, name: `p${pid}`, exe: null, cmdline: '', user: null, uid: null, ppid: 1, startedAt: 0 },
+    otherHolders: [],
     firstSeen,
+    bytesSent: null,
+    bytesReceived: null,
+    rttMs: null,
   };
 }
 

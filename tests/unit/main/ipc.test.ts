@@ -11,6 +11,7 @@ import { channel, REQUEST_NAMES, type FullState } from '../../../src/shared/api.
 import { errorCode } from '../../../src/shared/api-errors.js';
 import type { Delta } from '../../../src/shared/model.js';
 import type { MonitorStatus } from '../../../src/shared/status.js';
+import type { TrafficUpdate } from '../../../src/shared/traffic.js';
 import { FakeBrowserWindow, FakeFrame, FakeIpcMain, FakeWebContents } from './fake-electron.js';
 
 vi.mock('electron', async () => (await import('./fake-electron.js')).electronModule);
@@ -140,7 +141,7 @@ describe('bindIpc: who may call', () => {
 describe('bindIpc: events', () => {
   const sentOn = (name: string) => win.webContents.sent.filter(([c]) => c === name).map(([, p]) => p);
 
-  it('forwards deltas and status on their channels', async () => {
+  it('forwards deltas, traffic and status on their channels', async () => {
     const delta = await monitor.pollOnce();
     expect(sentOn('portwatch:event:delta')).toContainEqual(delta);
     const deltas = sentOn(channel.event('delta')) as Delta[];
@@ -149,7 +150,10 @@ describe('bindIpc: events', () => {
     monitor.resume();
     const states = (sentOn('portwatch:event:status') as MonitorStatus[]).map((s) => s.state);
     expect(states).toEqual(expect.arrayContaining(['paused', 'running']));
-    expect(win.webContents.sent.every(([c]) => c === channel.event('delta') || c === channel.event('status'))).toBe(true);
+    // Each poll's traffic update follows its delta, with the same seq.
+    const traffic = sentOn(channel.event('traffic')) as TrafficUpdate[];
+    expect(traffic.map((t) => t.seq)).toContain(delta!.seq);
+    expect(win.webContents.sent.every(([c]) => [channel.event('delta'), channel.event('traffic'), channel.event('status')].includes(c))).toBe(true);
   });
 
   it('sends nothing once the window is closed, and unbinds itself', async () => {

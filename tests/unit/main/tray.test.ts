@@ -23,7 +23,7 @@ import { FakeMenu, FakeNativeImage, FakeTray, nativeImage } from './fake-electro
 vi.mock('electron', async () => (await import('./fake-electron.js')).electronModule);
 
 function status(state: MonitorStatus['state'] = 'running'): MonitorStatus {
-  return { state, intervalMs: 1000, seq: 1, source: 'linux-proc', sockets: 431, lastPoll: null, warnings: null, error: null, consecutiveFailures: 0 };
+  return { state, intervalMs: 1000, seq: 1, source: 'linux-proc', sockets: 431, lastPoll: null, warnings: null, error: null, consecutiveFailures: 0, traffic: null, scope: null };
 }
 
 let alertSeq = 0;

@@ -25,8 +25,12 @@ export function sock(partial: Partial<Omit<Socket, 'id'>> = {}): Socket {
     listening: false,
     pid: 100,
     process: proc(100, 'node'),
+    otherHolders: [],
     inode: 5000,
     firstSeen: 1_700_000_000_000,
+    bytesSent: null,
+    bytesReceived: null,
+    rttMs: null,
     ...partial,
   };
   return { ...base, id: socketId(base) };
@@ -78,12 +82,14 @@ export function status(overrides: Partial<MonitorStatus> = {}): MonitorStatus {
     warnings: { skippedLines: 0, unattributed: 0, deniedProcesses: 0 },
     error: null,
     consecutiveFailures: 0,
+    traffic: null,
+    scope: null,
     ...overrides,
   };
 }
 
 export function fullState(sockets: Socket[], seq = 1): FullState {
-  return { seq, snapshot: { takenAt: 1_700_000_000_000, sockets }, status: status({ seq, sockets: sockets.length }) };
+  return { seq, snapshot: { takenAt: 1_700_000_000_000, sockets }, status: status({ seq, sockets: sockets.length }), traffic: null };
 }
 
 export function delta(seq: number, changes: Partial<Omit<Delta, 'seq'>> = {}): Delta {

@@ -120,6 +120,38 @@ describe('LinuxProcSource attribution cache', () => {
     expect(sockets.map((s) => s.process?.name)).toEqual(['node', 'node']);
   });
 
+  it('sees an exec under a socket it already knows within a poll: same pid and start time, new program, the socket changed', async () => {
+    addProcess(100, 'trusted', 500, { '3': 42 });
+    writeTables([listenLine(8080, 42)]);
+    const source = new LinuxProcSource({ procRoot: root });
+    expect((await source.poll()).added.map((s) => s.process?.name)).toEqual(['trusted']);
+    expect(await source.poll()).toMatchObject({ added: [], changed: [], removed: [] });
+
+    // exec: comm and the exe link change, the fd and the start time stay.
+    writeFileSync(join(root, '100/stat'), '100 (dropper) S 1 100 100 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 500 0 0\n');
+    unlinkSync(join(root, '100/exe'));
+    symlinkSync('/tmp/dropper', join(root, '100/exe'));
+    const after = await source.poll();
+    expect(after.changed).toHaveLength(1);
+    expect(after.changed[0]).toMatchObject({ pid: 100, process: { name: 'dropper', exe: '/tmp/dropper', startedAt: 1700000000_000 + 5000 } });
+  });
+
+  it('shows every process holding a socket, the lowest pid first, and drops one that no longer holds it after an exec', async () => {
+    addProcess(300, 'worker', 600, { '3': 42 });
+    addProcess(200, 'master', 500, { '5': 42 });
+    writeTables([listenLine(8080, 42)]);
+    const source = new LinuxProcSource({ procRoot: root });
+    const [s] = (await source.poll()).added;
+    expect(s).toMatchObject({ pid: 200, process: { name: 'master' } });
+    expect(s!.otherHolders.map((p) => [p.pid, p.name])).toEqual([[300, 'worker']]);
+
+    // 300 was caught between fork and exec: after the exec its copy is gone (close-on-exec).
+    addProcess(300, 'helper', 600, { '0': 0 });
+    const after = await source.poll();
+    expect(after.changed).toHaveLength(1);
+    expect(after.changed[0]).toMatchObject({ pid: 200, otherHolders: [] });
+  });
+
   it('a process that vanishes mid-read leaves its sockets unattributed and the poll succeeds', () => {
     addProcess(100, 'brief', 500, { '3': 42 });
     rmSync(join(root, '100/stat'));

@@ -11,13 +11,13 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  encodeSockDiagRecord,
+  decodePoll,
+  encodeSockDiagPoll,
   findSockDiagAddon,
   loadSockDiag,
-  SOCK_DIAG_HEADER_SIZE,
-  SOCK_DIAG_RECORD_SIZE,
-  SockDiagDecoder,
   sockDiagFromAddon,
+  type DiagRow,
+  type RecordFields,
   type SockDiag,
   type SockDiagAddon,
 } from '../../../../src/core/sources/netlink.js';
@@ -27,20 +27,18 @@ import type { Family, Protocol } from '../../../../src/shared/model.js';
 import { TCP_STATES } from '../../../../src/shared/model.js';
 import { startHolder, stopAll } from '../../../helpers/children.js';
 
-type Rec = Parameters<typeof encodeSockDiagRecord>[2];
+type Rec = RecordFields;
 
-function records(list: Rec[]): Buffer {
-  const buf = Buffer.alloc(SOCK_DIAG_HEADER_SIZE + SOCK_DIAG_RECORD_SIZE * list.length);
-  list.forEach((r, i) => encodeSockDiagRecord(buf, i, r));
-  return buf;
+/** Decodes records as the addon would hand them over as added sockets. */
+function decodeAll(list: Rec[]): DiagRow[] {
+  return decodePoll(encodeSockDiagPoll({ added: list.map((r, i) => ({ cookie: i + 1, ...r })) })).added;
 }
 
 /** Every field parseProcNet gives, except the cache key (whose form differs between the two). */
 function fields(r: ProcNetRow) {
-  const { key: _key, ...rest } = r;
+  const { key: _key, bytesSent: _s, bytesReceived: _r, rttMs: _t, ...rest } = r as DiagRow;
   return rest;
 }
-
 const v4 = (a: number, b: number, c: number, d: number) => [a, b, c, d];
 const v6 = (text: string) => {
   const out = new Array<number>(16).fill(0);
@@ -95,25 +93,24 @@ const order = (rows: ProcNetRow[]) =>
     .map(fields)
     .sort((a, b) => a.protocol.localeCompare(b.protocol) || a.family - b.family || a.inode - b.inode || a.localPort - b.localPort);
 
-describe('SockDiagDecoder', () => {
+describe('RecordDecoder', () => {
   it('names every TCP state the kernel can report, as parseProcNet does (12 NEW_SYN_RECV → SYN_RECV)', () => {
     const list: Rec[] = [];
     for (let st = 1; st <= 12; st++) {
       list.push({ protocol: 6, family: 4, state: st, localPort: 1000 + st, remotePort: st === 10 ? 0 : 80, local: v4(127, 0, 0, 1), remote: st === 10 ? v4(0, 0, 0, 0) : v4(10, 0, 0, st), uid: 1000, inode: st === 6 ? 0 : 500 + st });
     }
-    const rows = new SockDiagDecoder().decode(records(list), list.length);
+    const rows = decodeAll(list);
     expect(rows.map((r) => r.state)).toEqual([...TCP_STATES, 'SYN_RECV']);
     expect(rows.filter((r) => r.listening).map((r) => r.localPort)).toEqual([1010]);
-    const listener = rows[9]!;
-    expect(listener).toMatchObject({ state: 'LISTEN', remoteAddress: null, remotePort: null, listening: true });
-    expect(rows[0]).toMatchObject({ state: 'ESTABLISHED', remoteAddress: '10.0.0.1', remotePort: 80, uid: 1000, inode: 501 });
+    expect(rows[9]).toMatchObject({ state: 'LISTEN', remoteAddress: null, remotePort: null, listening: true });
+    expect(rows[0]).toMatchObject({ state: 'ESTABLISHED', remoteAddress: '10.0.0.1', remotePort: 80, uid: 1000, inode: 501, key: 1 });
     expect(rows[5]).toMatchObject({ state: 'TIME_WAIT', inode: 0 });
     expect(rows.map(fields)).toEqual(order(parseLike(list)).sort((a, b) => a.localPort - b.localPort));
   });
 
   it('drops a record whose TCP state the kernel does not number', () => {
     const list: Rec[] = [0, 13, 1].map((state) => ({ protocol: 6, family: 4, state, localPort: 1, remotePort: 2, local: v4(1, 2, 3, 4), remote: v4(5, 6, 7, 8), uid: 0, inode: state }));
-    expect(new SockDiagDecoder().decode(records(list), 3).map((r) => r.state)).toEqual(['ESTABLISHED']);
+    expect(decodeAll(list).map((r) => r.state)).toEqual(['ESTABLISHED']);
   });
 
   it('writes IPv6 in RFC 5952 form and IPv4-mapped addresses as ::ffff:a.b.c.d', () => {
@@ -123,7 +120,7 @@ describe('SockDiagDecoder', () => {
       { protocol: 17, family: 6, state: 7, localPort: 53, remotePort: 0, local: v6('::1'), remote: v6('::'), uid: 0, inode: 9 },
       { protocol: 6, family: 6, state: 1, localPort: 1, remotePort: 2, local: v6('2001:db8:0:0:0:0:0:1'), remote: v6('fe80:0:0:0:baa:ff:badc:12fe'), uid: 0, inode: 10 },
     ];
-    const rows = new SockDiagDecoder().decode(records(list), list.length);
+    const rows = decodeAll(list);
     expect(rows.map((r) => [r.family, r.localAddress, r.remoteAddress, r.state])).toEqual([
       [6, '::ffff:127.0.0.1', '::ffff:192.168.1.20', 'ESTABLISHED'],
       [6, '::', null, 'LISTEN'],
@@ -133,60 +130,16 @@ describe('SockDiagDecoder', () => {
     expect(order(rows)).toEqual(order(parseLike(list)));
   });
 
-  it('reads UDP as parseProcNet does: bound sockets listen, connected ones are ESTABLISHED with a peer', () => {
+  it('reads UDP as parseProcNet does: bound sockets listen, connected ones are ESTABLISHED with a peer, never with counters', () => {
     const list: Rec[] = [
       { protocol: 17, family: 4, state: 7, localPort: 5353, remotePort: 0, local: v4(0, 0, 0, 0), remote: v4(0, 0, 0, 0), uid: 102, inode: 1 },
-      { protocol: 17, family: 4, state: 1, localPort: 40000, remotePort: 53, local: v4(127, 0, 0, 1), remote: v4(127, 0, 0, 53), uid: 0, inode: 2 },
+      { protocol: 17, family: 4, state: 1, localPort: 40000, remotePort: 53, local: v4(127, 0, 0, 1), remote: v4(127, 0, 0, 53), uid: 0, inode: 2, bytesSent: 5, bytesReceived: 6, rttUs: 7 },
     ];
-    const rows = new SockDiagDecoder().decode(records(list), 2);
-    expect(rows.map((r) => [r.protocol, r.state, r.listening, r.remoteAddress, r.remotePort])).toEqual([
-      ['udp', 'UNCONN', true, null, null],
-      ['udp', 'ESTABLISHED', false, '127.0.0.53', 53],
+    const rows = decodeAll(list);
+    expect(rows.map((r) => [r.protocol, r.state, r.listening, r.remoteAddress, r.remotePort, r.bytesSent, r.rttMs])).toEqual([
+      ['udp', 'UNCONN', true, null, null, null, null],
+      ['udp', 'ESTABLISHED', false, '127.0.0.53', 53, null, null],
     ]);
-  });
-
-  it('gives back the same row object for an unchanged socket, a new one when anything changed, and drops repeats', () => {
-    const base: Rec = { protocol: 6, family: 4, state: 1, localPort: 1234, remotePort: 80, local: v4(10, 0, 0, 1), remote: v4(10, 0, 0, 2), uid: 0, inode: 42 };
-    const decoder = new SockDiagDecoder();
-    const [a] = decoder.decode(records([base]), 1);
-    const [b] = decoder.decode(records([base]), 1);
-    expect(b).toBe(a);
-    const moved = decoder.decode(records([{ ...base, state: 8 }, { ...base, state: 8 }]), 2);
-    expect(moved).toHaveLength(1);
-    expect(moved[0]).not.toBe(a);
-    expect(moved[0]!.state).toBe('CLOSE_WAIT');
-    expect(moved[0]!.key).not.toBe(a!.key);
-    expect(decoder.decode(records([]), 0)).toEqual([]);
-  });
-
-  it('through any sequence of dumps (sockets come, go, move, repeat): every socket once, unchanged ones as the same object (property)', () => {
-    const pool: Rec[] = Array.from({ length: 24 }, (_, i) => ({
-      protocol: i % 3 === 0 ? 17 : 6,
-      family: i % 2 === 0 ? 4 : 6,
-      state: i % 3 === 0 ? 7 : 1 + (i % 12),
-      localPort: 1000 + i,
-      remotePort: i % 5,
-      local: i % 2 === 0 ? v4(127, 0, 0, i) : v6('::1'),
-      remote: i % 2 === 0 ? v4(10, 0, 0, i) : v6('::ffff:10.0.0.1'),
-      uid: i,
-      inode: i % 4 === 0 ? 0 : 100 + i,
-    }));
-    const reference = new SockDiagDecoder();
-    fc.assert(
-      fc.property(fc.array(fc.array(fc.nat({ max: pool.length - 1 }), { maxLength: 40 }), { minLength: 1, maxLength: 6 }), (dumps) => {
-        const decoder = new SockDiagDecoder();
-        let previous = new Map<string, ProcNetRow>();
-        for (const picks of dumps) {
-          const list = picks.map((p) => pool[p]!);
-          const rows = decoder.decode(records(list), list.length);
-          // Expected: each distinct record once, in first-seen order, decoded as by a fresh decoder.
-          const firsts = picks.filter((p, i) => picks.indexOf(p) === i).map((p) => pool[p]!);
-          expect(rows.map(fields)).toEqual(reference.decode(records(firsts), firsts.length).map(fields));
-          for (const r of rows) if (previous.has(r.key)) expect(r).toBe(previous.get(r.key));
-          previous = new Map(rows.map((r) => [r.key, r]));
-        }
-      }),
-    );
   });
 
   it('agrees with parseProcNet on any socket (property)', () => {
@@ -215,51 +168,66 @@ describe('SockDiagDecoder', () => {
       fc.property(fc.array(rec, { maxLength: 20 }), (list) => {
         // Make every record distinct, as the kernel's are.
         list.forEach((r, i) => (r.inode = i + 1));
-        expect(order(new SockDiagDecoder().decode(records(list), list.length))).toEqual(order(parseLike(list)));
+        expect(order(decodeAll(list))).toEqual(order(parseLike(list)));
       }),
     );
     expect(formatIPv6(v6('::ffff:1.2.3.4'))).toBe('::ffff:1.2.3.4');
   });
 });
 
-describe('SockDiag over the addon (a stand-in that plays the kernel)', () => {
-  const tcpRec: Rec = { protocol: 6, family: 4, state: 10, localPort: 22, remotePort: 0, local: v4(0, 0, 0, 0), remote: v4(0, 0, 0, 0), uid: 0, inode: 1 };
-  function fake(total: number, tcpStatus: number, udpStatus: number) {
-    const calls: number[] = [];
-    const addon: SockDiagAddon = {
-      dump(out) {
-        const buf = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
-        const room = Math.floor((buf.length - SOCK_DIAG_HEADER_SIZE) / SOCK_DIAG_RECORD_SIZE);
-        const n = Math.min(room, total);
-        for (let i = 0; i < n; i++) encodeSockDiagRecord(buf, i, { ...tcpRec, localPort: 1 + i, inode: 1 + i });
-        buf.writeUInt32LE(n, 0);
-        buf.writeUInt32LE(total, 4);
-        buf.writeInt32LE(tcpStatus, 8);
-        buf.writeInt32LE(udpStatus, 12);
-        calls.push(room);
-        return n;
-      },
-      close() {},
-    };
-    return { addon, calls };
-  }
+describe('decodePoll', () => {
+  const conn: Rec = { protocol: 6, family: 4, state: 1, localPort: 1234, remotePort: 80, local: v4(10, 0, 0, 1), remote: v4(10, 0, 0, 2), uid: 0, inode: 42 };
 
-  it('says which protocol the kernel refused, so the caller reads only that one from /proc/net', () => {
-    const { addon } = fake(3, 0, -2);
-    const got = sockDiagFromAddon(addon).read();
-    expect(got).toMatchObject({ tcp: true, udp: false, tcpStatus: 0, udpStatus: -2 });
-    expect(got.rows).toHaveLength(3);
+  it('reads each section: added and changed rows with their counters, removed cookies, moved counters, closed connections', () => {
+    const big = 2 ** 40 + 7; // cookies are 64-bit: above 2^32 they still come through exactly
+    const got = decodePoll(
+      encodeSockDiagPoll({
+        added: [{ ...conn, cookie: big, bytesSent: 1500, bytesReceived: 2 ** 33, rttUs: 250 }],
+        changed: [{ ...conn, state: 8, cookie: 9 }],
+        removed: [11, big + 2],
+        moved: [{ cookie: 12, bytesSent: 10, bytesReceived: 20, rttUs: null }],
+        closed: [
+          { ...conn, state: 7, inode: 0, cookie: 13, bytesSent: 99, bytesReceived: 98, rttUs: 1000, known: true },
+          { ...conn, state: 7, inode: 0, cookie: 14, bytesSent: 5, bytesReceived: 6 },
+        ],
+        udpStatus: -2,
+        closedStatus: -1,
+      }),
+    );
+    expect(got.added).toEqual([expect.objectContaining({ key: big, bytesSent: 1500, bytesReceived: 2 ** 33, rttMs: 0.25, state: 'ESTABLISHED' })]);
+    expect(got.changed).toEqual([expect.objectContaining({ key: 9, state: 'CLOSE_WAIT', bytesSent: null, bytesReceived: null, rttMs: null })]);
+    expect(got.removed).toEqual([11, big + 2]);
+    expect(got.moved).toEqual([{ key: 12, bytesSent: 10, bytesReceived: 20, rttMs: null }]);
+    expect(got.closed.map((c) => [c.row.key, c.known, c.row.bytesSent, c.row.bytesReceived, c.row.state])).toEqual([
+      [13, true, 99, 98, 'CLOSE'],
+      [14, false, 5, 6, 'CLOSE'],
+    ]);
+    expect(got).toMatchObject({ tcp: true, udp: false, tcpStatus: 0, udpStatus: -2, closedStatus: -1 });
   });
 
-  it('grows its buffer and dumps again rather than return a table with sockets missing', () => {
-    const { addon, calls } = fake(5000, 0, 0);
+  it('says a protocol was not asked for as status 0 but not read', () => {
+    const got = decodePoll(encodeSockDiagPoll({ udpStatus: 1 }));
+    expect(got).toMatchObject({ udp: false, udpStatus: 0 });
+  });
+
+  it('SockDiag passes the options to the reader as flags', () => {
+    const seen: number[] = [];
+    const addon = {
+      Reader: class {
+        poll(flags: number) {
+          seen.push(flags);
+          return encodeSockDiagPoll({});
+        }
+        close() {}
+      },
+      query: () => -2,
+      destroy: () => -2,
+    } as unknown as SockDiagAddon;
     const diag = sockDiagFromAddon(addon);
-    const got = diag.read();
-    expect(got.rows).toHaveLength(5000);
-    expect(calls).toHaveLength(2);
-    expect(calls[1]).toBeGreaterThanOrEqual(5000);
-    diag.read();
-    expect(calls).toHaveLength(3); // the bigger buffer is kept
+    diag.poll();
+    diag.poll({ tcp: true, udp: false, traffic: true, closed: true, full: true, perFamily: true });
+    expect(seen).toEqual([3, 1 | 4 | 8 | 16 | 32]);
+    expect(diag.readFdTable).toBeNull();
   });
 });
 
@@ -362,22 +330,26 @@ describe('loadSockDiag', () => {
 });
 
 describe('the addon', () => {
-  it('throws a JS Error, never crashes, on bad arguments; reopens its socket after close()', (ctx) => {
+  it('throws a JS Error, never crashes, on bad arguments; a closed reader reopens on its next poll', (ctx) => {
     ctx.skip(diag === null, `sock_diag addon unavailable: ${whyNot}`);
-    const addon = createRequire(import.meta.url)(findSockDiagAddon()!) as SockDiagAddon & { dump(...args: unknown[]): number };
-    expect(() => addon.dump()).toThrow(/must be a Uint8Array/);
-    expect(() => addon.dump(123)).toThrow(/must be a Uint8Array/);
-    expect(() => addon.dump(new Float64Array(8))).toThrow(/must be a Uint8Array/);
-    expect(() => addon.dump(Buffer.alloc(8))).toThrow(/at least 16 bytes/);
-    expect(() => addon.dump(Buffer.alloc(64), 'tcp')).toThrow(/what must be a number/);
-    const header = Buffer.alloc(16);
-    expect(addon.dump(header)).toBe(0); // no room: counts only
-    expect(header.readUInt32LE(4)).toBeGreaterThan(0);
-    addon.close();
-    addon.close();
-    const buf = Buffer.alloc(16 + 48 * 64);
-    expect(addon.dump(buf, 1)).toBeGreaterThan(0);
-    expect([buf.readInt32LE(8), buf.readInt32LE(12)]).toEqual([0, 1]); // UDP not asked
+    const addon = createRequire(import.meta.url)(findSockDiagAddon()!) as Record<string, (...args: unknown[]) => unknown> & { Reader: new () => Record<string, (...args: unknown[]) => unknown> };
+    const reader = new addon.Reader();
+    expect(() => reader.poll!('tcp')).toThrow(/flags must be a number/);
+    expect(() => addon.Reader.prototype.poll!.call({}, 3)).toThrow(); // a JS error (V8's own check), not a crash
+    expect(() => addon.query!()).toThrow(/bad arguments/);
+    expect(() => addon.query!(5, Buffer.alloc(16), 1, Buffer.alloc(16), 2)).toThrow(/bad arguments/);
+    expect(() => addon.query!(4, Buffer.alloc(4), 1, Buffer.alloc(16), 2)).toThrow(/bad arguments/);
+    expect(() => addon.destroy!(4, Buffer.alloc(16), 1, Buffer.alloc(16), 70000, Buffer.alloc(8))).toThrow(/bad arguments/);
+    expect(() => addon.destroy!(4, Buffer.alloc(16), 1, Buffer.alloc(16), 2)).toThrow(/bad arguments/);
+    expect(() => addon.fdSockets!('/proc/self/fd', new Float64Array(4))).toThrow(/Uint32Array/);
+    const first = decodePoll(reader.poll!(1 | 16) as Buffer);
+    expect(first.added.length).toBeGreaterThan(0);
+    expect([first.tcpStatus, first.udpStatus, first.closedStatus]).toEqual([0, 0, 1]);
+    reader.close!();
+    reader.close!();
+    // Closed: its table is forgotten, so the next poll reports every socket again.
+    expect(decodePoll(reader.poll!(1) as Buffer).added.length).toBeGreaterThan(0);
+    reader.close!();
   });
 });
 
@@ -401,11 +373,11 @@ describe('SockDiag with real sockets', () => {
     await new Promise((r) => setTimeout(r, 50));
     try {
       const inodes = socketInodes(holder.pid);
-      const got = diag!.read();
+      const got = diag!.poll({ full: true, traffic: true });
       const proc = procRows();
       expect(got.tcp).toBe(true);
       expect(got.udp).toBe(true);
-      const mine = byInode(got.rows, inodes);
+      const mine = byInode(got.added, inodes);
       // 3 listeners, 2 connections + their 2 accepted ends, the mapped accepted end, 4 UDP sockets.
       expect(mine).toHaveLength(12);
       expect(mine).toEqual(byInode(proc, inodes));
@@ -419,35 +391,49 @@ describe('SockDiag with real sockets', () => {
         [6, 'UNCONN'],
       ]);
       expect(mine.every((r) => r.uid === process.getuid!())).toBe(true);
-
-      // Nothing changed: the same row objects come back.
-      const again = diag!.read();
-      const first = new Map(got.rows.filter((r) => inodes.has(r.inode)).map((r) => [r.inode, r]));
-      for (const r of again.rows) if (inodes.has(r.inode)) expect(r).toBe(first.get(r.inode));
+      // Every TCP socket carries tcp_info counters (0 for an idle one); UDP never does.
+      const rows = got.added.filter((r) => inodes.has(r.inode));
+      for (const r of rows) {
+        if (r.protocol === 'udp') expect([r.bytesSent, r.bytesReceived, r.rttMs]).toEqual([null, null, null]);
+        else expect(r.bytesSent).toBe(0);
+      }
+      expect(rows.filter((r) => r.protocol === 'tcp' && !r.listening).every((r) => r.rttMs! > 0)).toBe(true);
+      // Cookies are unique and stable: the next poll repeats none of these sockets.
+      expect(new Set(got.added.map((r) => r.key)).size).toBe(got.added.length);
+      const again = diag!.poll({ traffic: true });
+      const cookies = new Set(rows.map((r) => r.key));
+      expect([...again.added, ...again.changed].filter((r) => cookies.has(r.key))).toEqual([]);
+      expect(again.removed.filter((k) => cookies.has(k))).toEqual([]);
     } finally {
       client.destroy();
       await holder.exit();
     }
   });
 
-  it('shows a closed connection in TIME_WAIT, with no inode, as /proc/net does', async (ctx) => {
+  it('reports a closed connection as changed to TIME_WAIT under the same cookie, with no inode and its counters kept', async (ctx) => {
     ctx.skip(diag === null, `sock_diag addon unavailable: ${whyNot}`);
     const holder = await startHolder([
       { name: 'l', kind: 'tcp-listen', host: '127.0.0.1' },
       { name: 'c', kind: 'tcp-connect', to: 'l' },
     ]);
     const { l, c } = holder.endpoints;
+    const isIt = (r: ProcNetRow) => r.protocol === 'tcp' && r.localPort === c!.port && r.remotePort === l!.port;
+    const before = diag!.poll({ full: true, traffic: true }).added.find(isIt)!;
+    expect(before).toMatchObject({ state: 'ESTABLISHED' });
     // The client closes first, so its end (local port c) waits out TIME_WAIT.
     await holder.close('c');
-    const isIt = (r: ProcNetRow) => r.protocol === 'tcp' && r.localPort === c!.port && r.remotePort === l!.port && r.state === 'TIME_WAIT';
-    let tw: ProcNetRow | undefined;
+    let tw: DiagRow | undefined;
     for (let i = 0; i < 100 && tw === undefined; i++) {
-      tw = diag!.read().rows.find(isIt);
+      const got = diag!.poll({ traffic: true });
+      expect(got.added.find(isIt)).toBeUndefined();
+      tw = got.changed.find((r) => isIt(r) && r.state === 'TIME_WAIT');
       if (tw === undefined) await new Promise((r) => setTimeout(r, 20));
     }
     expect(tw).toBeDefined();
+    expect(tw!.key).toBe(before.key);
     expect(fields(tw!)).toMatchObject({ family: 4, localAddress: '127.0.0.1', remoteAddress: '127.0.0.1', listening: false, inode: 0, uid: 0 });
-    expect(procRows().filter(isIt).map(fields)).toEqual([fields(tw!)]);
+    expect(tw!.bytesSent).not.toBeNull();
+    expect(procRows().filter((r) => isIt(r) && r.state === 'TIME_WAIT').map(fields)).toEqual([fields(tw!)]);
     await holder.exit();
   });
 });
