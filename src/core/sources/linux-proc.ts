@@ -122,6 +122,8 @@ export class LinuxProcSource implements SocketSource {
   private readonly dupes = new Map<string, Entry[]>();
   /** TCP listeners by port, to credit a connection shorter than a poll to the listener that accepted it. */
   private readonly listeners = new Map<number, Set<Entry>>();
+  /** TCP sockets in TIME_WAIT by 4-tuple, to give them their connection's final counts. */
+  private readonly timeWait = new Map<string, Entry>();
   /** Sockets with an inode and no known holder; those still being looked for. */
   private readonly orphans = new Set<Entry>();
   private readonly unresolved = new Set<Entry>();
@@ -161,6 +163,7 @@ export class LinuxProcSource implements SocketSource {
     this.byId.clear();
     this.dupes.clear();
     this.listeners.clear();
+    this.timeWait.clear();
     this.orphans.clear();
     this.unresolved.clear();
     this.shared.clear();
@@ -305,7 +308,9 @@ export class LinuxProcSource implements SocketSource {
   // ---- sockets coming, changing, going ----
 
   private add(row: Row, poll: PollState): void {
-    const final = row.bytesSent === null ? poll.finals.get(row.key) : undefined;
+    // A connection shorter than a poll: its TIME_WAIT successor (another cookie: the kernel gives one
+    // only when asked, and nobody asked before it closed) shows the final counts of its record.
+    const final = row.bytesSent === null && row.state === 'TIME_WAIT' ? poll.finals.get(tupleKey(row)) : undefined;
     if (final !== undefined) {
       row.bytesSent = final.bytesSent;
       row.bytesReceived = final.bytesReceived;
@@ -319,6 +324,7 @@ export class LinuxProcSource implements SocketSource {
       this.unresolved.add(e);
     }
     if (row.protocol === 'tcp' && row.listening) this.indexListener(e, true);
+    if (row.state === 'TIME_WAIT') this.timeWait.set(tupleKey(row), e);
     poll.dirty.add(e);
     // Counted already, through its closed-connection record, when it has final counts.
     if (final === undefined && row.bytesSent !== null && row.bytesReceived !== null && (row.bytesSent > 0 || row.bytesReceived > 0)) {
@@ -342,6 +348,8 @@ export class LinuxProcSource implements SocketSource {
       }
     }
     if (before.protocol === 'tcp' && before.listening) this.indexListener(e, false);
+    if (before.state === 'TIME_WAIT' && this.timeWait.get(tupleKey(before)) === e) this.timeWait.delete(tupleKey(before));
+    if (row.state === 'TIME_WAIT') this.timeWait.set(tupleKey(row), e);
     // A dump without tcp_info for it (TIME_WAIT) keeps the counters last seen, or the final ones.
     if (row.bytesSent === null && before.bytesSent !== null) {
       row.bytesSent = before.bytesSent;
@@ -366,6 +374,7 @@ export class LinuxProcSource implements SocketSource {
     this.entries.delete(e.row.key);
     if (e.row.inode !== 0 && this.byInode.get(e.row.inode) === e) this.byInode.delete(e.row.inode);
     if (e.row.protocol === 'tcp' && e.row.listening) this.indexListener(e, false);
+    if (e.row.state === 'TIME_WAIT' && this.timeWait.get(tupleKey(e.row)) === e) this.timeWait.delete(tupleKey(e.row));
     for (const o of e.holders) this.release(o, e);
     this.shared.delete(e);
     this.orphans.delete(e);
@@ -408,8 +417,12 @@ export class LinuxProcSource implements SocketSource {
         out.push({ socket: e.socket, owner: e.socket.process, pid: e.socket.pid, sent, received });
         continue;
       }
-      // Its TIME_WAIT successor (same cookie), if any, shows these final counts.
-      poll.finals.set(final.key, final);
+      // Its TIME_WAIT successor shows these final counts: one seen already, or one new in this poll.
+      const tw = this.timeWait.get(tupleKey(final));
+      if (tw !== undefined && tw.row.bytesSent === null && tw.socket !== EMPTY_SOCKET) {
+        tw.row.bytesSent = tw.socket.bytesSent = final.bytesSent;
+        tw.row.bytesReceived = tw.socket.bytesReceived = final.bytesReceived;
+      } else poll.finals.set(tupleKey(final), final);
       const owner = this.listenerOwner(final);
       out.push({ socket: null, owner: owner?.info ?? null, pid: owner?.pid ?? null, sent: final.bytesSent, received: final.bytesReceived });
     }
@@ -863,12 +876,17 @@ class PollState {
   /** Entries removed that had been published. */
   readonly gone: Entry[] = [];
   readonly moved: Array<{ entry: Entry; sentBefore: number; receivedBefore: number }> = [];
-  /** Final counters of connections shorter than a poll, by cookie. */
-  readonly finals = new Map<string | number, DiagRow>();
+  /** Final counters of connections shorter than a poll, by 4-tuple. */
+  readonly finals = new Map<string, DiagRow>();
 }
 
 /** A placeholder until an entry's first socket object is built. */
 const EMPTY_SOCKET = Object.freeze({ id: '' }) as Socket;
+
+/** A TCP connection's 4-tuple as text. */
+function tupleKey(r: ProcNetRow): string {
+  return `${r.localAddress} ${r.localPort} ${r.remoteAddress ?? ''} ${r.remotePort ?? 0}`;
+}
 
 function readLink(path: string): string | null {
   try {

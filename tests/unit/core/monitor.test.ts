@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Monitor, type MonitorEvent } from '../../../src/core/monitor.js';
 import { LinuxProcSource } from '../../../src/core/sources/linux-proc.js';
-import { emptyWarnings, type Sample, type SocketSource } from '../../../src/core/sources/source.js';
+import { emptyWarnings, type Sample, type SocketSource, type SourceChanges } from '../../../src/core/sources/source.js';
+import type { Socket } from '../../../src/shared/model.js';
+import { sock } from '../../helpers/sockets.js';
 import type { MonitorStatus } from '../../../src/shared/status.js';
 
 /** A source whose polls take a while and can be made to fail: the loop's contract under stress. */
@@ -109,5 +111,46 @@ describe('Monitor', () => {
       const first = d1.added.find((x) => x.id === s.id);
       if (first) expect(s.firstSeen).toBe(first.firstSeen);
     }
+  });
+
+  it('applies an incremental source by id: the delta, the table before it, then traffic with the same seq, then status', async () => {
+    const a = sock({ address: '127.0.0.1', port: 1 });
+    const b = sock({ address: '127.0.0.1', port: 2 });
+    const c = sock({ address: '127.0.0.1', port: 3 });
+    const polls: Array<Partial<SourceChanges>> = [{ added: [a, b] }, { removed: [a], changed: [{ ...b, state: 'CLOSE' }], added: [c] }, {}];
+    const source: SocketSource = {
+      name: 'incremental',
+      sample: () => Promise.reject(new Error('not used')),
+      poll: async () => ({
+        takenAt: Date.now(),
+        added: [],
+        changed: [],
+        removed: [],
+        warnings: emptyWarnings(),
+        traffic: { availability: { connections: true, closedConnections: true, interfaces: false, notes: [] }, moves: [], closed: [], interfaces: null },
+        scope: null,
+        ...polls.shift(),
+      }),
+    };
+    const m = new Monitor({ source, intervalMs: 250 });
+    const order: string[] = [];
+    let previous: Array<[string, Socket]> = [];
+    m.subscribe((e) => {
+      order.push(e.type === 'delta' ? `delta ${e.delta.seq}` : `status ${e.status.seq}`);
+      if (e.type === 'delta') previous = [...e.previous];
+    });
+    m.subscribeTraffic((u) => order.push(`traffic ${u.seq}`));
+    expect(await m.pollOnce()).toMatchObject({ seq: 1, added: [a, b], removed: [], changed: [] });
+    expect(previous).toEqual([]);
+    const d2 = (await m.pollOnce())!;
+    expect(d2).toMatchObject({ seq: 2, added: [c], removed: [a.id] });
+    expect(d2.changed.map((s) => [s.id, s.state])).toEqual([[b.id, 'CLOSE']]);
+    // The listener saw the table as it was before poll 2.
+    expect(new Map(previous)).toEqual(new Map([[a.id, a], [b.id, b]]));
+    expect(await m.pollOnce()).toMatchObject({ seq: 3, added: [], removed: [], changed: [] });
+    expect(order).toEqual(['delta 1', 'traffic 1', 'status 1', 'delta 2', 'traffic 2', 'status 2', 'delta 3', 'traffic 3', 'status 3']);
+    expect(m.getState().snapshot.sockets.map((s) => s.id).sort()).toEqual([b.id, c.id].sort());
+    expect(m.getTraffic()).toMatchObject({ seq: 3 });
+    expect(m.getStatus().traffic).toMatchObject({ connections: true });
   });
 });

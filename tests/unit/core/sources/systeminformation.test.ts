@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   normaliseConnections,
+  normaliseNetworkStats,
   parseStarted,
   SystemInformationSource,
   type SiConnection,
@@ -443,5 +444,35 @@ describe('SystemInformationSource on this machine', () => {
     expect(socket.process).toMatchObject({ pid: server.pid, name: path.basename(process.execPath), exe: process.execPath });
     expect(sample.warnings.deniedProcesses).toBe(0);
     expect(sample.warnings.unattributed).toBe(sample.sockets.filter((s) => s.pid === null).length);
+    // netstat gives no per-connection counters: null, never 0; interface totals come from si.networkStats.
+    expect([socket.bytesSent, socket.bytesReceived, socket.rttMs, socket.otherHolders]).toEqual([null, null, null, []]);
+    expect(sample.traffic!.availability).toMatchObject({ connections: false, closedConnections: false, interfaces: true });
+    expect(sample.traffic!.availability.notes[0]).toMatch(/Linux only/);
+    expect(sample.traffic!.interfaces!.some((i) => i.name === 'lo')).toBe(true);
   }, 30_000);
+
+  it('says interface totals are not available when si.networkStats fails, and still samples the sockets', async () => {
+    const sample = await new SystemInformationSource({ networkStats: () => Promise.reject(new Error('powershell timed out')) }).sample();
+    expect(sample.sockets.length).toBeGreaterThan(0);
+    expect(sample.traffic).toMatchObject({ interfaces: null, availability: { interfaces: false } });
+    expect(sample.traffic!.availability.notes).toContain('Interface totals are not available: powershell timed out');
+  }, 30_000);
+});
+
+describe('normaliseNetworkStats', () => {
+  it('reads name and byte counters, leaving out rows it cannot trust', () => {
+    expect(
+      normaliseNetworkStats([
+        { iface: 'en0', rx_bytes: 1000, tx_bytes: 200 },
+        { iface: ' lo0 ', rx_bytes: 5, tx_bytes: 5 },
+        { iface: '', rx_bytes: 1, tx_bytes: 1 },
+        { iface: 'utun3', rx_bytes: null, tx_bytes: 1 },
+        { iface: 'bad', rx_bytes: Number.NaN, tx_bytes: 1 },
+        { iface: 'neg', rx_bytes: -1, tx_bytes: 1 },
+      ]),
+    ).toEqual([
+      { name: 'en0', bytesReceived: 1000, bytesSent: 200 },
+      { name: 'lo0', bytesReceived: 5, bytesSent: 5 },
+    ]);
+  });
 });
