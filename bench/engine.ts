@@ -1,21 +1,35 @@
-// `npm run bench`: the engine's CPU per poll against `ss -tunap` and systeminformation, measured in
-// the same run on the same sockets, printed as ratios. CPU time, not wall time: the machines are
-// shared and a busy neighbour stretches wall time but not the work we do.
+// `npm run bench`: what Portwatch costs against `ss` and systeminformation, measured in the same run
+// on the same sockets, printed as ratios (and the absolute figures behind them). CPU time, not wall
+// time: the machines are shared and a busy neighbour stretches wall time more than the work we do.
+//
+// 1. The engine in this process: cold, warm and 1%-churn polls against `ss -tunap`.
+// 2. The whole watcher as a user pays it: CPU of the `portwatch watch --ndjson` process per poll over
+//    30 polls, minus its start-up, against `ss -tunap` (goal: warm ≤ 0.10×, cold ≤ 1×).
+// 3. Traffic: 1,000 of 10,000 sockets moving data; our warm poll with counters against `ss -tinp`
+//    and against our poll without them (goal: counters < 20% on top), and one traffic update's size.
+// 4. 100,000 sockets: every one in the table, and the watcher's peak RSS (goal < 400 MB).
+//
+// BENCH_SIZES (default 1000,10000), BENCH_RUNS (15), BENCH_BIG (100000; 0 skips), BENCH_WATCH_RUNS (5),
+// BENCH_TABLES=proc measures the engine reading /proc/net instead of NETLINK_SOCK_DIAG.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import si from 'systeminformation';
 import { Monitor } from '../src/core/monitor.js';
 import { LinuxProcSource } from '../src/core/sources/linux-proc.js';
+import type { TrafficUpdate } from '../src/shared/traffic.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
-/** BENCH_TABLES=proc measures the engine reading /proc/net instead of NETLINK_SOCK_DIAG. */
+const BIG = Number(process.env.BENCH_BIG ?? 100_000);
+const WATCH_RUNS = Number(process.env.BENCH_WATCH_RUNS ?? 5);
+const WATCH_POLLS = 30;
 const NETLINK = process.env.BENCH_TABLES !== 'proc';
+const CLI = here('../bin/portwatch.js');
 
 interface Farm {
   child: ChildProcess;
@@ -31,6 +45,7 @@ async function startFarm(n: number): Promise<Farm> {
   const lines = readline.createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const next = async () => String((await lines.next()).value);
   const ready = await next();
+  if (!ready.startsWith('ready ')) throw new Error(`the socket farm did not start: ${ready}`);
   return {
     child,
     sockets: Number(ready.split(' ')[1]),
@@ -54,11 +69,6 @@ async function cpuMs<T>(fn: () => Promise<T>): Promise<[number, T]> {
   return [(used.user + used.system) / 1000, value];
 }
 
-/** A whole poll as the monitor runs it: read, attribute, diff. */
-function monitorOn(source: LinuxProcSource): Monitor {
-  return new Monitor({ source, intervalMs: 1000 });
-}
-
 /** CPU of this process and its reaped children (systeminformation shells out to ss/netstat). */
 function selfAndChildrenMs(): number {
   const fields = readFileSync('/proc/self/stat', 'latin1').split(') ')[1]!.split(' ');
@@ -66,9 +76,10 @@ function selfAndChildrenMs(): number {
   return (ticks * 1000) / 100;
 }
 
-function ssRuns(runs: number): number[] {
-  const r = spawnSync('python3', [here('./cpu-of.py'), String(runs), 'ss', '-tunap'], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`could not time ss: ${r.stderr}`);
+/** CPU (ms) of each of `runs` runs of a command, from the kernel's rusage of the child. */
+function cpuOf(runs: number, command: string[]): number[] {
+  const r = spawnSync('python3', [here('./cpu-of.py'), String(runs), ...command], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`could not time ${command.join(' ')}: ${r.stderr}`);
   return JSON.parse(r.stdout) as number[];
 }
 
@@ -80,11 +91,139 @@ async function siMs(runs: number): Promise<number> {
   return (selfAndChildrenMs() - t0) / runs;
 }
 
-async function watcherMemoryMb(polls: number): Promise<number> {
-  // The watcher as a user runs it, alert engine included, on a data dir of its own.
+const fmt = (ms: number) => `${ms.toFixed(2).padStart(8)} ms`;
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+const line = (label: string, ms: number, against: number, peer: string, goal = '') => console.log(`  ${label.padEnd(44)} ${fmt(ms)}   ${ratio(ms, against).padStart(6)} ${peer}${goal ? `   (goal ${goal})` : ''}`);
+
+/** The engine in this process. */
+async function benchEngine(farm: Farm, n: number): Promise<void> {
+  // Cold: a fresh source learns every owner from scratch.
+  const cold: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const source = new LinuxProcSource({ netlink: NETLINK });
+    const m = new Monitor({ source, intervalMs: 1000 });
+    cold.push((await cpuMs(() => m.pollOnce()))[0]);
+    source.close();
+  }
+  const source = new LinuxProcSource({ netlink: NETLINK });
+  const monitor = new Monitor({ source, intervalMs: 1000 });
+  await monitor.pollOnce();
+  const rows = monitor.getState().snapshot.sockets.length;
+  for (let i = 0; i < 3; i++) await monitor.pollOnce(); // settle retries of sockets nobody holds
+  const warm: number[] = [];
+  for (let i = 0; i < RUNS; i++) warm.push((await cpuMs(() => monitor.pollOnce()))[0]);
+  const warmStats = source.lastStats;
+  // 1% new: the farm swaps 0.5% of its connections between two polls.
+  const churnPairs = Math.max(1, Math.round(n / 200));
+  const churn: number[] = [];
+  let churnStats = source.lastStats;
+  for (let i = 0; i < RUNS; i++) {
+    await farm.send(`churn ${churnPairs}`);
+    churn.push((await cpuMs(() => monitor.pollOnce()))[0]);
+    churnStats = source.lastStats;
+  }
+  source.close();
+  const ss = median(cpuOf(RUNS, ['ss', '-tunap']));
+  const siCost = await siMs(Math.max(3, Math.round(RUNS / 3)));
+  const [coldM, warmM, churnM] = [median(cold), median(warm), median(churn)];
+  console.log(`\n${farm.sockets} farm sockets (${rows} rows in the tables, read through ${source.tables}): the engine in-process, median CPU per poll over ${RUNS} runs`);
+  line('ss -tunap', ss, ss, 'ss');
+  line('systeminformation.networkConnections', siCost, ss, 'ss');
+  line('engine cold poll', coldM, ss, 'ss', '≤ 1×');
+  line('engine warm poll (no change)', warmM, ss, 'ss');
+  console.log(`    warm poll work: ${warmStats.changes} changes, ${warmStats.fdLinksRead} fd links read, ${warmStats.statReads} owner checks`);
+  line(`engine poll, 1% new sockets`, churnM, ss, 'ss');
+  console.log(`    churn poll work: ${churnStats.changes} changes, ${churnStats.fdLinksRead} fd links read, ${churnStats.lookups} lookups`);
+  console.log(`  engine vs systeminformation: warm ${ratio(warmM, siCost)}, cold ${ratio(coldM, siCost)}`);
+}
+
+/** `portwatch watch --ndjson` as a user runs it, alert engine included, on a data folder of its own. */
+function watchCommand(dataDir: string, count: number, extra: string[] = []): string[] {
+  return [process.execPath, CLI, 'watch', '--ndjson', '--interval', '250', '--count', String(count), '--data-dir', dataDir, ...extra];
+}
+
+/** The whole watcher's CPU per poll, warm and cold, against `ss -tunap`. */
+function benchWatcher(farm: Farm): void {
   const dataDir = mkdtempSync(join(tmpdir(), 'portwatch-bench-'));
-  const args = ['watch', '--ndjson', '--interval', '250', '--count', String(polls), '--data-dir', dataDir, '--learn', '0'];
-  const child = spawn(process.execPath, [here('../bin/portwatch.js'), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    // Learn the machine once, as a user's trust store has, so the measured runs alert only on news.
+    cpuOf(1, watchCommand(dataDir, 1, ['--learn', '3600']));
+    const running = ['--learn', '0'];
+    // Start-up: the same command on an empty machine (new network and pid namespaces: no socket, no
+    // process to read), so the first poll costs nothing.
+    const empty = spawnSync('unshare', ['-n', '-p', '-f', '--mount-proc', 'true']).status === 0;
+    const startup = empty ? median(cpuOf(WATCH_RUNS, ['unshare', '-n', '-p', '-f', '--mount-proc', ...watchCommand(dataDir, 1, running)])) : Number.NaN;
+    const one = median(cpuOf(WATCH_RUNS, watchCommand(dataDir, 1, running)));
+    const many = median(cpuOf(WATCH_RUNS, watchCommand(dataDir, WATCH_POLLS + 1, running)));
+    const ss = median(cpuOf(RUNS, ['ss', '-tunap']));
+    const warm = (many - one) / WATCH_POLLS;
+    const cold = one - startup;
+    console.log(`\n  the whole watcher (portwatch watch --ndjson, alerts on), CPU of the process, median of ${WATCH_RUNS} runs, ${farm.sockets} farm sockets`);
+    console.log(`    start-up (empty namespaces) ${fmt(startup)};  1 poll ${fmt(one)};  ${WATCH_POLLS + 1} polls ${fmt(many)}`);
+    line('ss -tunap', ss, ss, 'ss');
+    if (empty) line('watcher cold poll (1 poll − start-up)', cold, ss, 'ss', '≤ 1×');
+    else console.log('  watcher cold poll: not measured (unshare cannot make empty namespaces here)');
+    line(`watcher warm poll ((${WATCH_POLLS + 1} − 1 polls) / ${WATCH_POLLS})`, warm, ss, 'ss', '≤ 0.10×');
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** 1,000 of the farm's sockets moving data: counters against ss -tinp and against no counters. */
+async function benchTraffic(farm: Farm): Promise<void> {
+  const MOVING = 1000;
+  await farm.send(`move ${MOVING} 1000`);
+  try {
+    const withSource = new LinuxProcSource({ netlink: NETLINK, traffic: true });
+    const withMonitor = new Monitor({ source: withSource, intervalMs: 1000 });
+    const withoutSource = new LinuxProcSource({ netlink: NETLINK, traffic: false });
+    const withoutMonitor = new Monitor({ source: withoutSource, intervalMs: 1000 });
+    const sizes: number[] = [];
+    const moved: number[] = [];
+    withMonitor.subscribeTraffic((u: TrafficUpdate) => {
+      sizes.push(JSON.stringify(u).length);
+      moved.push(u.sockets.length);
+    });
+    for (let i = 0; i < 4; i++) {
+      await withMonitor.pollOnce();
+      await withoutMonitor.pollOnce();
+    }
+    sizes.length = 0;
+    moved.length = 0;
+    const withCounters: number[] = [];
+    const without: number[] = [];
+    // Alternate, so both see the same machine; a pause between polls lets the clients write.
+    for (let i = 0; i < RUNS; i++) {
+      await new Promise((r) => setTimeout(r, 150));
+      withCounters.push((await cpuMs(() => withMonitor.pollOnce()))[0]);
+      await new Promise((r) => setTimeout(r, 150));
+      without.push((await cpuMs(() => withoutMonitor.pollOnce()))[0]);
+    }
+    withSource.close();
+    withoutSource.close();
+    const ssTinp = median(cpuOf(RUNS, ['ss', '-tinp']));
+    const [w, wo] = [median(withCounters), median(without)];
+    console.log(`\n  traffic: ${MOVING} of ${farm.sockets} farm sockets moving data (10 KB/s each), median CPU per warm poll over ${RUNS} runs`);
+    line('ss -tinp (the same counters, printed)', ssTinp, ssTinp, 'ss -tinp');
+    line('engine warm poll with traffic counters', w, ssTinp, 'ss -tinp');
+    line('engine warm poll without traffic counters', wo, ssTinp, 'ss -tinp');
+    console.log(`  counters on top of the poll: ${ratio(w, wo)} the poll without them, +${(((w - wo) / wo) * 100).toFixed(0)}%   (goal < +20%)`);
+    console.log(
+      `  one traffic update: median ${(median(sizes) / 1024).toFixed(1)} KB of JSON, ${median(moved)} sockets in it (${(median(sizes) / Math.max(1, median(moved))).toFixed(0)} bytes per socket)`,
+    );
+  } finally {
+    await farm.send('still');
+  }
+}
+
+/** Peak RSS (VmHWM) of the watcher over `polls` polls, and its first line (the snapshot). */
+async function watcherRun(polls: number): Promise<{ peakMb: number; snapshot: { sockets: Array<{ pid: number | null }> } | null }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'portwatch-bench-'));
+  const [command, ...args] = watchCommand(dataDir, polls, ['--learn', '0']);
+  const child = spawn(command!, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let first: string | null = null;
+  const lines = readline.createInterface({ input: child.stdout!, crlfDelay: Infinity });
+  lines.on('line', (l) => (first ??= l));
   let peak = 0;
   const timer = setInterval(() => {
     try {
@@ -93,64 +232,52 @@ async function watcherMemoryMb(polls: number): Promise<number> {
     } catch {
       // exited
     }
-  }, 100);
-  await new Promise((r) => child.once('exit', r));
+  }, 50);
+  await new Promise((r) => child.once('close', r));
   clearInterval(timer);
   rmSync(dataDir, { recursive: true, force: true });
-  return peak;
+  return { peakMb: peak, snapshot: first === null ? null : (JSON.parse(first) as { sockets: Array<{ pid: number | null }> }) };
 }
 
-const fmt = (ms: number) => `${ms.toFixed(2).padStart(8)} ms`;
-const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
-
-async function benchSize(n: number): Promise<void> {
-  const farm = await startFarm(n);
+async function benchBig(): Promise<void> {
+  const farm = await startFarm(BIG);
   try {
-    // Cold: a fresh source learns every owner from scratch.
-    const cold: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const m = monitorOn(new LinuxProcSource({ netlink: NETLINK }));
-      cold.push((await cpuMs(() => m.pollOnce()))[0]);
-    }
+    const pid = farm.child.pid!; // sh exec'd node: the same pid
     const source = new LinuxProcSource({ netlink: NETLINK });
-    const monitor = monitorOn(source);
-    await monitor.pollOnce();
-    const rows = monitor.getState().snapshot.sockets.length;
-    for (let i = 0; i < 3; i++) await monitor.pollOnce(); // settle retries of sockets nobody holds
+    const monitor = new Monitor({ source, intervalMs: 1000 });
+    const [cold] = await cpuMs(() => monitor.pollOnce());
+    const held = monitor.getState().snapshot.sockets.filter((s) => s.pid === pid).length;
     const warm: number[] = [];
-    for (let i = 0; i < RUNS; i++) warm.push((await cpuMs(() => monitor.pollOnce()))[0]);
-    const warmStats = source.lastStats;
-    // 1% new: the farm swaps 0.5% of its connections (1% of sockets) between two polls.
-    const churnPairs = Math.max(1, Math.round(n / 200));
-    const churn: number[] = [];
-    let churnStats = source.lastStats;
-    for (let i = 0; i < RUNS; i++) {
-      await farm.send(`churn ${churnPairs}`);
-      churn.push((await cpuMs(() => monitor.pollOnce()))[0]);
-      churnStats = source.lastStats;
-    }
-    const ss = median(ssRuns(RUNS));
-    const siCost = await siMs(Math.max(3, Math.round(RUNS / 3)));
-    const coldM = median(cold);
-    const warmM = median(warm);
-    const churnM = median(churn);
-    console.log(`\n${farm.sockets} farm sockets (${rows} rows in the tables, read through ${source.tables}), median CPU per poll over ${RUNS} runs`);
-    console.log(`  ss -tunap                          ${fmt(ss)}   1.00× ss`);
-    console.log(`  systeminformation.networkConnections ${fmt(siCost)}   ${ratio(siCost, ss)} ss`);
-    console.log(`  portwatch cold poll                ${fmt(coldM)}   ${ratio(coldM, ss)} ss   (goal ≤ 1×)`);
-    console.log(`  portwatch warm poll (no change)    ${fmt(warmM)}   ${ratio(warmM, ss)} ss   (goal ≤ 0.2×)  fd links read: ${warmStats.fdLinksRead}`);
-    console.log(
-      `  portwatch poll, 1% new sockets     ${fmt(churnM)}   ${ratio(churnM, ss)} ss   fd links read: ${churnStats.fdLinksRead}, lookups: ${churnStats.lookups}`,
-    );
-    console.log(`  portwatch vs systeminformation: warm ${ratio(warmM, siCost)}, cold ${ratio(coldM, siCost)}`);
-    if (n === Math.max(...SIZES)) {
-      const peak = await watcherMemoryMb(40);
-      console.log(`  watcher peak RSS (portwatch watch --ndjson with alerts, 40 polls at 250 ms): ${peak.toFixed(1)} MB   (goal < 200 MB)`);
-    }
+    for (let i = 0; i < 5; i++) warm.push((await cpuMs(() => monitor.pollOnce()))[0]);
+    source.close();
+    const ss = median(cpuOf(3, ['ss', '-tunap']));
+    const { peakMb, snapshot } = await watcherRun(5);
+    const shown = snapshot?.sockets.filter((s) => s.pid === pid).length ?? 0;
+    console.log(`\n${farm.sockets} farm sockets`);
+    console.log(`  correct: the engine holds ${held} of the farm's ${farm.sockets} sockets, the watcher's snapshot shows ${shown}   ${held === farm.sockets && shown === farm.sockets ? 'OK' : 'MISSING SOCKETS'}`);
+    line('ss -tunap', ss, ss, 'ss');
+    line('engine cold poll', cold, ss, 'ss');
+    line('engine warm poll', median(warm), ss, 'ss');
+    console.log(`  watcher peak RSS (portwatch watch --ndjson with alerts, 5 polls): ${peakMb.toFixed(0)} MB   (goal < 400 MB)`);
   } finally {
     farm.child.kill('SIGKILL');
   }
 }
 
-console.log(`Portwatch engine bench — ${new Date().toISOString()}, node ${process.version}, ${process.platform}`);
-for (const n of SIZES) await benchSize(n);
+console.log(`Portwatch engine bench — ${new Date().toISOString()}, node ${process.version}, ${process.platform}, ${cpus().length} cores, load ${loadavg()[0]!.toFixed(1)}`);
+for (const n of SIZES) {
+  const farm = await startFarm(n);
+  try {
+    await benchEngine(farm, n);
+    if (n === Math.max(...SIZES)) {
+      benchWatcher(farm);
+      if (NETLINK) await benchTraffic(farm);
+      const { peakMb } = await watcherRun(40);
+      console.log(`  watcher peak RSS (portwatch watch --ndjson with alerts, 40 polls at 250 ms): ${peakMb.toFixed(1)} MB   (goal < 200 MB)`);
+    }
+  } finally {
+    farm.child.kill('SIGKILL');
+  }
+}
+if (BIG > 0) await benchBig();
+process.exit(0);

@@ -30,6 +30,7 @@ export interface MonitorOptions {
 }
 
 const EMPTY_TABLE: ReadonlyMap<string, Socket> = new Map();
+const EMPTY_BEFORE: ReadonlyMap<string, Socket | undefined> = new Map();
 
 export function checkInterval(ms: number): number {
   if (!Number.isFinite(ms) || ms < MIN_INTERVAL_MS || ms > MAX_INTERVAL_MS) {
@@ -41,7 +42,10 @@ export function checkInterval(ms: number): number {
 export class Monitor {
   private readonly source: SocketSource;
   private intervalMs: number;
-  private current = new Map<string, Socket>();
+  /** The table: the monitor's own (applySample), or the source's, shared read-only (applyChanges). */
+  private current: ReadonlyMap<string, Socket> = new Map<string, Socket>();
+  /** Whether `current` is the monitor's own map (false: the source's, never to be changed here). */
+  private ownTable = true;
   private takenAt = 0;
   private seq = 0;
   private listeners = new Set<MonitorListener>();
@@ -56,11 +60,32 @@ export class Monitor {
   private lastWarnings: SourceWarnings | null = null;
   private lastScope: ScopeNote | null = null;
   private meter: TrafficMeter | null = null;
+  /** Who wants traffic measured (traffic listeners and wantTraffic() holders). */
+  private trafficWanted = 0;
 
   constructor(options: MonitorOptions) {
     this.source = options.source;
     this.intervalMs = checkInterval(options.intervalMs ?? 1000);
     this.seq = options.seqBase ?? 0;
+    // Measured while wanted: a watcher that prints no traffic does not pay for counters.
+    this.source.measureTraffic?.(false);
+  }
+
+  /**
+   * Keeps traffic measured until the returned function is called (ApiService holds it, so getState
+   * carries traffic); subscribeTraffic() does the same for its listener. Without any, no traffic.
+   */
+  wantTraffic(): () => void {
+    if (this.trafficWanted++ === 0) this.source.measureTraffic?.(true);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.trafficWanted === 0) {
+        this.source.measureTraffic?.(false);
+        this.meter = null;
+      }
+    };
   }
 
   /** Listeners get every delta in seq order, and status after each poll or control change. */
@@ -72,7 +97,11 @@ export class Monitor {
   /** Each poll's traffic update (shared/traffic.ts), for sources that measure traffic. */
   subscribeTraffic(listener: TrafficListener): () => void {
     this.trafficListeners.add(listener);
-    return () => this.trafficListeners.delete(listener);
+    const release = this.wantTraffic();
+    return () => {
+      this.trafficListeners.delete(listener);
+      release();
+    };
   }
 
   /** The state after the latest delta: applying later deltas to it gives every later state. */
@@ -203,7 +232,8 @@ export class Monitor {
       return;
     }
     let update: TrafficUpdate | null = null;
-    if (traffic !== null) {
+    // A source that measures no traffic (or not now) sends none; one without measureTraffic always may.
+    if (traffic !== null && (this.trafficWanted > 0 || this.source.measureTraffic === undefined)) {
       this.meter ??= new TrafficMeter();
       update = this.meter.apply(delta, previous, traffic);
     }
@@ -233,38 +263,42 @@ export class Monitor {
   /** A source's own changes, applied by id: work in proportion to what changed. */
   private applyChanges(changes: SourceChanges): { delta: Delta; previous: ReadonlyMap<string, Socket> } {
     const seq = this.seq + 1;
-    if (this.current.size === 0 && changes.removed.length === 0 && changes.changed.length === 0) {
-      // The first poll (or one after an empty table): everything is new, nothing was before.
-      for (const s of changes.added) this.current.set(s.id, s);
-      this.seq = seq;
-      this.takenAt = changes.takenAt;
-      const added = this.current.size === changes.added.length ? changes.added : [...this.current.values()];
-      return { delta: { seq, takenAt: changes.takenAt, added, removed: [], changed: [] }, previous: EMPTY_TABLE };
+    const takenAt = changes.takenAt;
+    this.seq = seq;
+    this.takenAt = takenAt;
+    if (changes.table !== undefined) {
+      // The source keeps the table by id and says what each change was before: share it, no copy.
+      const wasEmpty = this.current.size === 0;
+      this.current = changes.table;
+      this.ownTable = false;
+      const delta = { seq, takenAt, added: changes.added, removed: changes.removed.map((s) => s.id), changed: changes.changed };
+      return { delta, previous: wasEmpty ? EMPTY_TABLE : new PreviousView(changes.table, changes.before ?? EMPTY_BEFORE, changes.added) };
     }
+    const current = this.ownTable ? (this.current as Map<string, Socket>) : new Map(this.current);
+    this.current = current;
+    this.ownTable = true;
     const before = new Map<string, Socket | undefined>();
     for (const s of changes.removed) {
-      if (!before.has(s.id)) before.set(s.id, this.current.get(s.id));
-      this.current.delete(s.id);
+      if (!before.has(s.id)) before.set(s.id, current.get(s.id));
+      current.delete(s.id);
     }
     for (const list of [changes.changed, changes.added]) {
       for (const s of list) {
-        if (!before.has(s.id)) before.set(s.id, this.current.get(s.id));
-        this.current.set(s.id, s);
+        if (!before.has(s.id)) before.set(s.id, current.get(s.id));
+        current.set(s.id, s);
       }
     }
     const added: Socket[] = [];
     const changed: Socket[] = [];
     const removed: string[] = [];
     for (const [id, was] of before) {
-      const now = this.current.get(id);
+      const now = current.get(id);
       if (was === undefined) {
         if (now !== undefined) added.push(now);
       } else if (now === undefined) removed.push(id);
       else if (now !== was) changed.push(now);
     }
-    this.seq = seq;
-    this.takenAt = changes.takenAt;
-    return { delta: { seq, takenAt: changes.takenAt, added, removed, changed }, previous: new PreviousView(this.current, before) };
+    return { delta: { seq, takenAt, added, removed, changed }, previous: new PreviousView(current, before) };
   }
 
   /** A whole sample, diffed with the table: for sources without an incremental read. */
@@ -278,6 +312,7 @@ export class Monitor {
     const previous = this.current;
     const delta = diffSockets(previous, next, this.seq + 1, takenAt);
     this.current = next;
+    this.ownTable = true;
     this.seq = delta.seq;
     this.takenAt = takenAt;
     return { delta, previous };

@@ -4,17 +4,29 @@
 import type { Socket } from '../shared/model.js';
 
 export class PreviousView implements ReadonlyMap<string, Socket> {
+  private addedIds: Set<string> | null = null;
+
   /**
    * @param current the table now
-   * @param before each id the delta touched → the socket before it (undefined: it did not exist)
+   * @param before ids the delta touched → the socket before (undefined: it did not exist)
+   * @param added sockets the delta added that `before` does not name (new ids)
    */
   constructor(
     private readonly current: ReadonlyMap<string, Socket>,
     private readonly before: ReadonlyMap<string, Socket | undefined>,
+    private readonly added: readonly Socket[] = [],
   ) {}
 
+  /** Ids that did not exist before: made on first need (a listener may never ask). */
+  private isNew(id: string): boolean {
+    if (this.added.length === 0) return false;
+    this.addedIds ??= new Set(this.added.map((s) => s.id));
+    return this.addedIds.has(id);
+  }
+
   get(id: string): Socket | undefined {
-    return this.before.has(id) ? this.before.get(id) : this.current.get(id);
+    if (this.before.has(id)) return this.before.get(id);
+    return this.isNew(id) ? undefined : this.current.get(id);
   }
 
   has(id: string): boolean {
@@ -24,12 +36,13 @@ export class PreviousView implements ReadonlyMap<string, Socket> {
   get size(): number {
     let n = this.current.size;
     for (const [id, was] of this.before) n += (was === undefined ? 0 : 1) - (this.current.has(id) ? 1 : 0);
+    for (const s of this.added) if (!this.before.has(s.id) && this.current.has(s.id)) n--;
     return n;
   }
 
   *entries(): MapIterator<[string, Socket]> {
     for (const [id, s] of this.current) {
-      if (!this.before.has(id)) yield [id, s];
+      if (!this.before.has(id) && !this.isNew(id)) yield [id, s];
     }
     for (const [id, was] of this.before) if (was !== undefined) yield [id, was];
   }

@@ -74,6 +74,8 @@ export class ApiService {
     private readonly options: ServiceOptions = {},
   ) {
     this.alerts = options.alerts ?? null;
+    // Views show traffic: a host serving them keeps it measured (FullState.traffic, 'traffic' events).
+    monitor.wantTraffic();
     for (const s of monitor.getState().snapshot.sockets) if (s.protocol === 'tcp' && s.state === 'LISTEN') this.listeners.set(s.id, `tcp:${s.localPort}`);
     monitor.subscribe((e) => {
       if (e.type !== 'delta') return;

@@ -20,6 +20,7 @@ let whyNot = '';
 beforeAll(async () => {
   const source = new LinuxProcSource();
   const monitor = new Monitor({ source });
+  monitor.wantTraffic();
   await monitor.pollOnce();
   const availability = monitor.getStatus().traffic;
   countersWork = availability?.connections === true && availability.closedConnections;
@@ -68,6 +69,7 @@ describe('per-connection counters', () => {
     }
     const source = new LinuxProcSource();
     const monitor = new Monitor({ source });
+    monitor.wantTraffic();
     await monitor.pollOnce();
     const sockets = monitor.getState().snapshot.sockets;
     const out = one(sockets, (s) => s.pid === sender.pid && s.localPort === sender.localPort && s.remotePort === sink.port)!;
@@ -123,6 +125,33 @@ describe('per-connection counters', () => {
     const out = one(sockets, (s) => s.pid === sender.pid && s.localPort === sender.localPort)!;
     expect(out.bytesSent).toBeGreaterThanOrEqual(50_000);
     expect(out.rttMs).toBeGreaterThan(0);
+  });
+});
+
+describe('measured while wanted', () => {
+  it('a monitor nobody asked for traffic reads no counters; asking turns them on, releasing off again', async (ctx) => {
+    ctx.skip(!countersWork, whyNot);
+    const sink = await peer({ mode: 'sink', host: '127.0.0.1' });
+    const sender = await peer({ mode: 'send', host: '127.0.0.1', port: sink.port, bytes: 10_000 });
+    const source = new LinuxProcSource();
+    const monitor = new Monitor({ source });
+    const updates: TrafficUpdate[] = [];
+    const mine = () => monitor.getState().snapshot.sockets.find((s) => s.pid === sender.pid && s.localPort === sender.localPort)!;
+    await monitor.pollOnce();
+    expect(mine().bytesSent).toBeNull();
+    expect(monitor.getTraffic()).toBeNull();
+    expect(monitor.getStatus().traffic).toBeNull();
+
+    const off = monitor.subscribeTraffic((u) => updates.push(u));
+    await monitor.pollOnce();
+    expect(mine().bytesSent).toBeGreaterThanOrEqual(10_000);
+    expect(updates).toHaveLength(1);
+    expect(monitor.getTraffic()).toMatchObject({ seq: 2 });
+    off();
+    await monitor.pollOnce();
+    expect(updates).toHaveLength(1);
+    expect(monitor.getTraffic()).toBeNull();
+    source.close();
   });
 });
 

@@ -7,7 +7,7 @@
 // (pid + start time) are kept per socket and checked once per process per poll; fd tables are read
 // once per process and then only for fds that are new. A quiet poll of 10,000 sockets touches no
 // socket in JavaScript.
-import { readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import type { Protocol, ProcessInfo, Socket } from '../../shared/model.js';
 import { socketId } from '../../shared/model.js';
 import type { ScopeNote } from '../../shared/status.js';
@@ -52,12 +52,32 @@ interface Entry {
   holders: Owner[];
   /** Lookups that found no holder. */
   misses: number;
+  /** In `orphans`: it has an inode and no holder known. */
+  orphan: boolean;
 }
 
-/** What we know of one process's fd table: fd number → socket inode (0 for anything else). */
+/**
+ * What we know of one process's fd table: fd number → socket inode (0 for anything else), as the
+ * (fd, inode) pairs the addon read, turned into a map only when an fd-by-fd read needs one.
+ */
 interface FdTable {
+  /** -1 until a stat read confirms whose table it is. */
   startTicks: number;
-  fds: Map<number, number>;
+  /** How many fds it had when read. */
+  count: number;
+  fds: Map<number, number> | null;
+  pairs: Uint32Array | null;
+}
+
+function fdMap(table: FdTable): Map<number, number> {
+  if (table.fds === null) {
+    const fds = new Map<number, number>();
+    const p = table.pairs ?? new Uint32Array(0);
+    for (let i = 0; i < p.length; i += 2) fds.set(p[i]!, p[i + 1]!);
+    table.fds = fds;
+    table.pairs = null;
+  }
+  return table.fds;
 }
 
 /** How much work a poll did, for the bench and the status line. */
@@ -87,12 +107,15 @@ export interface LinuxProcOptions {
   netlink?: boolean;
   /**
    * Traffic: tcp_info counters on each TCP socket, the final counters of connections that close between
-   * two polls, interface totals. Default on. Off saves the kernel the tcp_info of every connection.
+   * two polls, interface totals. Default on; a Monitor turns it on only while something wants traffic
+   * (measureTraffic). Off saves the kernel the tcp_info of every connection.
    */
   traffic?: boolean;
 }
 
 const PROTOCOLS: ReadonlySet<Protocol> = new Set(['tcp', 'udp']);
+/** The shortest time between two passes that read every fd on the machine again. */
+const FULL_PASS_MS = 30_000;
 /** How often the holders of shared sockets are read again (they may close their copy). */
 const SHARED_CHECK_POLLS = 16;
 
@@ -103,7 +126,7 @@ export class LinuxProcSource implements SocketSource {
   }
   private readonly proc: string;
   private readonly retries: number;
-  private readonly traffic: boolean;
+  private traffic: boolean;
   private readonly clock: ProcClock;
   private readonly users = new UserNames();
   /** The netlink reader, or null to read /proc/net (not built, refused, or failed once). */
@@ -118,7 +141,7 @@ export class LinuxProcSource implements SocketSource {
   private readonly entries = new Map<string | number, Entry>();
   private readonly byInode = new Map<number, Entry>();
   /** The socket shown for each id, and other live sockets with the same id (rare: a tuple reused mid-dump). */
-  private readonly byId = new Map<string, Entry>();
+  private readonly byId = new Map<string, Socket>();
   private readonly dupes = new Map<string, Entry[]>();
   /** TCP listeners by port, to credit a connection shorter than a poll to the listener that accepted it. */
   private readonly listeners = new Map<number, Set<Entry>>();
@@ -127,15 +150,21 @@ export class LinuxProcSource implements SocketSource {
   /** Sockets with an inode and no known holder; those still being looked for. */
   private readonly orphans = new Set<Entry>();
   private readonly unresolved = new Set<Entry>();
+  /** Processes that let go of a socket since their fd table was read (an fd number freed). */
+  private readonly fdStale = new Set<number>();
   /** Sockets more than one process holds. */
   private readonly shared = new Set<Entry>();
   private polls = 0;
+  /** When whole fd tables were last read again for sockets missed before (see attribute). */
+  private lastFullPass = -Infinity;
   private readonly owners = new Map<number, Owner>();
   private readonly fdTables = new Map<number, FdTable>();
   private knownPids = new Set<number>();
   /** Network namespace of each process seen (when readable), and ours. */
   private readonly netnsOf = new Map<number, string>();
   private readonly ownNetns: string | null;
+  /** Whether the size of /proc/PID/fd is its number of fds (procfs on Linux 6.2+; never a staged root). */
+  private readonly countsFds: boolean;
   lastStats: ProcPollStats = { rows: 0, lookups: 0, fdDirsListed: 0, fdLinksRead: 0, statReads: 0, changes: 0 };
 
   constructor(options: LinuxProcOptions = {}) {
@@ -150,6 +179,7 @@ export class LinuxProcSource implements SocketSource {
       this.diagWhyNot ??= 'the tables are read from another procfs';
     }
     this.ownNetns = readLink(`${this.proc}/self/ns/net`);
+    this.countsFds = this.proc === '/proc' && fdCountIsSize();
   }
 
   /** Where the socket tables come from: for the status line and the bench. */
@@ -169,6 +199,8 @@ export class LinuxProcSource implements SocketSource {
     this.shared.clear();
     this.owners.clear();
     this.fdTables.clear();
+    this.fdStale.clear();
+    this.lastFullPass = -Infinity;
     this.knownPids = new Set();
     this.netnsOf.clear();
     this.procTables.reset();
@@ -180,6 +212,10 @@ export class LinuxProcSource implements SocketSource {
     this.diag?.close();
   }
 
+  measureTraffic(on: boolean): void {
+    this.traffic = on;
+  }
+
   /** Every socket as of a new poll (the CLI's snapshot, `who`, tests). */
   async sample(): Promise<Sample> {
     return this.sampleSync();
@@ -188,7 +224,7 @@ export class LinuxProcSource implements SocketSource {
   sampleSync(): Sample {
     const changes = this.pollSync();
     const sockets: Socket[] = [];
-    for (const e of this.byId.values()) sockets.push(e.socket);
+    for (const socket of this.byId.values()) sockets.push(socket);
     return { takenAt: changes.takenAt, sockets, warnings: changes.warnings };
   }
 
@@ -203,7 +239,7 @@ export class LinuxProcSource implements SocketSource {
     const stats: ProcPollStats = { rows: 0, lookups: 0, fdDirsListed: 0, fdLinksRead: 0, statReads: 0, changes: 0 };
     const first = !this.started;
     this.started = true;
-    const poll = new PollState();
+    const poll = new PollState(takenAt);
 
     const read = this.readTables(first, warnings);
     const closed = read.netlink === null ? [] : this.closeConnections(read.netlink, poll);
@@ -233,13 +269,19 @@ export class LinuxProcSource implements SocketSource {
 
     const livePids = this.listPids();
     this.verifyOwners(livePids, poll, stats);
-    const needed = new Map<number, Entry>();
-    for (const e of this.unresolved) if (e.misses <= this.retries) needed.set(e.row.inode, e);
-    stats.lookups = needed.size;
+    let lookups = 0;
+    for (const e of this.unresolved) if (e.misses <= this.retries) lookups++;
+    for (const e of poll.fresh) if (e.row.inode !== 0) lookups++;
+    stats.lookups = lookups;
+    // New processes first (their fds are read whole anyway); what they do not hold is looked for after.
     this.scanNewProcesses(livePids, poll, stats, warnings);
+    const needed = new Map<number, Entry>();
+    for (const e of this.unresolved) if (e.misses <= this.retries && e.holders.length === 0) needed.set(e.row.inode, e);
+    for (const e of poll.fresh) if (e.row.inode !== 0 && e.holders.length === 0 && this.entries.get(e.row.key) === e) needed.set(e.row.inode, e);
     if (needed.size > 0) this.attribute(needed, livePids, poll, stats, warnings);
     this.knownPids = livePids;
     for (const pid of this.fdTables.keys()) if (!livePids.has(pid)) this.fdTables.delete(pid);
+    for (const pid of this.fdStale) if (!livePids.has(pid)) this.fdStale.delete(pid);
     for (const pid of this.netnsOf.keys()) if (!livePids.has(pid)) this.netnsOf.delete(pid);
 
     const out = this.publish(poll, takenAt);
@@ -250,8 +292,9 @@ export class LinuxProcSource implements SocketSource {
     return {
       takenAt,
       ...out,
+      table: this.byId,
       warnings,
-      traffic: this.trafficSample(read.netlink, poll, closed),
+      traffic: this.traffic ? this.trafficSample(read.netlink, poll, closed) : null,
       scope: this.scope(),
     };
   }
@@ -316,16 +359,13 @@ export class LinuxProcSource implements SocketSource {
       row.bytesReceived = final.bytesReceived;
       row.rttMs ??= final.rttMs;
     }
-    const e: Entry = { row, socket: EMPTY_SOCKET, holders: [], misses: 0 };
+    const e: Entry = { row, socket: EMPTY_SOCKET, holders: NO_HOLDERS, misses: 0, orphan: false };
     this.entries.set(row.key, e);
-    if (row.inode !== 0) {
-      this.byInode.set(row.inode, e);
-      this.orphans.add(e);
-      this.unresolved.add(e);
-    }
+    // Looked up in this poll (see pollSync); an orphan only if nobody holds it then.
+    if (row.inode !== 0) this.byInode.set(row.inode, e);
     if (row.protocol === 'tcp' && row.listening) this.indexListener(e, true);
     if (row.state === 'TIME_WAIT') this.timeWait.set(tupleKey(row), e);
-    poll.dirty.add(e);
+    poll.fresh.push(e);
     // Counted already, through its closed-connection record, when it has final counts.
     if (final === undefined && row.bytesSent !== null && row.bytesReceived !== null && (row.bytesSent > 0 || row.bytesReceived > 0)) {
       poll.moved.push({ entry: e, sentBefore: 0, receivedBefore: 0 });
@@ -337,13 +377,14 @@ export class LinuxProcSource implements SocketSource {
     const before = e.row;
     if (row.inode !== before.inode) {
       if (before.inode !== 0 && this.byInode.get(before.inode) === e) this.byInode.delete(before.inode);
+      for (const o of e.holders) this.fdStale.add(o.pid);
       this.setHolders(e, [], poll);
       this.unresolved.delete(e);
-      this.orphans.delete(e);
+      this.setOrphan(e, false);
       e.misses = 0;
       if (row.inode !== 0) {
         this.byInode.set(row.inode, e);
-        this.orphans.add(e);
+        this.setOrphan(e, true);
         this.unresolved.add(e);
       }
     }
@@ -375,9 +416,11 @@ export class LinuxProcSource implements SocketSource {
     if (e.row.inode !== 0 && this.byInode.get(e.row.inode) === e) this.byInode.delete(e.row.inode);
     if (e.row.protocol === 'tcp' && e.row.listening) this.indexListener(e, false);
     if (e.row.state === 'TIME_WAIT' && this.timeWait.get(tupleKey(e.row)) === e) this.timeWait.delete(tupleKey(e.row));
+    // Its fd number is free now and may come back as another socket: the quick pass must look.
+    for (const o of e.holders) this.fdStale.add(o.pid);
     for (const o of e.holders) this.release(o, e);
     this.shared.delete(e);
-    this.orphans.delete(e);
+    this.setOrphan(e, false);
     this.unresolved.delete(e);
     poll.dirty.delete(e);
     if (e.socket !== EMPTY_SOCKET) poll.gone.push(e);
@@ -505,7 +548,8 @@ export class LinuxProcSource implements SocketSource {
     this.fdTables.delete(owner.pid);
     const result = this.scanFds(owner.pid, null, true, poll, stats);
     if (result === 'denied') return;
-    const held = new Set(this.fdTables.get(owner.pid)?.fds.values() ?? []);
+    const table = this.fdTables.get(owner.pid);
+    const held = new Set(table === undefined ? [] : fdMap(table).values());
     for (const e of [...owner.entries]) {
       if (!held.has(e.row.inode)) {
         this.setHolders(
@@ -542,29 +586,40 @@ export class LinuxProcSource implements SocketSource {
     e.holders = holders;
     if (holders.length > 1) this.shared.add(e);
     else this.shared.delete(e);
-    poll.dirty.add(e);
+    if (e.socket !== EMPTY_SOCKET) poll.dirty.add(e);
     if (e.row.inode !== 0 && holders.length === 0) {
-      this.orphans.add(e);
+      this.setOrphan(e, true);
       if (!this.unresolved.has(e)) {
         e.misses = 0;
         this.unresolved.add(e);
       }
     } else if (holders.length > 0) {
-      this.orphans.delete(e);
-      this.unresolved.delete(e);
+      if (e.orphan) {
+        this.setOrphan(e, false);
+        this.unresolved.delete(e);
+      }
       e.misses = 0;
     }
   }
 
+  private setOrphan(e: Entry, orphan: boolean): void {
+    if (e.orphan === orphan) return;
+    e.orphan = orphan;
+    if (orphan) this.orphans.add(e);
+    else this.orphans.delete(e);
+  }
+
   private addHolder(e: Entry, owner: Owner, poll: PollState): void {
     if (e.holders.length === 0) {
-      // The common case, kept cheap: a first holder.
+      // The common case, kept cheap: a first holder, most often of a socket new in this poll.
       e.holders = [owner];
       owner.entries.add(e);
-      this.orphans.delete(e);
-      this.unresolved.delete(e);
+      if (e.orphan) {
+        this.setOrphan(e, false);
+        this.unresolved.delete(e);
+      }
       e.misses = 0;
-      poll.dirty.add(e);
+      if (e.socket !== EMPTY_SOCKET) poll.dirty.add(e);
       return;
     }
     if (e.holders.includes(owner)) return;
@@ -596,27 +651,46 @@ export class LinuxProcSource implements SocketSource {
    * since an fd number we saw as a file may since have been reused for a socket.
    */
   private attribute(needed: Map<number, Entry>, livePids: Set<number>, poll: PollState, stats: ProcPollStats, warnings: SourceWarnings): void {
-    // Found meanwhile by scanning new processes.
-    for (const [inode, e] of needed) if (e.holders.length > 0) needed.delete(inode);
     const order: number[] = [];
     for (const pid of this.owners.keys()) if (livePids.has(pid) && this.knownPids.has(pid)) order.push(pid);
     const owning = new Set(order);
     for (const pid of livePids) if (this.knownPids.has(pid) && !owning.has(pid)) order.push(pid);
     const denied = new Set<number>();
     const complete = new Set<number>();
-    for (const full of [false, true]) {
-      for (const pid of order) {
-        if (needed.size === 0) break;
-        if (full && complete.has(pid)) continue;
-        const result = this.scanFds(pid, needed, full, poll, stats);
-        if (result === 'denied') denied.add(pid);
-        else if (result === 'complete') complete.add(pid);
-      }
+    for (const pid of order) {
       if (needed.size === 0) break;
+      const result = this.scanFds(pid, needed, false, poll, stats);
+      if (result === 'denied') denied.add(pid);
+      else if (result === 'complete') complete.add(pid);
+    }
+    // Whole tables again (an fd number once a file may now be a socket) only for sockets already
+    // missed in an earlier poll and still open: most sockets the quick pass misses were gone before it
+    // looked. Such a pass reads every fd on the machine, so it runs at most every FULL_PASS_MS; the
+    // sockets it is for wait, unattributed, and are not counted as missed meanwhile.
+    const again = new Map<number, Entry>();
+    for (const [inode, e] of needed) if (e.misses > 0 && e.holders.length === 0) again.set(inode, e);
+    const fullPass = again.size > 0 && poll.takenAt - this.lastFullPass >= FULL_PASS_MS;
+    if (fullPass) {
+      this.lastFullPass = poll.takenAt;
+      for (const pid of order) {
+        if (again.size === 0) break;
+        if (complete.has(pid)) continue;
+        const result = this.scanFds(pid, again, true, poll, stats);
+        if (result === 'denied') denied.add(pid);
+      }
+    }
+    for (const [inode, e] of needed) {
+      if (e.holders.length > 0 || (e.misses > 0 && !fullPass)) {
+        needed.delete(inode);
+        if (e.holders.length === 0) this.setOrphan(e, true);
+      }
     }
     for (const e of needed.values()) {
+      if (e.holders.length > 0) continue;
       e.misses++;
+      this.setOrphan(e, true);
       if (e.misses > this.retries) this.unresolved.delete(e);
+      else this.unresolved.add(e);
     }
     warnings.deniedProcesses += denied.size;
   }
@@ -630,6 +704,8 @@ export class LinuxProcSource implements SocketSource {
     let table = this.fdTables.get(pid);
     let stat: ProcStat | null | undefined;
     let owner: Owner | null = null;
+    // The stat read that says whose table it is waits for the first socket worth crediting: most
+    // processes hold none of the sockets looked for.
     const credit = (inode: number): 'ok' | 'gone' | 'retry' => {
       if (inode === 0) return 'ok';
       const e = needed === null ? this.byInode.get(inode) : needed.get(inode);
@@ -637,7 +713,8 @@ export class LinuxProcSource implements SocketSource {
       if (owner === null) {
         stat ??= readProcStat(this.proc, pid);
         if (stat === null) return 'gone';
-        if (stat.startTicks !== table!.startTicks) return 'retry'; // the pid was reused since we cached its fds
+        if (table!.startTicks < 0) table!.startTicks = stat.startTicks;
+        else if (stat.startTicks !== table!.startTicks) return 'retry'; // the pid was reused since we cached its fds
         owner = this.ownerOf(pid, stat.startTicks, stat);
       }
       this.addHolder(e, owner, poll);
@@ -647,19 +724,16 @@ export class LinuxProcSource implements SocketSource {
     const native = this.diag?.readFdTable ?? null;
     if (native !== null && (full || table === undefined)) {
       // A whole-table read: the addon does readdir + readlinkat without a JS call per fd.
-      if (table === undefined) {
-        stat = readProcStat(this.proc, pid);
-        if (stat === null) return 'gone';
-      }
       const read = native(dir);
       if (read === 'denied' || read === 'gone') return read;
       stats.fdDirsListed++;
-      stats.fdLinksRead += read.size;
-      const startTicks = table?.startTicks ?? stat!.startTicks;
-      table = { startTicks, fds: read };
+      stats.fdLinksRead += read.length >> 1;
+      table = { startTicks: -1, count: read.length >> 1, fds: null, pairs: read };
+      this.fdStale.delete(pid);
       this.fdTables.set(pid, table);
-      for (const inode of read.values()) {
-        const r = credit(inode);
+      for (let i = 1; i < read.length; i += 2) {
+        if (read[i] === 0) continue;
+        const r = credit(read[i]!);
         if (r === 'gone') return 'gone';
         if (r === 'retry') {
           this.fdTables.delete(pid);
@@ -667,6 +741,23 @@ export class LinuxProcSource implements SocketSource {
         }
       }
       return 'complete';
+    }
+    if (!full && table !== undefined && this.countsFds) {
+      // Linux 6.2+ gives the number of open fds as the size of /proc/PID/fd: the same process with as
+      // many fds as when read has most likely opened none (a reused number is for the whole-table pass).
+      const size = statSync(dir, { throwIfNoEntry: false })?.size;
+      if (size === undefined) return 'gone';
+      if (size > 0 && size === table.count && !this.fdStale.has(pid)) {
+        stat = readProcStat(this.proc, pid);
+        if (stat === null) return 'gone';
+        // A table read whole without a socket to credit was not stamped: it was this process's
+        // (the pid was alive in both polls, with as many fds).
+        if (table.startTicks < 0) table.startTicks = stat.startTicks;
+        if (stat.startTicks === table.startTicks) return 'ok';
+        // Another process under a pid seen before: read it whole.
+        this.fdTables.delete(pid);
+        return this.scanFds(pid, needed, true, poll, stats);
+      }
     }
     let names: string[];
     try {
@@ -676,12 +767,12 @@ export class LinuxProcSource implements SocketSource {
     }
     stats.fdDirsListed++;
     if (table === undefined) {
-      stat = readProcStat(this.proc, pid);
-      if (stat === null) return 'gone';
-      table = { startTicks: stat.startTicks, fds: new Map() };
+      table = { startTicks: -1, count: 0, fds: new Map(), pairs: null };
       this.fdTables.set(pid, table);
     }
-    const fds = table.fds;
+    table.count = names.length;
+    this.fdStale.delete(pid);
+    const fds = fdMap(table);
     const numbers = names.map(Number);
     const open = full ? null : new Set(numbers);
     if (open !== null) for (const fd of fds.keys()) if (!open.has(fd)) fds.delete(fd);
@@ -728,56 +819,70 @@ export class LinuxProcSource implements SocketSource {
    * /proc/net row changed, or the tables moved to /proc/net) with the same id is one change, not a
    * removal and an addition.
    */
-  private publish(poll: PollState, takenAt: number): Pick<SourceChanges, 'added' | 'changed' | 'removed'> {
-    // Each id touched → the socket shown for it before; ids new this poll are only in `fresh`.
+  private publish(poll: PollState, takenAt: number): Pick<SourceChanges, 'added' | 'changed' | 'removed' | 'before'> {
+    // Each id touched → the socket shown for it before (undefined: none).
     const before = new Map<string, Socket | undefined>();
-    const fresh = new Set<string>();
     const touch = (id: string) => {
-      if (!before.has(id) && !fresh.has(id)) before.set(id, this.byId.get(id)?.socket);
+      if (!before.has(id)) before.set(id, this.byId.get(id));
     };
+    // Shows e's socket under id, or keeps e aside when another socket already shows there.
+    const show = (e: Entry, id: string) => {
+      const shown = this.byId.get(id);
+      if (shown === undefined) this.byId.set(id, e.socket);
+      else if (shown !== e.socket) {
+        const others = this.dupes.get(id) ?? [];
+        if (!others.includes(e)) others.push(e);
+        this.dupes.set(id, others);
+      }
+    };
+    // Takes e's current socket away from id, showing a kept-aside one instead if any.
     const hide = (e: Entry, id: string) => {
       touch(id);
-      if (this.byId.get(id) === e) {
-        const others = this.dupes.get(id);
+      const others = this.dupes.get(id);
+      if (this.byId.get(id) === e.socket) {
         const next = others?.shift();
-        if (others !== undefined && others.length === 0) this.dupes.delete(id);
-        if (next !== undefined) this.byId.set(id, next);
+        if (next !== undefined) this.byId.set(id, next.socket);
         else this.byId.delete(id);
       } else {
-        const others = this.dupes.get(id);
         const i = others?.indexOf(e) ?? -1;
         if (i >= 0) others!.splice(i, 1);
-        if (others !== undefined && others.length === 0) this.dupes.delete(id);
       }
+      if (others !== undefined && others.length === 0) this.dupes.delete(id);
     };
     for (const e of poll.gone) hide(e, e.socket.id);
     for (const e of poll.dirty) {
-      const old = e.socket === EMPTY_SOCKET ? null : e.socket;
+      const old = e.socket;
+      if (old === EMPTY_SOCKET) continue; // new in this poll: built below
       const s = this.buildSocket(e, old, takenAt);
-      if (old !== null && old.id !== s.id) hide(e, old.id);
-      if (old === null && !this.byId.has(s.id) && !before.has(s.id)) {
-        // A socket new to every view (most of a cold poll): no before to remember.
-        fresh.add(s.id);
+      if (old.id !== s.id) {
+        hide(e, old.id);
+        touch(s.id);
         e.socket = s;
-        this.byId.set(s.id, e);
-        continue;
-      }
-      touch(s.id);
-      e.socket = s;
-      const shown = this.byId.get(s.id);
-      if (shown === undefined) this.byId.set(s.id, e);
-      else if (shown !== e) {
-        const others = this.dupes.get(s.id) ?? [];
-        if (!others.includes(e)) others.push(e);
-        this.dupes.set(s.id, others);
+        show(e, s.id);
+      } else {
+        touch(s.id);
+        if (this.byId.get(s.id) === old) this.byId.set(s.id, s);
+        e.socket = s;
       }
     }
     const added: Socket[] = [];
+    for (const e of poll.fresh) {
+      if (this.entries.get(e.row.key) !== e) continue; // gone again within the poll
+      const s = this.buildSocket(e, null, takenAt);
+      e.socket = s;
+      // A socket new to every view (most of a cold poll) needs no before: it goes out as added.
+      if (!this.byId.has(s.id) && !before.has(s.id)) {
+        this.byId.set(s.id, s);
+        added.push(s);
+        continue;
+      }
+      touch(s.id);
+      show(e, s.id);
+    }
     const changed: Socket[] = [];
     const removed: Socket[] = [];
-    for (const id of fresh) added.push(this.byId.get(id)!.socket);
     for (const [id, was] of before) {
-      const now = this.byId.get(id)?.socket;
+      const now = this.byId.get(id);
       if (was === undefined) {
         if (now !== undefined) added.push(now);
       } else if (now === undefined) removed.push(was);
@@ -787,15 +892,17 @@ export class LinuxProcSource implements SocketSource {
         if (!sameSocket(was, now)) changed.push(now);
       }
     }
-    return { added, changed, removed };
+    return { added, changed, removed, before };
   }
 
+  /** `old`: the entry's socket before this poll (its firstSeen carries on); null for a new entry. */
   private buildSocket(e: Entry, old: Socket | null, takenAt: number): Socket {
     const r = e.row;
     const holders = e.holders;
     const first = holders[0];
-    const otherHolders: ProcessInfo[] = [];
+    let otherHolders = NO_PROCESSES;
     for (let i = 1; i < holders.length; i++) {
+      if (i === 1) otherHolders = [];
       const info = this.processInfo(holders[i]!);
       if (info !== null) otherHolders.push(info);
     }
@@ -871,7 +978,11 @@ export class LinuxProcSource implements SocketSource {
 
 /** The work one poll collects before it publishes. */
 class PollState {
-  /** Entries whose socket object must be rebuilt (new, changed row, holders or holder details). */
+  constructor(readonly takenAt: number) {}
+
+  /** Entries new in this poll: their first socket object is built at the end. */
+  readonly fresh: Entry[] = [];
+  /** Published entries whose socket object must be rebuilt (changed row, holders or holder details). */
   readonly dirty = new Set<Entry>();
   /** Entries removed that had been published. */
   readonly gone: Entry[] = [];
@@ -880,8 +991,20 @@ class PollState {
   readonly finals = new Map<string, DiagRow>();
 }
 
+/** Shared empty lists, never changed (most sockets have one holder): no array per socket. */
+const NO_HOLDERS: Owner[] = [];
+const NO_PROCESSES: ProcessInfo[] = [];
+
 /** A placeholder until an entry's first socket object is built. */
 const EMPTY_SOCKET = Object.freeze({ id: '' }) as Socket;
+
+function fdCountIsSize(): boolean {
+  try {
+    return statSync('/proc/self/fd').size > 0;
+  } catch {
+    return false;
+  }
+}
 
 /** A TCP connection's 4-tuple as text. */
 function tupleKey(r: ProcNetRow): string {

@@ -51,8 +51,8 @@ export interface SockDiagAddon {
   fdSockets?(fdDir: string, out: Uint32Array): number;
 }
 
-/** A process's fd table: fd number → socket inode, 0 for anything that is not a socket. */
-export type FdTableRead = Map<number, number> | 'denied' | 'gone';
+/** A process's fd table as (fd, socket inode or 0) pairs, or why it could not be read. */
+export type FdTableRead = Uint32Array | 'denied' | 'gone';
 
 /** A socket as a dump gives it: the /proc/net row, keyed by the kernel's cookie, with its counters. */
 export interface DiagRow extends ProcNetRow {
@@ -219,11 +219,7 @@ class SockDiagReader implements SockDiag {
       n = this.addon.fdSockets!(fdDir, this.fdBuf);
     }
     if (n < 0) return n === -13 || n === -1 ? 'denied' : 'gone'; // -EACCES / -EPERM
-    const table = new Map<number, number>();
-    const count = Math.min(n, this.fdBuf.length >> 1);
-    const buf = this.fdBuf;
-    for (let i = 0; i < count; i++) table.set(buf[i * 2]!, buf[i * 2 + 1]!);
-    return table;
+    return this.fdBuf.slice(0, Math.min(n, this.fdBuf.length >> 1) * 2);
   }
 
   poll(options: SockDiagPollOptions = {}): SockDiagPoll {

@@ -30,6 +30,13 @@ export interface SourceChanges {
   changed: Socket[];
   /** Sockets gone, as they were last reported. */
   removed: Socket[];
+  /**
+   * For the monitor to use instead of keeping a copy, where the source has them: the source's table
+   * after this poll (id → socket; read-only, and valid until its next poll), and for every id the
+   * poll touched but did not just add, the socket shown for it before (undefined: none).
+   */
+  table?: ReadonlyMap<string, Socket>;
+  before?: ReadonlyMap<string, Socket | undefined>;
   warnings: SourceWarnings;
   /** Counters that moved in this poll; null when the source measures no traffic. */
   traffic: TrafficSample | null;
@@ -92,6 +99,11 @@ export interface SocketSource {
   reset?(): void;
   /** Releases OS resources (netlink sockets); the source may be used again after. */
   close?(): void;
+  /**
+   * Turns traffic measuring on or off (the monitor does, as views ask for it): counters cost the
+   * kernel a tcp_info per connection on every poll, which a host that shows no traffic need not pay.
+   */
+  measureTraffic?(on: boolean): void;
 }
 
 export function emptyWarnings(): SourceWarnings {

@@ -317,6 +317,12 @@ export interface SystemInformationOptions {
 export class SystemInformationSource implements SocketSource {
   readonly name = 'systeminformation';
   private readonly networkStats: () => Promise<readonly SiNetworkStats[]>;
+  private traffic = true;
+
+  /** Interface totals cost a netstat or PowerShell run on each poll: only while wanted. */
+  measureTraffic(on: boolean): void {
+    this.traffic = on;
+  }
 
   constructor(options: SystemInformationOptions = {}) {
     this.networkStats = options.networkStats ?? (() => si.networkStats('*'));
@@ -327,7 +333,7 @@ export class SystemInformationSource implements SocketSource {
     const [conns, procs, stats] = await Promise.all([
       si.networkConnections(),
       si.processes(),
-      this.networkStats().then(
+      (this.traffic ? this.networkStats() : Promise.resolve(null)).then(
         (rows) => ({ rows, error: null }),
         (e: unknown) => ({ rows: [], error: e instanceof Error ? e.message : String(e) }),
       ),
@@ -336,6 +342,7 @@ export class SystemInformationSource implements SocketSource {
     const warnings = emptyWarnings();
     warnings.skippedLines = skipped;
     warnings.unattributed = sockets.filter((s) => s.pid === null).length;
+    if (stats.rows === null) return { takenAt, sockets, warnings, traffic: null };
     const interfaces = stats.error === null ? normaliseNetworkStats(stats.rows) : null;
     const traffic: TrafficSample = {
       availability: {
