@@ -745,8 +745,8 @@ export class LinuxProcSource implements SocketSource {
     if (!full && table !== undefined && this.countsFds) {
       // Linux 6.2+ gives the number of open fds as the size of /proc/PID/fd: the same process with as
       // many fds as when read has most likely opened none (a reused number is for the whole-table pass).
-      const size = statSync(dir, { throwIfNoEntry: false })?.size;
-      if (size === undefined) return 'gone';
+      const size = fdCount(dir);
+      if (size === null) return 'gone';
       if (size > 0 && size === table.count && !this.fdStale.has(pid)) {
         stat = readProcStat(this.proc, pid);
         if (stat === null) return 'gone';
@@ -997,6 +997,15 @@ const NO_PROCESSES: ProcessInfo[] = [];
 
 /** A placeholder until an entry's first socket object is built. */
 const EMPTY_SOCKET = Object.freeze({ id: '' }) as Socket;
+
+/** The size of a /proc/PID/fd directory (its number of fds on Linux 6.2+; 0 where unknown), null if gone. */
+function fdCount(dir: string): number | null {
+  try {
+    return statSync(dir).size;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? null : 0;
+  }
+}
 
 function fdCountIsSize(): boolean {
   try {
