@@ -12,7 +12,7 @@ import type { Protocol, ProcessInfo, Socket } from '../../shared/model.js';
 import { socketId } from '../../shared/model.js';
 import type { ScopeNote } from '../../shared/status.js';
 import type { TrafficAvailability } from '../../shared/traffic.js';
-import { sameSocket } from '../diff.js';
+import { sameSocket } from '../../shared/model.js';
 import { readNetDev } from './net-dev.js';
 import { loadSockDiag, type DiagRow, type SockDiag, type SockDiagPoll } from './netlink.js';
 import type { ProcNetRow } from './proc-net.js';
