@@ -155,6 +155,21 @@ describe('LinuxProcSource attribution cache', () => {
     expect(after.changed[0]).toMatchObject({ pid: 200, otherHolders: [] });
   });
 
+  it('without the netlink reader: no per-connection counters (null, and a note saying why), interface totals from net/dev', async () => {
+    addProcess(100, 'srv', 500, { '3': 42 });
+    writeTables([listenLine(8080, 42)]);
+    writeFileSync(join(root, 'net/dev'), 'Inter-| Receive | Transmit\n face |bytes packets|bytes packets\n  eth0: 1000 1 0 0 0 0 0 0 2000 2 0 0 0 0 0 0\n');
+    const source = new LinuxProcSource({ procRoot: root });
+    const changes = await source.poll();
+    expect(changes.added[0]).toMatchObject({ bytesSent: null, bytesReceived: null, rttMs: null });
+    expect(changes.traffic!.availability).toMatchObject({ connections: false, closedConnections: false, interfaces: true });
+    expect(changes.traffic!.availability.notes[0]).toMatch(/^Per-connection traffic needs the sock_diag addon/);
+    expect(changes.traffic!.interfaces).toEqual([{ name: 'eth0', bytesReceived: 1000, bytesSent: 2000 }]);
+    // Turned off (a monitor nobody asked for traffic): no traffic sample at all.
+    source.measureTraffic(false);
+    expect((await source.poll()).traffic).toBeNull();
+  });
+
   it('a process that vanishes mid-read leaves its sockets unattributed and the poll succeeds', () => {
     addProcess(100, 'brief', 500, { '3': 42 });
     rmSync(join(root, '100/stat'));
