@@ -23,7 +23,7 @@ import { LinuxProcSource } from '../src/core/sources/linux-proc.js';
 import type { TrafficUpdate } from '../src/shared/traffic.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-const SIZES = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
+const SIZES = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number).filter((n) => n > 0);
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const BIG = Number(process.env.BENCH_BIG ?? 100_000);
 const WATCH_RUNS = Number(process.env.BENCH_WATCH_RUNS ?? 5);
@@ -32,26 +32,50 @@ const NETLINK = process.env.BENCH_TABLES !== 'proc';
 const CLI = here('../bin/portwatch.js');
 
 interface Farm {
-  child: ChildProcess;
+  /** The farm processes (one unless the fd limit splits it). */
+  children: ChildProcess[];
+  pids: number[];
   sockets: number;
+  /** A command to the first farm process, and its answer. */
   send(line: string): Promise<string>;
+  kill(): void;
+}
+
+/** The hard limit on open files: a farm process holds one fd per socket, and root may not raise it here. */
+function fdHardLimit(): number {
+  const r = spawnSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' });
+  const n = Number(r.stdout.trim());
+  return Number.isFinite(n) && n > 0 ? n : 1024;
 }
 
 async function startFarm(n: number): Promise<Farm> {
-  // Root may raise its own fd limit; the farm needs one fd per socket.
-  const child = spawn('sh', ['-c', `ulimit -n ${n + 1000} 2>/dev/null; exec "$0" "$@"`, process.execPath, here('./socket-farm.mjs'), String(n)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const lines = readline.createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-  const next = async () => String((await lines.next()).value);
-  const ready = await next();
-  if (!ready.startsWith('ready ')) throw new Error(`the socket farm did not start: ${ready}`);
+  const per = Math.max(1000, fdHardLimit() - 1000);
+  const parts = Math.ceil(n / per);
+  const started = await Promise.all(
+    Array.from({ length: parts }, async (_, i) => {
+      const size = i === parts - 1 ? n - per * (parts - 1) : per;
+      // Each raises its soft fd limit as far as the hard one allows.
+      const child = spawn('sh', ['-c', `ulimit -n ${size + 1000} 2>/dev/null || ulimit -n $(ulimit -Hn); exec "$0" "$@"`, process.execPath, here('./socket-farm.mjs'), String(size)], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
+      const lines = readline.createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+      const next = async () => String((await lines.next()).value);
+      const ready = await next();
+      if (!ready.startsWith('ready ')) throw new Error(`the socket farm did not start: ${ready}`);
+      return { child, next, sockets: Number(ready.split(' ')[1]) };
+    }),
+  );
+  const first = started[0]!;
   return {
-    child,
-    sockets: Number(ready.split(' ')[1]),
+    children: started.map((s) => s.child),
+    pids: started.map((s) => s.child.pid!), // sh exec'd node: the same pid
+    sockets: started.reduce((sum, s) => sum + s.sockets, 0),
     async send(line) {
-      child.stdin!.write(line + '\n');
-      return next();
+      first.child.stdin!.write(line + '\n');
+      return first.next();
+    },
+    kill() {
+      for (const s of started) s.child.kill('SIGKILL');
     },
   };
 }
@@ -240,25 +264,25 @@ async function watcherRun(polls: number): Promise<{ peakMb: number; snapshot: { 
 async function benchBig(): Promise<void> {
   const farm = await startFarm(BIG);
   try {
-    const pid = farm.child.pid!; // sh exec'd node: the same pid
+    const pids = new Set(farm.pids);
     const source = new LinuxProcSource({ netlink: NETLINK });
     const monitor = new Monitor({ source, intervalMs: 1000 });
     const [cold] = await cpuMs(() => monitor.pollOnce());
-    const held = monitor.getState().snapshot.sockets.filter((s) => s.pid === pid).length;
+    const held = monitor.getState().snapshot.sockets.filter((s) => s.pid !== null && pids.has(s.pid)).length;
     const warm: number[] = [];
     for (let i = 0; i < 5; i++) warm.push((await cpuMs(() => monitor.pollOnce()))[0]);
     source.close();
     const ss = median(cpuOf(3, ['ss', '-tunap']));
     const { peakMb, snapshot } = await watcherRun(5);
-    const shown = snapshot?.sockets.filter((s) => s.pid === pid).length ?? 0;
-    console.log(`\n${farm.sockets} farm sockets`);
+    const shown = snapshot?.sockets.filter((s) => s.pid !== null && pids.has(s.pid)).length ?? 0;
+    console.log(`\n${farm.sockets} farm sockets (${farm.pids.length} farm processes: the fd limit here is ${fdHardLimit()})`);
     console.log(`  correct: the engine holds ${held} of the farm's ${farm.sockets} sockets, the watcher's snapshot shows ${shown}   ${held === farm.sockets && shown === farm.sockets ? 'OK' : 'MISSING SOCKETS'}`);
     line('ss -tunap', ss, ss, 'ss');
     line('engine cold poll', cold, ss, 'ss');
     line('engine warm poll', median(warm), ss, 'ss');
     console.log(`  watcher peak RSS (portwatch watch --ndjson with alerts, 5 polls): ${peakMb.toFixed(0)} MB   (goal < 400 MB)`);
   } finally {
-    farm.child.kill('SIGKILL');
+    farm.kill();
   }
 }
 
@@ -274,7 +298,7 @@ for (const n of SIZES) {
       console.log(`  watcher peak RSS (portwatch watch --ndjson with alerts, 40 polls at 250 ms): ${peakMb.toFixed(1)} MB   (goal < 200 MB)`);
     }
   } finally {
-    farm.child.kill('SIGKILL');
+    farm.kill();
   }
 }
 if (BIG > 0) await benchBig();

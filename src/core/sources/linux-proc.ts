@@ -256,7 +256,8 @@ export class LinuxProcSource implements SocketSource {
       for (const m of read.netlink.moved) {
         const e = this.entries.get(m.key);
         if (e === undefined || e.socket === EMPTY_SOCKET || m.bytesSent === null || m.bytesReceived === null) continue;
-        poll.moved.push({ entry: e, sentBefore: e.row.bytesSent ?? 0, receivedBefore: e.row.bytesReceived ?? 0 });
+        // The common move, made final here: the socket is published and stays (gone ones came in `removed`).
+        poll.moves.push({ socket: e.socket, sentBefore: e.row.bytesSent ?? 0, receivedBefore: e.row.bytesReceived ?? 0 });
         e.row.bytesSent = Math.max(m.bytesSent, e.row.bytesSent ?? 0);
         e.row.bytesReceived = Math.max(m.bytesReceived, e.row.bytesReceived ?? 0);
         e.row.rttMs = m.rttMs;
@@ -928,7 +929,7 @@ export class LinuxProcSource implements SocketSource {
   }
 
   private trafficSample(read: SockDiagPoll | null, poll: PollState, closed: ClosedConnection[]): TrafficSample {
-    const moves: CounterMove[] = [];
+    const moves = poll.moves;
     for (const m of poll.moved) {
       // A socket removed in this poll had its last counters counted by its closed-connection record.
       if (m.entry.socket === EMPTY_SOCKET || !this.entries.has(m.entry.row.key)) continue;
@@ -986,6 +987,9 @@ class PollState {
   readonly dirty = new Set<Entry>();
   /** Entries removed that had been published. */
   readonly gone: Entry[] = [];
+  /** Counters that moved on published sockets (the moved section of the dump). */
+  readonly moves: CounterMove[] = [];
+  /** Counters of new or changed entries, whose socket objects are built at the end. */
   readonly moved: Array<{ entry: Entry; sentBefore: number; receivedBefore: number }> = [];
   /** Final counters of connections shorter than a poll, by 4-tuple. */
   readonly finals = new Map<string, DiagRow>();

@@ -263,9 +263,12 @@ export function decodePoll(buf: Buffer, decoder: RecordDecoder = new RecordDecod
   const moved: MovedCounters[] = [];
   for (let i = 0; i < nMoved; i++, o += MOVED_SIZE) {
     const flags = buf[o + 28]!;
+    const bytes = (flags & R_BYTES) !== 0;
     moved.push({
       key: cookieAt(buf, o),
-      ...counters(buf, o + 8, flags),
+      bytesSent: bytes ? buf.readDoubleLE(o + 8) : null,
+      bytesReceived: bytes ? buf.readDoubleLE(o + 16) : null,
+      rttMs: (flags & R_RTT) !== 0 ? buf.readUInt32LE(o + 24) / 1000 : null,
     });
   }
   const closed: ClosedRecord[] = [];
@@ -293,16 +296,6 @@ export function decodePoll(buf: Buffer, decoder: RecordDecoder = new RecordDecod
 /** The cookie as a number: a per-boot counter, far below 2^53. */
 function cookieAt(buf: Buffer, o: number): number {
   return buf.readUInt32LE(o) + buf.readUInt32LE(o + 4) * 0x1_0000_0000;
-}
-
-/** Counters at o: sent f64, received f64, rtt µs u32, present as the flags say. */
-function counters(buf: Buffer, o: number, flags: number): { bytesSent: number | null; bytesReceived: number | null; rttMs: number | null } {
-  const bytes = (flags & R_BYTES) !== 0;
-  return {
-    bytesSent: bytes ? buf.readDoubleLE(o) : null,
-    bytesReceived: bytes ? buf.readDoubleLE(o + 8) : null,
-    rttMs: (flags & R_RTT) !== 0 ? buf.readUInt32LE(o + 16) / 1000 : null,
-  };
 }
 
 /**
