@@ -704,19 +704,22 @@ export class LinuxProcSource implements SocketSource {
     const dir = `${this.proc}/${pid}/fd`;
     let table = this.fdTables.get(pid);
     let stat: ProcStat | null | undefined;
-    let owner: Owner | null = null;
+    // The process as an owner once a socket of ours is found in it (set by credit()).
+    const found: { owner: Owner | null } = { owner: null };
     // The stat read that says whose table it is waits for the first socket worth crediting: most
     // processes hold none of the sockets looked for.
     const credit = (inode: number): 'ok' | 'gone' | 'retry' => {
       if (inode === 0) return 'ok';
       const e = needed === null ? this.byInode.get(inode) : needed.get(inode);
       if (e === undefined) return 'ok';
+      let owner = found.owner;
       if (owner === null) {
         stat ??= readProcStat(this.proc, pid);
         if (stat === null) return 'gone';
         if (table!.startTicks < 0) table!.startTicks = stat.startTicks;
         else if (stat.startTicks !== table!.startTicks) return 'retry'; // the pid was reused since we cached its fds
         owner = this.ownerOf(pid, stat.startTicks, stat);
+        found.owner = owner;
       }
       this.addHolder(e, owner, poll);
       needed?.delete(inode);
@@ -732,9 +735,28 @@ export class LinuxProcSource implements SocketSource {
       table = { startTicks: -1, count: read.length >> 1, fds: null, pairs: read };
       this.fdStale.delete(pid);
       this.fdTables.set(pid, table);
+      // One tight loop (a cold poll runs it over every socket of the machine): a process that is
+      // first seen holding sockets gets its owner here, each socket its first holder inline.
+      const byInode = this.byInode;
       for (let i = 1; i < read.length; i += 2) {
-        if (read[i] === 0) continue;
-        const r = credit(read[i]!);
+        const inode = read[i]!;
+        if (inode === 0) continue;
+        const e = needed === null ? byInode.get(inode) : needed.get(inode);
+        if (e === undefined) continue;
+        const owner = found.owner;
+        if (owner !== null && e.holders.length === 0) {
+          e.holders = [owner];
+          owner.entries.add(e);
+          if (e.orphan) {
+            this.setOrphan(e, false);
+            this.unresolved.delete(e);
+          }
+          e.misses = 0;
+          if (e.socket !== EMPTY_SOCKET) poll.dirty.add(e);
+          needed?.delete(inode);
+          continue;
+        }
+        const r = credit(inode);
         if (r === 'gone') return 'gone';
         if (r === 'retry') {
           this.fdTables.delete(pid);
