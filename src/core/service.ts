@@ -74,8 +74,6 @@ export class ApiService {
     private readonly options: ServiceOptions = {},
   ) {
     this.alerts = options.alerts ?? null;
-    // Views show traffic: a host serving them keeps it measured (FullState.traffic, 'traffic' events).
-    monitor.wantTraffic();
     for (const s of monitor.getState().snapshot.sockets) if (s.protocol === 'tcp' && s.state === 'LISTEN') this.listeners.set(s.id, `tcp:${s.localPort}`);
     monitor.subscribe((e) => {
       if (e.type !== 'delta') return;
@@ -183,6 +181,7 @@ export class ApiService {
     }
   }
 
+  /** FullState.traffic is measured while a subscriber (a host carrying events to a view) is attached. */
   getState(): FullState {
     const { seq, snapshot } = this.monitor.getState();
     return { seq, snapshot, status: this.monitor.getStatus(), traffic: this.monitor.getTraffic() };

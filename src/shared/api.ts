@@ -22,7 +22,8 @@ export type { InterfaceTraffic, ProcessTraffic, SocketTraffic, TrafficAvailabili
 
 /**
  * The full state a view starts from; deltas and traffic updates with seq > state.seq apply on top of
- * it. traffic is null where the engine measures none (see shared/traffic.ts for how to follow it).
+ * it. traffic (see shared/traffic.ts for how to follow it) is measured while a host carries the
+ * events to a view; null before that, and where the engine measures none.
  */
 export interface FullState {
   seq: number;
