@@ -30,10 +30,14 @@ export interface MonitorStatus {
   /** The last poll's failure, said plainly; null when it succeeded. */
   error: string | null;
   consecutiveFailures: number;
-  /** What traffic measuring works here (see shared/traffic.ts); null when the source measures none. */
-  traffic: TrafficAvailability | null;
-  /** What the socket table leaves out, e.g. other network namespaces; null when nothing is known to be. */
-  scope: ScopeNote | null;
+  /**
+   * What traffic measuring works here (see shared/traffic.ts); null while it is not measured (no view
+   * attached) or where the source measures none. Absent from a status a host makes up itself (the
+   * desktop app's, while its engine process is down).
+   */
+  traffic?: TrafficAvailability | null;
+  /** What the socket table leaves out, e.g. other network namespaces; null (or absent) when nothing is known to be. */
+  scope?: ScopeNote | null;
 }
 
 /**
