@@ -36,7 +36,7 @@ export const hostMessageSchema = z.discriminatedUnion('type', [
 export type HostMessage = z.infer<typeof hostMessageSchema>;
 
 /** The contract's events an engine pushes ('open-alert' is the Electron host's own). */
-export const ENGINE_EVENTS = ['delta', 'status', 'alert', 'watched-port'] as const satisfies readonly EventName[];
+export const ENGINE_EVENTS = ['delta', 'traffic', 'status', 'alert', 'watched-port'] as const satisfies readonly EventName[];
 export type EngineEventName = (typeof ENGINE_EVENTS)[number];
 
 const count = z.number().int().min(0);
@@ -53,6 +53,12 @@ export const monitorStatusSchema = z
     warnings: z.object({ skippedLines: count, unattributed: count, deniedProcesses: count }).strict().nullable(),
     error: text(2000).nullable(),
     consecutiveFailures: count,
+    traffic: z
+      .object({ connections: z.boolean(), closedConnections: z.boolean(), interfaces: z.boolean(), notes: z.array(text(2000)).max(20) })
+      .strict()
+      .nullable()
+      .optional(),
+    scope: z.object({ otherNetworkNamespaces: count, note: text(2000) }).strict().nullable().optional(),
   })
   .strict();
 
@@ -78,6 +84,8 @@ const processSchema = z.looseObject({ name: text(4096) }).nullable();
 export const eventPayloadSchemas = {
   // Checked as an envelope only: it goes to the page, which applies it by seq.
   delta: z.looseObject({ seq: count, takenAt: z.number(), added: z.array(z.unknown()), removed: z.array(z.unknown()), changed: z.array(z.unknown()) }),
+  // The same: applied by the page after the delta of its seq (shared/traffic.ts).
+  traffic: z.looseObject({ seq: count, takenAt: z.number(), intervalMs: z.number(), sockets: z.array(z.unknown()), processes: z.array(z.unknown()), processesGone: z.array(z.unknown()) }),
   status: monitorStatusSchema,
   alert: z.discriminatedUnion('type', [
     z.object({ type: z.literal('alert'), alert: alertSchema }).strict(),
