@@ -92,25 +92,60 @@ export function normaliseAddress(text: string): string {
   return formatIPv6(bytes) + (zone >= 0 ? text.slice(zone).toLowerCase() : '');
 }
 
-export type AddressScope = 'loopback' | 'all' | 'link-local' | 'private' | 'public';
+/**
+ * What kind of address this is, by the IANA special-purpose registries (RFC 6890 and its updates):
+ * the rule for both the bind exposure below and a remote peer's scope. IPv4-mapped IPv6 counts as
+ * the IPv4 address it stands for. Text that is no address at all is 'public' (the cautious answer).
+ */
+export type AddressRange = 'loopback' | 'private' | 'link-local' | 'shared' | 'multicast' | 'unspecified' | 'documentation' | 'public';
 
-/** How exposed a bound address is: loopback only, every interface, or one named address. */
-export function addressScope(address: string): AddressScope {
-  if (address === '0.0.0.0' || address === '::') return 'all';
-  const v4 = parseIPv4(address.startsWith('::ffff:') ? address.slice(7) : address);
+export function addressRange(address: string): AddressRange {
+  const v4 = parseIPv4(unmapped(address));
   if (v4 !== null) {
-    const [a = 0, b = 0] = v4;
+    const [a = 0, b = 0, c = 0] = v4;
+    if (a === 0) return 'unspecified'; // 0.0.0.0/8: "this network"; only 0.0.0.0 is ever seen
     if (a === 127) return 'loopback';
-    if (a === 169 && b === 254) return 'link-local';
     if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)) return 'private';
+    if (a === 169 && b === 254) return 'link-local';
+    if (a === 100 && b >= 64 && b <= 127) return 'shared'; // RFC 6598 carrier-grade NAT
+    if (a >= 224 && a <= 239) return 'multicast';
+    // TEST-NET-1/2/3 (RFC 5737) and the benchmarking range 198.18.0.0/15 (RFC 2544).
+    if ((a === 192 && b === 0 && c === 2) || (a === 198 && b === 51 && c === 100) || (a === 203 && b === 0 && c === 113)) return 'documentation';
+    if (a === 198 && (b === 18 || b === 19)) return 'documentation';
     return 'public';
   }
   const v6 = parseIPv6(address);
   if (v6 === null) return 'public';
+  const b0 = v6[0] ?? 0;
+  const b1 = v6[1] ?? 0;
+  if (v6.every((x) => x === 0)) return 'unspecified';
   if (v6.every((x, i) => (i === 15 ? x === 1 : x === 0))) return 'loopback';
-  if (v6[0] === 0xfe && ((v6[1] ?? 0) & 0xc0) === 0x80) return 'link-local';
-  if (((v6[0] ?? 0) & 0xfe) === 0xfc) return 'private';
+  if (b0 === 0xfe && (b1 & 0xc0) === 0x80) return 'link-local';
+  if ((b0 & 0xfe) === 0xfc) return 'private'; // unique local fc00::/7
+  if (b0 === 0xff) return 'multicast';
+  // 2001:db8::/32 (RFC 3849) and 3fff::/20 (RFC 9637).
+  if (b0 === 0x20 && b1 === 0x01 && v6[2] === 0x0d && v6[3] === 0xb8) return 'documentation';
+  if (b0 === 0x3f && b1 === 0xff && ((v6[2] ?? 0) & 0xf0) === 0) return 'documentation';
   return 'public';
+}
+
+export type AddressScope = 'loopback' | 'all' | 'link-local' | 'private' | 'public';
+
+/** How exposed a bound address is: loopback only, every interface, or one named address. */
+export function addressScope(address: string): AddressScope {
+  switch (addressRange(address)) {
+    case 'unspecified':
+      return 'all';
+    case 'loopback':
+      return 'loopback';
+    case 'link-local':
+      return 'link-local';
+    case 'private':
+      return 'private';
+    default:
+      // Shared (CGNAT), multicast and documentation addresses reach beyond this machine's own networks.
+      return 'public';
+  }
 }
 
 /** An IPv4-mapped IPv6 address (::ffff:a.b.c.d) as the IPv4 address it stands for. */
