@@ -1,0 +1,91 @@
+// What a socket's ports and peer are called: the shapes the engine, the CLI and the views share.
+//
+// Static names (a port's IANA service, its class, an address's scope) are pure functions of the
+// socket's own fields: every side computes them from shared rules (services.ts, port-class.ts,
+// address.ts), so they cost no transport and can never disagree. Looked-up names (reverse DNS, the
+// offline country and owner database) live in the engine, keyed by address — many sockets share a
+// peer — and reach views as a compact 'names' event: only the addresses whose names changed, never
+// the sockets. A view starts from the full NamesState and applies updates with a higher version.
+import type { AddressRange } from './address.js';
+import { addressRange, normaliseHost } from './address.js';
+import type { Socket } from './model.js';
+import type { PortClass } from './port-class.js';
+import { portClass } from './port-class.js';
+import { serviceName } from './services.js';
+
+/** What the engine knows about one remote address. */
+export interface AddressNames {
+  /** Reverse-DNS name; null while unknown, when there is none, or when lookups are off. */
+  host: string | null;
+  /** ISO 3166-1 alpha-2, public addresses only. */
+  country: string | null;
+  asn: number | null;
+  org: string | null;
+}
+
+/** A 'names' event: the addresses whose names changed since version - 1, and those forgotten. */
+export interface NamesUpdate {
+  version: number;
+  /** Whether reverse-DNS lookups are on now. */
+  reverseDns: boolean;
+  /** Address (as normaliseHost gives it) → its names now. */
+  set: Record<string, AddressNames>;
+  /** Addresses no socket uses any more; a view drops them. */
+  forgotten: string[];
+}
+
+/** Everything the engine knows, for a view that starts; updates with version > this one apply on top. */
+export interface NamesState {
+  version: number;
+  /** Whether reverse-DNS lookups are on (privacy: the resolver learns whom this machine talks to). */
+  reverseDns: boolean;
+  addresses: Record<string, AddressNames>;
+}
+
+/** The name fields every socket carries in `snapshot --json` (and that views show). */
+export interface SocketNames {
+  localService: string | null;
+  remoteService: string | null;
+  localPortClass: PortClass;
+  remotePortClass: PortClass | null;
+  /** null without a remote. */
+  remoteScope: AddressRange | null;
+  remoteHost: string | null;
+  remoteCountry: string | null;
+  remoteAsn: number | null;
+  remoteOrg: string | null;
+}
+
+export const NO_ADDRESS_NAMES: AddressNames = Object.freeze({ host: null, country: null, asn: null, org: null });
+
+/** The key looked-up names are kept under: one text per address (IPv4-mapped IPv6 as IPv4). */
+export function namesKey(address: string): string {
+  return normaliseHost(address);
+}
+
+/** Whether a socket has a peer worth naming (not a listener's or unconnected socket's wildcard). */
+export function hasRemote(s: Pick<Socket, 'remoteAddress' | 'remotePort'>): s is { remoteAddress: string; remotePort: number } {
+  return s.remoteAddress !== null && s.remotePort !== null && s.remotePort !== 0;
+}
+
+/** A socket's names: the static ones computed here, the looked-up ones from `lookup` (keyed by namesKey). */
+export function socketNames(s: Socket, lookup: (key: string) => AddressNames | undefined): SocketNames {
+  const remote = hasRemote(s);
+  const found = remote ? (lookup(namesKey(s.remoteAddress!)) ?? NO_ADDRESS_NAMES) : NO_ADDRESS_NAMES;
+  return {
+    localService: serviceName(s.localPort, s.protocol),
+    remoteService: remote ? serviceName(s.remotePort, s.protocol) : null,
+    localPortClass: portClass(s.localPort),
+    remotePortClass: remote ? portClass(s.remotePort!) : null,
+    remoteScope: remote ? addressRange(s.remoteAddress!) : null,
+    remoteHost: found.host,
+    remoteCountry: found.country,
+    remoteAsn: found.asn,
+    remoteOrg: found.org,
+  };
+}
+
+/** Which scopes a public-address database can answer for. */
+export function isPublicRange(range: AddressRange): boolean {
+  return range === 'public';
+}
