@@ -3,6 +3,9 @@
 // asked for: npx playwright test --grep @bench
 import { defineConfig } from '@playwright/test';
 
+// No spec asks the machine's DNS resolver: the servers the specs start inherit this (reverse DNS off).
+process.env.PORTWATCH_DNS_SERVER = 'off';
+
 const askedForBench = process.argv.some((a) => a.includes('@bench'));
 
 export default defineConfig({

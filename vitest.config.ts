@@ -8,5 +8,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Socket tests read the whole machine's tables; running files one at a time keeps them honest.
     fileParallelism: false,
+    // No test asks the machine's DNS resolver: reverse DNS is off in every engine and CLI a test
+    // starts, unless the test points it at a DNS responder of its own on loopback.
+    env: { PORTWATCH_DNS_SERVER: 'off' },
   },
 });

@@ -141,6 +141,9 @@ test('@bench renderer with 10,000 sockets and 100-change deltas', async ({ page 
         },
         onDelta: (l) => (listeners.add(l as (d: unknown) => void), () => listeners.delete(l as (d: unknown) => void)),
         onStatus: () => () => {},
+        getNames: async () => ({ version: 0, reverseDns: false, addresses: {} }),
+        setReverseDns: async () => ({ version: 0, reverseDns: false, addresses: {} }),
+        onNames: () => () => {},
         // The benchmark's host has no alert engine, as `portwatch serve --no-alerts` would say.
         ...NO_ALERTS,
       },

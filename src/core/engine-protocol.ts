@@ -36,7 +36,7 @@ export const hostMessageSchema = z.discriminatedUnion('type', [
 export type HostMessage = z.infer<typeof hostMessageSchema>;
 
 /** The contract's events an engine pushes ('open-alert' is the Electron host's own). */
-export const ENGINE_EVENTS = ['delta', 'traffic', 'status', 'alert', 'watched-port'] as const satisfies readonly EventName[];
+export const ENGINE_EVENTS = ['delta', 'traffic', 'status', 'alert', 'watched-port', 'names'] as const satisfies readonly EventName[];
 export type EngineEventName = (typeof ENGINE_EVENTS)[number];
 
 const count = z.number().int().min(0);
@@ -100,6 +100,8 @@ export const eventPayloadSchemas = {
     pid: count.nullable(),
     process: processSchema,
   }),
+  // Checked as an envelope only, as a delta is: it goes to the page, which applies it by version.
+  names: z.looseObject({ version: count, reverseDns: z.boolean(), set: z.record(z.string().max(64), z.unknown()), forgotten: z.array(z.string().max(64)) }),
 } as const satisfies Record<EngineEventName, z.ZodType>;
 
 /** The tray's view of the engine, sent at most once a second and at once when the state changes. */

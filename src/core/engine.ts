@@ -13,6 +13,8 @@
 //   each told once, through onWarning as they come.
 import { AlertEngine, type AlertEngineOptions } from './alert-engine.js';
 import { Monitor } from './monitor.js';
+import { dnsFromEnvironment } from './names/dns-environment.js';
+import { NameService, type NameServiceOptions } from './names/name-service.js';
 import { ApiService, type ServiceOptions } from './service.js';
 import { createSource } from './sources/index.js';
 import type { SocketSource } from './sources/source.js';
@@ -33,6 +35,11 @@ export interface EngineOptions {
   alerts?: Omit<AlertEngineOptions, 'dataDir'> | false;
   /** Follow watched ports (default true). */
   watchedPorts?: boolean;
+  /**
+   * Names of remote addresses (reverse DNS, offline owners); false runs without. Default: reverse DNS
+   * as PORTWATCH_DNS_SERVER says (the system's resolver when unset).
+   */
+  names?: NameServiceOptions | false;
   /** The OS facts the port tools read; tests may pin them. */
   service?: Omit<ServiceOptions, 'alerts' | 'watchedPorts'>;
 }
@@ -48,6 +55,8 @@ export interface Engine {
   readonly alerts: AlertEngine | null;
   /** Null only when watched ports are off; in memory when the data folder could not hold them. */
   readonly watchedPorts: WatchedPortsWatcher | null;
+  /** Null only when names are off. */
+  readonly names: NameService | null;
   readonly service: ApiService;
   /** Everything told so far, oldest first. */
   readonly warnings: readonly EngineWarning[];
@@ -147,7 +156,21 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     });
   }
 
-  const service = new ApiService(monitor, { ...options.service, alerts, watchedPorts });
+  let names: NameService | null = null;
+  if (options.names !== false) {
+    const given = options.names ?? {};
+    let fromEnvironment: NameServiceOptions;
+    try {
+      const choice = dnsFromEnvironment();
+      fromEnvironment = choice.reverseDns ? { reverseDns: true, ...(choice.servers ? { dns: { servers: choice.servers } } : {}) } : { reverseDns: false };
+    } catch (e) {
+      warn({ code: 'store', message: `${e instanceof Error ? e.message : String(e)}; reverse DNS is off` });
+      fromEnvironment = { reverseDns: false };
+    }
+    names = new NameService(monitor, { ...fromEnvironment, ...given, dns: { ...fromEnvironment.dns, ...given.dns } });
+  }
+
+  const service = new ApiService(monitor, { ...options.service, alerts, watchedPorts, names });
 
   let closing: Promise<void> | null = null;
   return {
@@ -155,6 +178,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     monitor,
     alerts,
     watchedPorts,
+    names,
     service,
     warnings,
     onWarning(listener) {
@@ -169,6 +193,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     close() {
       closing ??= (async () => {
         monitor.stop();
+        names?.close();
         await Promise.all([alerts?.close(), watchedPorts?.close()]);
       })();
       return closing;

@@ -6,11 +6,13 @@ import type { EventName, EventPayloads, FullState } from '../shared/api.js';
 import { isRequestName, requestSchemas } from '../shared/api.js';
 import type { Conflict } from '../shared/conflicts.js';
 import type { Family } from '../shared/model.js';
+import type { NamesState } from '../shared/names.js';
 import type { EndProcessRequest, EndProcessResult, PortLookup } from '../shared/ports.js';
 import { ephemeralPortRange, findConflicts, localhostOrder } from './analysis/find-conflicts.js';
 import { lookupPort } from './analysis/ports.js';
 import type { AlertEngine } from './alert-engine.js';
 import type { Monitor } from './monitor.js';
+import type { NameService } from './names/name-service.js';
 import type { WatchedPortsWatcher } from './watched-ports-watcher.js';
 import { endProcess, formatStartTime, ProcessControlError, readCwd } from './process-control.js';
 
@@ -36,6 +38,9 @@ export type AlertBackend = Pick<
   | 'stopLearning'
 >;
 
+/** What the service asks of the names (NameService has it all). */
+export type NamesBackend = Pick<NameService, 'state' | 'setReverseDns' | 'subscribe'>;
+
 /** What the service asks of the watched-ports watcher (WatchedPortsWatcher has it all). */
 export type WatchedPortsBackend = Pick<WatchedPortsWatcher, 'getWatchedPorts' | 'setWatchedPorts' | 'subscribe'>;
 
@@ -50,6 +55,8 @@ export interface ServiceOptions {
    * 'alert'. Without one those requests answer that alerts are not enabled in this host.
    */
   alerts?: AlertBackend | null;
+  /** Looked-up names of remote addresses, whose updates subscribe() forwards as 'names'. */
+  names?: NamesBackend | null;
   /** The OS facts the port tools read; tests may pin them. */
   localhostOrder?: () => Promise<Family[]>;
   readCwd?: (pid: number) => string | null;
@@ -146,6 +153,11 @@ export class ApiService {
         return this.withWatched((w) => w.getWatchedPorts());
       case 'setWatchedPorts':
         return this.withWatched((w) => w.setWatchedPorts(values[0] as number[]));
+      case 'getNames':
+        return this.getNames();
+      case 'setReverseDns':
+        this.options.names?.setReverseDns(values[0] as boolean);
+        return this.getNames();
       default:
         return unhandled(method);
     }
@@ -179,6 +191,11 @@ export class ApiService {
       if (e instanceof RangeError) throw new ApiError(e.message, 'bad-arguments');
       throw e;
     }
+  }
+
+  /** The names known now; a host without names has none, and no lookups to turn on. */
+  getNames(): NamesState {
+    return this.options.names?.state() ?? { version: 0, reverseDns: false, addresses: {} };
   }
 
   /** FullState.traffic is measured while a subscriber (a host carrying events to a view) is attached. */
@@ -223,8 +240,8 @@ export class ApiService {
 
   /**
    * The monitor's deltas, traffic updates (each after the delta of its seq) and status, the alert
-   * engine's events as 'alert', the watcher's as 'watched-port'. 'open-alert' never comes from here:
-   * only the Electron host sends it (a tray or notification click).
+   * engine's events as 'alert', the watcher's as 'watched-port', the names' as 'names'. 'open-alert'
+   * never comes from here: only the Electron host sends it (a tray or notification click).
    */
   subscribe(listener: ServiceListener): () => void {
     const offMonitor = this.monitor.subscribe((e) => {
@@ -234,11 +251,13 @@ export class ApiService {
     const offTraffic = this.monitor.subscribeTraffic((update) => listener('traffic', update));
     const offAlerts = this.alerts?.subscribe((e) => listener('alert', e)) ?? (() => {});
     const offWatched = this.options.watchedPorts?.subscribe((e) => listener('watched-port', e.event)) ?? (() => {});
+    const offNames = this.options.names?.subscribe((update) => listener('names', update)) ?? (() => {});
     return () => {
       offMonitor();
       offTraffic();
       offAlerts();
       offWatched();
+      offNames();
     };
   }
 }

@@ -6,6 +6,7 @@ import { contextBridge, ipcRenderer } from 'electron';
 import type { Alert, AlertExplanation, AlertStatus, TrustState } from '../shared/alerts.js';
 import type { Conflict, EndProcessResult, EventPayloads, FullState, PortLookup, PortwatchApi, Unsubscribe } from '../shared/api.js';
 import { channel, type EventName } from '../shared/channels.js';
+import type { NamesState } from '../shared/names.js';
 
 /** onDelta, onOpenAlert, …: the name the page called, for its error message. */
 function listenerName(event: EventName): string {
@@ -52,6 +53,9 @@ const api: PortwatchApi = {
   onAlert: (listener) => listen('alert', listener),
   onOpenAlert: (listener) => listen('open-alert', listener),
   onWatchedPort: (listener) => listen('watched-port', listener),
+  getNames: () => ipcRenderer.invoke(channel.request('getNames')) as Promise<NamesState>,
+  setReverseDns: (on) => ipcRenderer.invoke(channel.request('setReverseDns'), on) as Promise<NamesState>,
+  onNames: (listener) => listen('names', listener),
 };
 
 contextBridge.exposeInMainWorld('portwatch', api);

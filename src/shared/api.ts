@@ -6,6 +6,7 @@ import type { Alert, AlertEvent, AlertExplanation, AlertFilter, AlertStatus, Tru
 import { ALERT_KINDS, MAX_LEARN_SECONDS, SEVERITIES } from './alerts.js';
 import type { Conflict } from './conflicts.js';
 import type { Delta, Snapshot } from './model.js';
+import type { NamesState, NamesUpdate } from './names.js';
 import type { EndProcessRequest, EndProcessResult, PortLookup, WatchedPortEvent } from './ports.js';
 import { MAX_WATCHED_PORTS } from './ports.js';
 import type { MonitorStatus } from './status.js';
@@ -35,7 +36,7 @@ export interface FullState {
 export type Unsubscribe = () => void;
 
 /** Everything a view can ask of Portwatch: the live state and its controls, the port tools, alerts. */
-export interface PortwatchApi extends PortToolsApi, AlertsApi, WatchedPortsApi {
+export interface PortwatchApi extends PortToolsApi, AlertsApi, WatchedPortsApi, NamesApi {
   getState(): Promise<FullState>;
   pause(): Promise<void>;
   resume(): Promise<void>;
@@ -68,6 +69,18 @@ export interface WatchedPortsApi {
   /** Replaces the list (1–65535, at most 64, no duplicates); resolves with the saved list once on disk. */
   setWatchedPorts(ports: number[]): Promise<number[]>;
   onWatchedPort(listener: (event: WatchedPortEvent) => void): Unsubscribe;
+}
+
+/**
+ * Looked-up names of remote addresses (reverse DNS, offline country and owner; shared/names.ts). A
+ * view starts from getNames() and applies each 'names' update whose version is the next one; on a
+ * gap it asks getNames() again. A host without names answers an empty state with reverseDns false.
+ */
+export interface NamesApi {
+  getNames(): Promise<NamesState>;
+  /** Turns reverse-DNS lookups on or off (privacy: the DNS server learns whom this machine talks to). */
+  setReverseDns(on: boolean): Promise<NamesState>;
+  onNames(listener: (update: NamesUpdate) => void): Unsubscribe;
 }
 
 /**
@@ -165,6 +178,8 @@ export const requestSchemas = {
   startLearning: z.tuple([z.number().min(0).max(MAX_LEARN_SECONDS)]),
   getWatchedPorts: z.tuple([]),
   setWatchedPorts: z.tuple([watchedPortsSchema]),
+  getNames: z.tuple([]),
+  setReverseDns: z.tuple([z.boolean()]),
 } as const satisfies Record<RequestName, z.ZodType>;
 
 export interface EventPayloads {
@@ -174,6 +189,7 @@ export interface EventPayloads {
   alert: AlertEvent;
   'open-alert': string | null;
   'watched-port': WatchedPortEvent;
+  names: NamesUpdate;
 }
 
 export function isRequestName(name: unknown): name is RequestName {

@@ -23,15 +23,18 @@ export const REQUEST_NAMES = [
   'startLearning',
   'getWatchedPorts',
   'setWatchedPorts',
+  'getNames',
+  'setReverseDns',
 ] as const;
 export type RequestName = (typeof REQUEST_NAMES)[number];
 
 /**
  * 'open-alert' comes from the Electron host only (a tray or notification click): id, or null for the list.
- * 'traffic' follows each 'delta' with the same seq (shared/traffic.ts).
+ * 'traffic' follows each 'delta' with the same seq (shared/traffic.ts). 'names': remote addresses
+ * whose looked-up names changed (shared/names.ts), never sockets.
  */
-export type EventName = 'delta' | 'traffic' | 'status' | 'alert' | 'open-alert' | 'watched-port';
-export const EVENT_NAMES: readonly EventName[] = ['delta', 'traffic', 'status', 'alert', 'open-alert', 'watched-port'];
+export type EventName = 'delta' | 'traffic' | 'status' | 'alert' | 'open-alert' | 'watched-port' | 'names';
+export const EVENT_NAMES: readonly EventName[] = ['delta', 'traffic', 'status', 'alert', 'open-alert', 'watched-port', 'names'];
 
 /** Names used on the wire: IPC channels and WebSocket message types. */
 export const channel = {

@@ -71,6 +71,8 @@ describe('ApiService alert requests', () => {
       startLearning: [0],
       getWatchedPorts: [],
       setWatchedPorts: [[3000]],
+      getNames: [],
+      setReverseDns: [false],
     };
     for (const name of REQUEST_NAMES) {
       // An answer or an ApiError from the request's own checks; never "has no handler".

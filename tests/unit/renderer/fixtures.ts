@@ -4,6 +4,7 @@ import { sameRule } from '../../../src/shared/trust-rules.js';
 import type { AlertsApi, Conflict, EndProcessRequest, EndProcessResult, FullState, PortLookup, PortwatchApi, WatchedPortEvent } from '../../../src/shared/api.js';
 import type { Delta, ProcessInfo, Socket } from '../../../src/shared/model.js';
 import { socketId } from '../../../src/shared/model.js';
+import type { NamesState, NamesUpdate } from '../../../src/shared/names.js';
 import type { MonitorStatus } from '../../../src/shared/status.js';
 import type { ConnectionListener, ConnectionState, Transport } from '../../../src/renderer/src/api/transport.js';
 import { createStore, type Store } from '../../../src/renderer/src/store.js';
@@ -171,6 +172,10 @@ export interface FakeTransport extends Transport {
   watchedPorts: number[];
   watchedPortSaves: number[][];
   emitWatchedPort(event: WatchedPortEvent): void;
+  /** The names the fake engine knows, and each reverse-DNS switch the page asked for. */
+  names: NamesState;
+  reverseDnsCalls: boolean[];
+  emitNames(update: NamesUpdate): void;
 }
 
 export function emptyLookup(port: number): PortLookup {
@@ -184,6 +189,7 @@ export function fakeTransport(state: FullState, initial: ConnectionState = 'open
   const alertListeners = new Set<(e: AlertEvent) => void>();
   const openListeners = new Set<(id: string | null) => void>();
   const watchedListeners = new Set<(e: WatchedPortEvent) => void>();
+  const namesListeners = new Set<(u: NamesUpdate) => void>();
   let connection = initial;
   const t: FakeTransport = {
     kind: 'browser',
@@ -221,6 +227,9 @@ export function fakeTransport(state: FullState, initial: ConnectionState = 'open
     watchedPorts: [3000, 5173],
     watchedPortSaves: [],
     emitWatchedPort: (e) => watchedListeners.forEach((l) => l(e)),
+    names: { version: 0, reverseDns: true, addresses: {} },
+    reverseDnsCalls: [],
+    emitNames: (u) => namesListeners.forEach((l) => l(u)),
     api: undefined as unknown as PortwatchApi,
     onConnection(l) {
       connections.add(l);
@@ -295,6 +304,18 @@ export function fakeTransport(state: FullState, initial: ConnectionState = 'open
     onWatchedPort(l) {
       watchedListeners.add(l);
       return () => watchedListeners.delete(l);
+    },
+    async getNames() {
+      return structuredClone(t.names);
+    },
+    async setReverseDns(on) {
+      t.reverseDnsCalls.push(on);
+      t.names = { ...t.names, reverseDns: on };
+      return structuredClone(t.names);
+    },
+    onNames(l) {
+      namesListeners.add(l);
+      return () => namesListeners.delete(l);
     },
   };
   return t;

@@ -7,6 +7,7 @@ import { ApiError, isApiErrorCode } from '../../../shared/api-errors.js';
 import type { PortwatchApi, Unsubscribe, WsServerMessage } from '../../../shared/api.js';
 import type { RequestName } from '../../../shared/channels.js';
 import type { Delta } from '../../../shared/model.js';
+import type { NamesUpdate } from '../../../shared/names.js';
 import type { WatchedPortEvent } from '../../../shared/ports.js';
 import type { MonitorStatus } from '../../../shared/status.js';
 import type { ConnectionListener, ConnectionState, Transport } from './types.js';
@@ -57,6 +58,7 @@ export class WsClient implements Transport {
   private readonly statusListeners = new Set<(s: MonitorStatus) => void>();
   private readonly alertListeners = new Set<(e: AlertEvent) => void>();
   private readonly watchedPortListeners = new Set<(e: WatchedPortEvent) => void>();
+  private readonly namesListeners = new Set<(u: NamesUpdate) => void>();
   private readonly connectionListeners = new Set<ConnectionListener>();
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private failures = 0;
@@ -98,6 +100,9 @@ export class WsClient implements Transport {
       getWatchedPorts: () => call('getWatchedPorts'),
       setWatchedPorts: (ports) => call('setWatchedPorts', [ports]),
       onWatchedPort: (listener) => subscribe(this.watchedPortListeners, listener),
+      getNames: () => call('getNames'),
+      setReverseDns: (on) => call('setReverseDns', [on]),
+      onNames: (listener) => subscribe(this.namesListeners, listener),
       // Only the Electron host opens an alert from outside the page (a tray or notification click); in
       // the browser mode the page's own notifications do that without the transport.
       onOpenAlert: () => () => {},
@@ -200,6 +205,7 @@ export class WsClient implements Transport {
       else if (message.event === 'status') for (const l of [...this.statusListeners]) l(message.payload as MonitorStatus);
       else if (message.event === 'alert') for (const l of [...this.alertListeners]) l(message.payload as AlertEvent);
       else if (message.event === 'watched-port') for (const l of [...this.watchedPortListeners]) l(message.payload as WatchedPortEvent);
+      else if (message.event === 'names') for (const l of [...this.namesListeners]) l(message.payload as NamesUpdate);
       return;
     }
     if (message.type === 'result') {
