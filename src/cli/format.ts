@@ -4,17 +4,30 @@ import type { Alert } from '../shared/alerts.js';
 import { ALERT_KINDS } from '../shared/alerts.js';
 import type { Conflict } from '../shared/conflicts.js';
 import type { Delta, Socket } from '../shared/model.js';
+import type { AddressExplanation, SocketNames } from '../shared/names.js';
 import type { BindVerdict, PortLookup, PortProcess, WatchedPortEvent } from '../shared/ports.js';
-import { formatEndpoint } from '../shared/model.js';
+import { formatEndpoint, formatHost } from '../shared/model.js';
 
 const COLUMNS = ['PROTO', 'STATE', 'LOCAL', 'REMOTE', 'PID', 'PROCESS', 'USER'] as const;
 
-function row(s: Socket): string[] {
+export interface TableOptions {
+  /** Each socket's names: ports shown as services and peers as host names, as netstat does without -n. */
+  names?: (s: Socket) => SocketNames;
+}
+
+/** "127.0.0.1:http", "localhost:5432": a service name for the port and a host name for the address, where known. */
+export function namedEndpoint(address: string | null, port: number | null, service: string | null, host: string | null = null): string {
+  if (address === null) return '*';
+  return `${host ?? formatHost(address)}:${service ?? (port === null ? '*' : port)}`;
+}
+
+function row(s: Socket, options: TableOptions): string[] {
+  const n = options.names?.(s);
   return [
     `${s.protocol}${s.family === 6 ? '6' : ''}`,
     s.state,
-    formatEndpoint(s.localAddress, s.localPort),
-    formatEndpoint(s.remoteAddress, s.remotePort),
+    n ? printable(namedEndpoint(s.localAddress, s.localPort, n.localService)) : formatEndpoint(s.localAddress, s.localPort),
+    n ? printable(namedEndpoint(s.remoteAddress, s.remotePort, n.remoteService, n.remoteHost)) : formatEndpoint(s.remoteAddress, s.remotePort),
     s.pid === null ? '-' : String(s.pid),
     printable(s.process?.name ?? '-'),
     printable(s.process?.user ?? (s.process?.uid != null ? String(s.process.uid) : '-')),
@@ -34,8 +47,8 @@ export function compareSockets(a: Socket, b: Socket): number {
   );
 }
 
-export function formatTable(sockets: readonly Socket[]): string {
-  const rows = [...sockets].sort(compareSockets).map(row);
+export function formatTable(sockets: readonly Socket[], options: TableOptions = {}): string {
+  const rows = [...sockets].sort(compareSockets).map((s) => row(s, options));
   const widths = COLUMNS.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]) =>
     cells
@@ -168,4 +181,17 @@ export function formatWho(who: PortLookup): string {
     lines.push(...formatPortProcesses(who.processes));
   }
   return lines.join('\n') + '\n';
+}
+
+/** `portwatch ip`: one address, what kind it is, its host name and owner. */
+export function formatAddress(x: AddressExplanation): string {
+  const owner = x.asn === null ? (x.org ?? '-') : `AS${x.asn}${x.org === null ? '' : ` ${x.org}`}`;
+  const rows: Array<[string, string]> = [
+    ['address', x.address],
+    ['scope', x.scope],
+    ['host', x.host ?? '-'],
+    ['country', x.country ?? '-'],
+    ['owner', owner],
+  ];
+  return rows.map(([k, v]) => `${k.padEnd(8)} ${printable(v)}`).join('\n') + '\n';
 }

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { createSource } from '../core/sources/index.js';
 import { registerAlerts } from './commands/alerts.js';
 import { registerConflicts } from './commands/conflicts.js';
+import { registerIp } from './commands/ip.js';
 import { registerKill } from './commands/kill.js';
 import { registerServe } from './commands/serve.js';
 import { registerSnapshot } from './commands/snapshot.js';
@@ -25,7 +26,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       'where trust rules and the alert log are kept, shared with the app (default: $PORTWATCH_DATA_DIR, else the per-user folder)',
     );
   const context: CommandContext = { io, source: io.source ?? (() => createSource()), setExit };
-  for (const register of [registerSnapshot, registerWatch, registerWho, registerConflicts, registerKill, registerServe, registerAlerts, registerTrust]) {
+  for (const register of [registerSnapshot, registerWatch, registerWho, registerConflicts, registerKill, registerServe, registerAlerts, registerTrust, registerIp]) {
     register(program, context);
   }
   return program;

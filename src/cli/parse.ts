@@ -2,7 +2,9 @@
 // InvalidArgumentError, whose message becomes the one line the user reads.
 import { isAbsolute } from 'node:path';
 import { InvalidArgumentError } from 'commander';
+import { parseDnsServer } from '../core/names/reverse-dns.js';
 import { MAX_GRACE_MS } from '../core/process-control.js';
+import { normaliseHost, parseIPv4, parseIPv6 } from '../shared/address.js';
 import { MAX_LEARN_SECONDS } from '../shared/alerts.js';
 import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../shared/status.js';
 
@@ -72,4 +74,17 @@ export function parseListenerRule(value: string): ListenerRule {
   const m = /^(.+):(\d{1,5})(?:\/(tcp|udp))?$/.exec(value);
   if (m === null || Number(m[2]) > 65535) throw new InvalidArgumentError(`'${value}' is not PATH:PORT/tcp or PATH:PORT/udp`);
   return { exe: parseExe(m[1]!), port: Number(m[2]), protocol: (m[3] ?? 'tcp') as 'tcp' | 'udp' };
+}
+
+/** --dns-server: an IP address with an optional port ("127.0.0.1:5353", "[::1]:53"). */
+export function parseDnsServerArg(value: string): string {
+  const server = parseDnsServer(value);
+  if (server === null) throw new InvalidArgumentError(`'${value}' is not a DNS server (an IP address, optionally :PORT)`);
+  return server;
+}
+
+/** An IPv4 or IPv6 address (any valid text form), in canonical text. */
+export function parseAddress(value: string): string {
+  if (parseIPv4(value) === null && parseIPv6(value) === null) throw new InvalidArgumentError(`'${value}' is not an IP address`);
+  return normaliseHost(value);
 }

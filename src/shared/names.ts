@@ -42,6 +42,12 @@ export interface NamesState {
   addresses: Record<string, AddressNames>;
 }
 
+/** What `portwatch ip` prints: one address explained. */
+export interface AddressExplanation extends AddressNames {
+  address: string;
+  scope: AddressRange;
+}
+
 /** The name fields every socket carries in `snapshot --json` (and that views show). */
 export interface SocketNames {
   localService: string | null;

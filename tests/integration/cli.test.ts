@@ -33,9 +33,9 @@ describe('portwatch snapshot', () => {
     await holder.exit();
   });
 
-  it('prints an aligned table with the process in a column', async () => {
+  it('prints an aligned table with the process in a column (-n: numbers, not names)', async () => {
     const holder = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '::1' }]);
-    const { code, stdout } = await runCli(['snapshot']);
+    const { code, stdout } = await runCli(['snapshot', '-n']);
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^PROTO\s+STATE\s+LOCAL\s+REMOTE\s+PID\s+PROCESS\s+USER$/);

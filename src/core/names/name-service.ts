@@ -3,12 +3,12 @@
 // 'names' updates. The poll path only counts which addresses are in use (a Map operation per added
 // or removed socket); lookups start on a timer after the delta has gone out, and answers are
 // batched into one update at most every batchMs.
-import type { AddressRange } from '../../shared/address.js';
 import { addressRange } from '../../shared/address.js';
 import type { Socket } from '../../shared/model.js';
 import type { AddressNames, NamesState, NamesUpdate } from '../../shared/names.js';
 import { hasRemote, namesKey, NO_ADDRESS_NAMES } from '../../shared/names.js';
 import type { Monitor } from '../monitor.js';
+import { asksDns, LOOPBACK_NAME, offlineNames } from './address-names.js';
 import { AddressOwners } from './address-owners.js';
 import { ReverseDns, type ReverseDnsOptions } from './reverse-dns.js';
 
@@ -22,21 +22,7 @@ export interface NameServiceOptions {
   batchMs?: number;
 }
 
-/** What `portwatch ip` prints: one address explained. */
-export interface AddressExplanation extends AddressNames {
-  address: string;
-  scope: AddressRange;
-}
-
 export type NamesListener = (update: NamesUpdate) => void;
-
-/** The name loopback addresses go by, as /etc/hosts says and netstat shows: no query needed. */
-export const LOOPBACK_NAME = 'localhost';
-
-/** Ranges whose addresses a PTR query could name (a multicast group or 0.0.0.0 has no owner to ask). */
-function askDns(range: AddressRange): boolean {
-  return range !== 'loopback' && range !== 'unspecified' && range !== 'multicast';
-}
 
 export class NameService {
   private readonly dns: ReverseDns;
@@ -103,7 +89,7 @@ export class NameService {
     this.reverseDns = on;
     for (const [key, names] of this.names) {
       if (on) this.fresh.add(key);
-      else if (names.host !== null && addressRange(key) !== 'loopback') {
+      else if (names.host !== null && names.host !== LOOPBACK_NAME) {
         this.names.set(key, { ...names, host: null });
         this.changed.add(key);
       }
@@ -111,30 +97,6 @@ export class NameService {
     // Views show the switch: an update goes out even when no name changed.
     this.switchMoved = true;
     this.schedule();
-  }
-
-  /**
-   * Resolves once the names of every address in use are looked up (or after timeoutMs): for a one-shot
-   * command that prints names, never for the poll loop.
-   */
-  async settle(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    this.flush();
-    while ((this.dns.pending > 0 || this.fresh.size > 0) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      this.flush();
-    }
-  }
-
-  /** One address explained, looked up now (DNS only when reverse DNS is on). */
-  async explain(address: string): Promise<AddressExplanation> {
-    const key = namesKey(address);
-    const scope = addressRange(key);
-    const owner = scope === 'public' ? this.owners.lookup(key) : { country: null, asn: null, org: null };
-    let host: string | null = null;
-    if (scope === 'loopback') host = LOOPBACK_NAME;
-    else if (this.reverseDns && askDns(scope)) host = await this.dns.lookup(key);
-    return { address: key, scope, host, ...owner };
   }
 
   /** Problems opening the offline databases, for the user. */
@@ -216,17 +178,11 @@ export class NameService {
 
   private resolve(key: string): void {
     const range = addressRange(key);
-    const owner = range === 'public' ? this.owners.lookup(key) : null;
-    const known = this.names.get(key) ?? NO_ADDRESS_NAMES;
-    const names: AddressNames = {
-      host: range === 'loopback' ? LOOPBACK_NAME : known.host,
-      country: owner?.country ?? null,
-      asn: owner?.asn ?? null,
-      org: owner?.org ?? null,
-    };
+    const offline = offlineNames(key, this.owners, range);
+    const names: AddressNames = { ...offline, host: offline.host ?? (this.names.get(key) ?? NO_ADDRESS_NAMES).host };
     this.names.set(key, names);
     this.changed.add(key);
-    if (!this.reverseDns || !askDns(range)) return;
+    if (!this.reverseDns || !asksDns(range)) return;
     const cached = this.dns.cached(key);
     if (cached !== undefined) {
       this.names.set(key, { ...names, host: cached });
