@@ -106,6 +106,21 @@ export class UserNames {
   }
 }
 
+/** The kernel keeps a process's name (comm) to 15 bytes: TASK_COMM_LEN less its NUL. */
+export const COMM_MAX = 15;
+
+/**
+ * The process's name in full. A comm of COMM_MAX characters may be cut ("npm install @do"): then the
+ * first of the executable's file name, argv[0]'s file name or argv[0] itself (a process title such as
+ * npm's) that starts with the comm is the whole name. Otherwise the comm stands.
+ */
+export function fullProcessName(comm: string, exe: string | null, argv0: string | null): string {
+  if (comm.length < COMM_MAX) return comm;
+  const base = (path: string) => path.slice(path.lastIndexOf('/') + 1);
+  const candidates = [exe === null ? null : base(exe.replace(/ \(deleted\)$/, '')), argv0 === null ? null : base(argv0), argv0];
+  return candidates.find((c): c is string => c !== null && c.length > comm.length && c.startsWith(comm)) ?? comm;
+}
+
 /** Reads the details of a process whose identity (stat) was just read. */
 export function readProcessInfo(proc: string, stat: ProcStat, clock: ProcClock, users: UserNames): ProcessInfo | null {
   const dir = `${proc}/${stat.pid}`;
@@ -116,8 +131,11 @@ export function readProcessInfo(proc: string, stat: ProcStat, clock: ProcClock, 
     return null; // gone
   }
   let cmdline = '';
+  let argv0: string | null = null;
   try {
-    cmdline = readFileSync(`${dir}/cmdline`, 'utf8').replace(/\0+$/, '').replace(/\0/g, ' ');
+    const raw = readFileSync(`${dir}/cmdline`, 'utf8').replace(/\0+$/, '');
+    argv0 = raw === '' ? null : raw.split('\0', 1)[0]!;
+    cmdline = raw.replace(/\0/g, ' ');
   } catch {
     // Kernel threads and exited processes have no command line; keep the name.
   }
@@ -129,7 +147,7 @@ export function readProcessInfo(proc: string, stat: ProcStat, clock: ProcClock, 
   }
   return {
     pid: stat.pid,
-    name: stat.comm,
+    name: fullProcessName(stat.comm, exe, argv0),
     exe,
     cmdline: cmdline || `[${stat.comm}]`,
     user: users.name(uid),
