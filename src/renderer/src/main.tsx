@@ -4,6 +4,7 @@ import './styles/index.css';
 import { pickTransport, type Transport } from './api/transport.js';
 import { App } from './components/app.js';
 import { pageNotifier } from './notifications.js';
+import { createNamesStore } from './names-store.js';
 import { createStore } from './store.js';
 
 const root = createRoot(document.getElementById('root')!);
@@ -18,11 +19,12 @@ try {
 
 if (transport) {
   const store = createStore(transport);
+  const names = createNamesStore(transport.api, (l) => transport!.onConnection(l));
   // The browser mode notifies from the page; in Electron the main process does (null here).
   const notifier = pageNotifier(store.alerts, window, (l) => store.api.onWatchedPort(l));
   root.render(
     <StrictMode>
-      <App store={store} notifier={notifier} />
+      <App store={store} notifier={notifier} names={names} />
     </StrictMode>,
   );
 } else {

@@ -8,6 +8,7 @@ import { ConflictsContext, useConflicts, useConflictWatcher } from '../conflicts
 import { describeFilter, isEmptyFilter, parseFilter } from '../filter.js';
 import { formatCount } from '../format.js';
 import { NotifierContext, StoreContext, useOpenAlertRequest, useSnapshot, useStore } from '../hooks.js';
+import type { NamesStore } from '../names-store.js';
 import type { PageNotifier } from '../notifications.js';
 import type { RowFlag, Store } from '../store.js';
 import { AlertsWorkspace, DEFAULT_ALERT_FILTER, type AlertFilterState } from './alerts-view.js';
@@ -17,6 +18,7 @@ import { DetailPanel } from './detail-panel.js';
 import { EndProcessDialog, endTargetOf, type EndTarget } from './end-process-dialog.js';
 import { EngineControls, Header, type View } from './header.js';
 import { ListeningView } from './listening-view.js';
+import { NamesContext, ResolveToggle } from './names.js';
 import { Notices } from './notices.js';
 import { PortsView, type LookupRequest } from './ports-view.js';
 import { WatchedPortToasts } from './watched-ports.js';
@@ -28,13 +30,15 @@ export const ROWS_COMMITTED_EVENT = 'portwatch:rows-committed';
  * notifier: the page's own desktop notifications (browser mode); null in Electron, whose main process
  * shows them.
  */
-export function App({ store, notifier = null }: { store: Store; notifier?: PageNotifier | null }) {
+export function App({ store, notifier = null, names = null }: { store: Store; notifier?: PageNotifier | null; names?: NamesStore | null }) {
   const conflicts = useConflictWatcher(store);
   return (
     <StoreContext.Provider value={store}>
       <NotifierContext.Provider value={notifier}>
         <ConflictsContext.Provider value={conflicts}>
-          <Shell />
+          <NamesContext.Provider value={names}>
+            <Shell />
+          </NamesContext.Provider>
         </ConflictsContext.Provider>
       </NotifierContext.Provider>
     </StoreContext.Provider>
@@ -58,7 +62,7 @@ interface MenuState {
 const canCopy = () => typeof navigator !== 'undefined' && typeof navigator.clipboard?.writeText === 'function';
 
 const FILTER_HELP =
-  'Filter: free text matches address, port, process, state, user or command line. Terms: port:3000  pid:1234  proc:node  state:listen  proto:tcp6  -term excludes.';
+  'Filter: free text matches address, port, service, process, state, user or command line. Terms: port:3000  pid:1234  proc:node  state:listen  proto:tcp6  service:https  host:example  country:us  scope:public  -term excludes.';
 
 const VIEW_LABEL: Record<View, string> = { connections: 'Connections', listening: 'Listening ports', ports: 'Ports', alerts: 'Alerts' };
 
@@ -324,6 +328,7 @@ function Shell() {
                 <span aria-hidden="true">{grouped ? '☰' : '☷'}</span> Group by process
               </button>
             )}
+            {(view === 'connections' || view === 'listening') && <ResolveToggle />}
             {view === 'ports' ? (
               <span className={`shown${portError ? ' control-error' : ''}`} aria-live="polite">
                 {portError ??
