@@ -45,7 +45,8 @@ describe('Connections table', () => {
     expect(rows()).toHaveLength(4);
     const row = rows().find((r) => r.textContent?.includes('firefox'))!;
     const cells = within(row).getAllByRole('gridcell').map((c) => c.textContent);
-    expect(cells.slice(0, 7)).toEqual(['tcp4', '127.0.0.1:51000', '142.250.74.46:443', 'ESTABLISHED', 'firefox', '311', 'ada']);
+    // Names as netstat shows them: 443 reads as https (no names store here: no host, no owner yet).
+    expect(cells.slice(0, 8)).toEqual(['tcp4', '127.0.0.1:51000', '142.250.74.46:https', '—', 'ESTABLISHED', 'firefox', '311', 'ada']);
     expect(screen.getByRole('tab', { name: /Connections/ }).textContent).toContain('4');
   });
 
@@ -55,7 +56,7 @@ describe('Connections table', () => {
     await act(async () => {
       fireEvent.change(box, { target: { value: 'port:3000' } });
     });
-    expect(rows().map((r) => within(r).getAllByRole('gridcell')[4]!.textContent).sort()).toEqual(['curl', 'node']);
+    expect(rows().map((r) => within(r).getAllByRole('gridcell')[5]!.textContent).sort()).toEqual(['curl', 'node']);
     await act(async () => {
       fireEvent.change(box, { target: { value: 'port:3000 state:listen' } });
     });
@@ -80,7 +81,7 @@ describe('Connections table', () => {
       fireEvent.click(within(header).getByRole('button'));
     });
     expect(header.getAttribute('aria-sort')).toBe('ascending');
-    const pids = () => rows().map((r) => Number(within(r).getAllByRole('gridcell')[5]!.textContent));
+    const pids = () => rows().map((r) => Number(within(r).getAllByRole('gridcell')[6]!.textContent));
     expect(pids()).toEqual([311, 520, 777, 812]);
     await act(async () => {
       fireEvent.click(within(header).getByRole('button'));
@@ -107,7 +108,7 @@ describe('Connections table', () => {
     });
     expect(first.getAttribute('aria-selected')).toBe('true');
     const details = screen.getByRole('complementary', { name: 'Details' });
-    const name = within(first).getAllByRole('gridcell')[4]!.textContent!;
+    const name = within(first).getAllByRole('gridcell')[5]!.textContent!;
     expect(within(details).getByRole('heading', { level: 2 }).textContent).toBe(name);
     await act(async () => {
       fireEvent.keyDown(window, { key: 'ArrowDown' });

@@ -13,6 +13,7 @@ import { formatHost } from '../../../shared/model.js';
 import type { Row } from '../store.js';
 import { protoLabel } from '../format.js';
 import { Age } from './age.js';
+import { LocalEndpoint, RemoteEndpoint, RemoteOwner } from './names.js';
 
 export const features = tableFeatures({ rowSortingFeature });
 
@@ -62,6 +63,8 @@ const SORT_KEYS: Record<ColumnId, SortKey> = {
   user: { get: (s) => s.process?.user ?? null },
   // Ascending age is youngest first: the newest connection at the top, as "sort by age" means.
   age: { get: (s) => -s.firstSeen },
+  // Owners are looked up per address after the fact: peers of one network sort together by address.
+  owner: { get: (s) => (s.remoteAddress === null ? null : addressKey(s.remoteAddress)), tie: (s) => s.remotePort ?? 0 },
 };
 
 /**
@@ -108,6 +111,7 @@ export const columns = helper.columns([
   helper.accessor((r) => protoLabel(r.socket), { id: 'proto', header: 'Proto' }),
   helper.accessor((r) => r.socket.localPort, { id: 'local', header: 'Local address' }),
   helper.accessor((r) => r.socket.remoteAddress ?? undefined, { id: 'remote', header: 'Remote address' }),
+  helper.accessor((r) => r.socket.remoteAddress ?? undefined, { id: 'owner', header: 'Country · owner' }),
   helper.accessor((r) => r.socket.state, { id: 'state', header: 'State' }),
   helper.accessor((r) => processName(r.socket) ?? undefined, { id: 'process', header: 'Process' }),
   helper.accessor((r) => r.socket.pid ?? undefined, { id: 'pid', header: 'PID' }),
@@ -115,7 +119,7 @@ export const columns = helper.columns([
   helper.accessor((r) => r.socket.firstSeen, { id: 'age', header: 'Age' }),
 ]);
 
-export type ColumnId = 'proto' | 'local' | 'remote' | 'state' | 'process' | 'pid' | 'user' | 'age';
+export type ColumnId = 'proto' | 'local' | 'remote' | 'owner' | 'state' | 'process' | 'pid' | 'user' | 'age';
 
 /** Columns whose numbers line up on the right. */
 export const NUMERIC_COLUMNS = new Set<string>(['pid', 'age']);
@@ -157,9 +161,11 @@ export function renderCell(id: ColumnId, s: Socket): ReactNode {
     case 'proto':
       return protoLabel(s);
     case 'local':
-      return <Endpoint address={s.localAddress} port={s.localPort} />;
+      return <LocalEndpoint s={s} />;
     case 'remote':
-      return <Endpoint address={s.remoteAddress} port={s.remotePort} />;
+      return <RemoteEndpoint s={s} />;
+    case 'owner':
+      return <RemoteOwner s={s} />;
     case 'state':
       return <span className={stateClass(s)}>{s.state}</span>;
     case 'process':

@@ -4,14 +4,14 @@ import { memo, useCallback, useEffect, useMemo, useRef, useState, type ReactNode
 import { useTable, type SortingState } from '@tanstack/react-table';
 import type { Row } from '../store.js';
 import type { Filter } from '../filter.js';
-import { describeFilter, isEmptyFilter, matchSocket } from '../filter.js';
+import { describeFilter, isEmptyFilter, matchSocket, usesNames } from '../filter.js';
 import { useSnapshot } from '../hooks.js';
 import { formatCount } from '../format.js';
-import { formatEndpoint } from '../../../shared/model.js';
 import { columns, features, NUMERIC_COLUMNS, renderCell, sortRows, type ColumnId } from './columns.js';
+import { useNamesLookup } from './names.js';
 import { GridMessage, HEAD_H, ROW_H, SocketRow, SortGlyph, useGridVirtualizer, useRowNavigation, type SocketRowProps } from './grid.js';
 
-const COLUMN_IDS: ColumnId[] = ['proto', 'local', 'remote', 'state', 'process', 'pid', 'user', 'age'];
+const COLUMN_IDS: ColumnId[] = ['proto', 'local', 'remote', 'owner', 'state', 'process', 'pid', 'user', 'age'];
 
 export interface ConnectionsViewProps {
   filter: Filter;
@@ -89,13 +89,15 @@ export function ConnectionsView({ filter, grouped, selectedId, onSelect, onShown
   });
 
   const { socketsVersion } = snap;
+  const names = useNamesLookup(usesNames(filter));
   const sorted = useMemo(() => {
     const out: Row[] = [];
     if (isEmptyFilter(filter)) for (const r of allRows.values()) out.push(r);
-    else for (const r of allRows.values()) if (matchSocket(filter, r.socket)) out.push(r);
+    else for (const r of allRows.values()) if (matchSocket(filter, r.socket, names.get)) out.push(r);
     return sortRows(out, sorting);
-    // socketsVersion says when the Map (updated in place) gained or changed a socket.
-  }, [allRows, socketsVersion, filter, sorting]);
+    // socketsVersion says when the Map (updated in place) gained or changed a socket; names.version
+    // when a host: or country: term may match differently.
+  }, [allRows, socketsVersion, filter, sorting, names.get, names.version]);
 
   // A highlight lapsing or a closing row leaving moves nothing: take the current row objects in the
   // order already sorted, instead of sorting again.
@@ -217,8 +219,7 @@ const ConnectionRow = memo(function ConnectionRow({ row, ...placed }: SocketRowP
 
 function cellTitle(id: ColumnId, row: Row): string | undefined {
   const s = row.socket;
-  if (id === 'local') return formatEndpoint(s.localAddress, s.localPort);
-  if (id === 'remote') return s.remoteAddress === null ? undefined : formatEndpoint(s.remoteAddress, s.remotePort);
+  // The endpoints' cells carry their own tooltips (raw address, scope, the port's service and class).
   if (id === 'process') return s.process?.cmdline || s.process?.exe || undefined;
   return undefined;
 }
