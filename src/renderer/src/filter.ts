@@ -5,11 +5,21 @@
 //   proc:node           process name contains it
 //   state:listen        socket state starts with it (listen also takes bound UDP sockets)
 //   proto:tcp6          tcp, udp, tcp4, tcp6, udp4, udp6 (or 4 / 6 for a family)
+//   service:ssh         the local or remote port's IANA service name contains it
+//   host:google         the peer's host name (reverse DNS) contains it
+//   country:us          the peer's country (ISO code)
+//   scope:public        the peer's address range (loopback, private, link-local, shared, multicast,
+//                       unspecified, documentation, public); a socket with no peer, its own address's
 // A leading "-" negates a term. "quoted text" keeps spaces. Everything is case-insensitive. A term
 // whose value does not parse (port:abc, colour:red) is searched for as free text, so nothing typed
 // is silently ignored; a key with no value yet (port:) is ignored while the user is still typing.
+import type { AddressRange } from '../../shared/address.js';
+import { addressRange } from '../../shared/address.js';
 import type { Socket } from '../../shared/model.js';
 import { formatEndpoint } from '../../shared/model.js';
+import type { AddressNames } from '../../shared/names.js';
+import { hasRemote, namesKey } from '../../shared/names.js';
+import { serviceName } from '../../shared/services.js';
 
 export type FilterTerm =
   | { kind: 'text'; text: string; negate: boolean }
@@ -17,14 +27,23 @@ export type FilterTerm =
   | { kind: 'pid'; pid: number; negate: boolean }
   | { kind: 'proc'; text: string; negate: boolean }
   | { kind: 'state'; text: string; negate: boolean }
-  | { kind: 'proto'; protocol: 'tcp' | 'udp' | null; family: 4 | 6 | null; negate: boolean };
+  | { kind: 'proto'; protocol: 'tcp' | 'udp' | null; family: 4 | 6 | null; negate: boolean }
+  | { kind: 'service'; text: string; negate: boolean }
+  | { kind: 'host'; text: string; negate: boolean }
+  | { kind: 'country'; code: string; negate: boolean }
+  | { kind: 'scope'; range: AddressRange; negate: boolean };
+
+/** The looked-up names of an address (the names store's get), for host: and country:. */
+export type NameLookup = (key: string) => AddressNames | undefined;
+
+const RANGES: readonly AddressRange[] = ['loopback', 'private', 'link-local', 'shared', 'multicast', 'unspecified', 'documentation', 'public'];
 
 export interface Filter {
   source: string;
   terms: FilterTerm[];
 }
 
-const KEYS = new Set(['port', 'pid', 'proc', 'state', 'proto']);
+const KEYS = new Set(['port', 'pid', 'proc', 'state', 'proto', 'service', 'host', 'country', 'scope']);
 
 /** Splits on spaces, keeping "quoted runs" together (the quotes are dropped). */
 export function tokenize(text: string): string[] {
@@ -88,6 +107,14 @@ function parseTerm(token: string): FilterTerm | null {
       } else if (key === 'proto') {
         const proto = parseProto(value);
         if (proto) return { kind: 'proto', ...proto, negate };
+      } else if (key === 'service' || key === 'host') {
+        return { kind: key, text: value, negate };
+      } else if (key === 'country') {
+        if (/^[a-z]{2}$/.test(value)) return { kind: 'country', code: value.toUpperCase(), negate };
+      } else if (key === 'scope') {
+        // A prefix is enough (scope:priv, scope:link); the first range it starts is taken.
+        const range = RANGES.find((r) => r.startsWith(value));
+        if (range) return { kind: 'scope', range, negate };
       }
     }
   }
@@ -121,6 +148,8 @@ export function searchText(s: Socket): string {
       formatEndpoint(s.remoteAddress, s.remotePort),
       s.state,
       `${s.protocol}${s.family}`,
+      serviceName(s.localPort, s.protocol) ?? '',
+      hasRemote(s) ? (serviceName(s.remotePort, s.protocol) ?? '') : '',
       s.pid ?? '',
       p?.name ?? '',
       p?.user ?? '',
@@ -133,7 +162,11 @@ export function searchText(s: Socket): string {
   return text;
 }
 
-function matchTerm(term: FilterTerm, s: Socket): boolean {
+function lookedUp(s: Socket, names: NameLookup | undefined): AddressNames | undefined {
+  return names !== undefined && hasRemote(s) ? names(namesKey(s.remoteAddress!)) : undefined;
+}
+
+function matchTerm(term: FilterTerm, s: Socket, names: NameLookup | undefined): boolean {
   switch (term.kind) {
     case 'text':
       return searchText(s).includes(term.text);
@@ -150,12 +183,25 @@ function matchTerm(term: FilterTerm, s: Socket): boolean {
       return normState(s.state).startsWith(term.text) || (s.listening && (term.text.startsWith('listen') || 'listen'.startsWith(term.text)));
     case 'proto':
       return (term.protocol === null || s.protocol === term.protocol) && (term.family === null || s.family === term.family);
+    case 'service':
+      return [serviceName(s.localPort, s.protocol), hasRemote(s) ? serviceName(s.remotePort, s.protocol) : null].some((n) => n !== null && n.toLowerCase().includes(term.text));
+    case 'host':
+      return lookedUp(s, names)?.host?.includes(term.text) ?? false;
+    case 'country':
+      return lookedUp(s, names)?.country === term.code;
+    case 'scope':
+      return addressRange(hasRemote(s) ? s.remoteAddress! : s.localAddress) === term.range;
   }
 }
 
-export function matchSocket(filter: Filter, s: Socket): boolean {
+/** Whether the filter reads looked-up names (so a names update can change what it matches). */
+export function usesNames(filter: Filter): boolean {
+  return filter.terms.some((t) => t.kind === 'host' || t.kind === 'country');
+}
+
+export function matchSocket(filter: Filter, s: Socket, names?: NameLookup): boolean {
   for (const term of filter.terms) {
-    if (matchTerm(term, s) === term.negate) return false;
+    if (matchTerm(term, s, names) === term.negate) return false;
   }
   return true;
 }
@@ -178,6 +224,14 @@ export function describeFilter(filter: Filter): string {
           return `${not}state ${t.text}`;
         case 'proto':
           return `${not}${t.protocol ?? 'any protocol'}${t.family === null ? '' : ` IPv${t.family}`}`;
+        case 'service':
+          return `${not}service “${t.text}”`;
+        case 'host':
+          return `${not}host “${t.text}”`;
+        case 'country':
+          return `${not}country ${t.code}`;
+        case 'scope':
+          return `${not}${t.range} peer`;
       }
     })
     .join(' · ');
