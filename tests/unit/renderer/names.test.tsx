@@ -1,0 +1,155 @@
+// @vitest-environment happy-dom
+// Names in the page: the names store applies updates in version order (a gap or an engine restart
+// reads the state again), the table shows services, host names and owners and updates only as
+// names arrive, "Resolve addresses" shows raw numbers, "DNS lookups" asks the engine, and the
+// filter's service:, host:, country: and scope: terms.
+import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { App } from '../../../src/renderer/src/components/app.js';
+import { describeFilter, matchSocket, parseFilter } from '../../../src/renderer/src/filter.js';
+import { createNamesStore, type NamesStore } from '../../../src/renderer/src/names-store.js';
+import { createStore, type Store } from '../../../src/renderer/src/store.js';
+import type { AddressNames } from '../../../src/shared/names.js';
+import { fakeTransport, fullState, listener, proc, settle, sock } from './fixtures.js';
+
+const sizes = ['clientHeight', 'offsetHeight'] as const;
+const saved = sizes.map((k) => Object.getOwnPropertyDescriptor(HTMLElement.prototype, k));
+beforeAll(() => {
+  for (const k of sizes) Object.defineProperty(HTMLElement.prototype, k, { configurable: true, get: () => 700 });
+  Object.defineProperty(HTMLElement.prototype, 'clientWidth', { configurable: true, get: () => 1200 });
+});
+afterAll(() => {
+  sizes.forEach((k, i) => saved[i] && Object.defineProperty(HTMLElement.prototype, k, saved[i]!));
+});
+
+let store: Store | null = null;
+let names: NamesStore | null = null;
+afterEach(() => {
+  cleanup();
+  store?.dispose();
+  names?.dispose();
+  store = names = null;
+});
+
+const google: AddressNames = { host: 'lhr25s34-in-f14.1e100.net', country: 'US', asn: 15169, org: 'Google LLC' };
+const web = sock({ localPort: 51000, remoteAddress: '142.250.74.46', remotePort: 443, pid: 311, process: proc(311, 'firefox') });
+const ssh = listener(22, '0.0.0.0', 90, 'sshd');
+const local = sock({ localPort: 52000, remoteAddress: '127.0.0.1', remotePort: 5432, pid: 777, process: proc(777, 'psql') });
+
+function memoryStorage(): { getItem(k: string): string | null; setItem(k: string, v: string): void; data: Map<string, string> } {
+  const data = new Map<string, string>();
+  return { data, getItem: (k) => data.get(k) ?? null, setItem: (k, v) => void data.set(k, v) };
+}
+
+async function mount() {
+  const t = fakeTransport(fullState([web, ssh, local]));
+  t.names = { version: 3, reverseDns: true, addresses: { '127.0.0.1': { host: 'localhost', country: null, asn: null, org: null } } };
+  store = createStore(t);
+  names = createNamesStore(t.api, (l) => t.onConnection(l), memoryStorage());
+  render(<App store={store} names={names} />);
+  await act(settle);
+  return t;
+}
+
+const rowOf = (pid: number) => screen.getAllByRole('row').find((r) => within(r).queryAllByRole('gridcell').some((c) => c.textContent === String(pid)))!;
+const cells = (pid: number) => within(rowOf(pid)).getAllByRole('gridcell').map((c) => c.textContent);
+
+describe('names in the Connections table', () => {
+  it('shows services, then host names and owners as updates arrive, and raw numbers when asked', async () => {
+    const t = await mount();
+    expect(cells(90).slice(1, 4)).toEqual(['0.0.0.0:ssh', '*', '—']);
+    expect(cells(777).slice(1, 4)).toEqual(['127.0.0.1:52000', 'localhost:postgresql', '—']);
+    expect(cells(311).slice(2, 4)).toEqual(['142.250.74.46:https', '—']);
+    // The class on hover.
+    expect(within(rowOf(90)).getByText(':ssh').getAttribute('title')).toBe('ssh, 22/tcp: well-known port (0–1023)');
+
+    await act(async () => t.emitNames({ version: 4, reverseDns: true, set: { '142.250.74.46': google }, forgotten: [] }));
+    expect(cells(311).slice(2, 4)).toEqual(['lhr25s34-in-f14.1e100.net:https', 'USGoogle LLC']);
+    expect(within(rowOf(311)).getByText('Google LLC').closest('[title]')!.getAttribute('title')).toBe('United States · AS15169 · Google LLC');
+
+    fireEvent.click(screen.getByLabelText('Resolve addresses'));
+    expect(cells(311).slice(2, 3)).toEqual(['142.250.74.46:443']);
+    expect(cells(90).slice(1, 2)).toEqual(['0.0.0.0:22']);
+    fireEvent.click(screen.getByLabelText('Resolve addresses'));
+    expect(cells(311).slice(2, 3)).toEqual(['lhr25s34-in-f14.1e100.net:https']);
+  });
+
+  it('"DNS lookups" asks the engine to stop, and shows what the engine says', async () => {
+    const t = await mount();
+    const box = screen.getByLabelText('DNS lookups') as HTMLInputElement;
+    expect(box.checked).toBe(true);
+    fireEvent.click(box);
+    await act(settle);
+    expect(t.reverseDnsCalls).toEqual([false]);
+    expect((screen.getByLabelText('DNS lookups') as HTMLInputElement).checked).toBe(false);
+  });
+});
+
+describe('the names store', () => {
+  it('applies updates in version order, reads the state again on a gap or an engine restart', async () => {
+    const t = fakeTransport(fullState([]));
+    t.names = { version: 5, reverseDns: true, addresses: {} };
+    names = createNamesStore(t.api, (l) => t.onConnection(l), memoryStorage());
+    await settle();
+    expect(names.get('8.8.8.8')).toBeUndefined();
+    t.emitNames({ version: 6, reverseDns: true, set: { '8.8.8.8': google }, forgotten: [] });
+    expect(names.get('8.8.8.8')).toEqual(google);
+    // Same version again: an engine that restarted (counting anew) — the state is read again.
+    t.names = { version: 9, reverseDns: false, addresses: { '1.1.1.1': { ...google, host: null } } };
+    t.emitNames({ version: 6, reverseDns: true, set: { '8.8.8.8': { ...google, host: 'stale' } }, forgotten: [] });
+    await settle();
+    expect(names.get('8.8.8.8')).toBeUndefined();
+    expect(names.get('1.1.1.1')?.host).toBeNull();
+    expect(names.reverseDns()).toBe(false);
+    // A gap (11 after 9): read again.
+    t.names = { ...t.names, version: 12, addresses: { '9.9.9.9': google } };
+    t.emitNames({ version: 11, reverseDns: false, set: {}, forgotten: ['1.1.1.1'] });
+    await settle();
+    expect(names.get('9.9.9.9')).toEqual(google);
+    // Forgotten addresses go.
+    t.emitNames({ version: 13, reverseDns: false, set: {}, forgotten: ['9.9.9.9'] });
+    expect(names.get('9.9.9.9')).toBeUndefined();
+  });
+
+  it('keeps the "Resolve addresses" choice', async () => {
+    const t = fakeTransport(fullState([]));
+    const storage = memoryStorage();
+    names = createNamesStore(t.api, (l) => t.onConnection(l), storage);
+    expect(names.resolve()).toBe(true);
+    names.setResolve(false);
+    names.dispose();
+    names = createNamesStore(t.api, (l) => t.onConnection(l), storage);
+    expect(names.resolve()).toBe(false);
+  });
+});
+
+describe('filter terms for names', () => {
+  const lookup = (key: string) => (key === '142.250.74.46' ? google : undefined);
+  const all = [web, ssh, local];
+  const matching = (text: string) => all.filter((s) => matchSocket(parseFilter(text), s, lookup));
+
+  it('service: matches either port\'s service name', () => {
+    expect(matching('service:ssh')).toEqual([ssh]);
+    expect(matching('service:postgres')).toEqual([local]);
+    expect(matching('service:http')).toEqual([web]); // https contains http
+    expect(matching('-service:https')).toEqual([ssh, local]);
+    // Free text finds service names too.
+    expect(matching('postgresql')).toEqual([local]);
+  });
+
+  it('host: and country: read the looked-up names; scope: the peer\'s range (or the bind address)', () => {
+    expect(matching('host:1e100')).toEqual([web]);
+    expect(matching('country:us')).toEqual([web]);
+    expect(matching('country:de')).toEqual([]);
+    expect(matching('scope:public')).toEqual([web]);
+    expect(matching('scope:loop')).toEqual([local]);
+    expect(matching('scope:unspecified')).toEqual([ssh]);
+    expect(all.filter((s) => matchSocket(parseFilter('host:1e100'), s))).toEqual([]); // no names yet
+  });
+
+  it('says the terms in words, and reads a malformed value as free text', () => {
+    expect(describeFilter(parseFilter('service:ssh -country:us scope:priv host:example'))).toBe('service “ssh” · not country US · private peer · host “example”');
+    expect(parseFilter('country:usa').terms[0]).toMatchObject({ kind: 'text', text: 'country:usa' });
+    expect(parseFilter('scope:nowhere').terms[0]).toMatchObject({ kind: 'text' });
+  });
+});
