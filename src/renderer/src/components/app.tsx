@@ -11,6 +11,7 @@ import { NotifierContext, StoreContext, useOpenAlertRequest, useSnapshot, useSto
 import type { NamesStore } from '../names-store.js';
 import type { PageNotifier } from '../notifications.js';
 import type { RowFlag, Store } from '../store.js';
+import { AboutDialog } from './about.js';
 import { AlertsWorkspace, DEFAULT_ALERT_FILTER, type AlertFilterState } from './alerts-view.js';
 import { ConnectionsView } from './connections-view.js';
 import { ContextMenu, type MenuItem } from './context-menu.js';
@@ -72,6 +73,7 @@ function Shell() {
   const [view, setView] = useState<View>('connections');
   const [filterText, setFilterText] = useState('');
   const [grouped, setGrouped] = useState(false);
+  const [about, setAbout] = useState(false);
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [shown, setShown] = useState(0);
   const filterRef = useRef<HTMLInputElement>(null);
@@ -371,7 +373,11 @@ function Shell() {
               </span>
             )}
             <EngineControls />
+            <button type="button" className="button small about-button" onClick={() => setAbout(true)} title="About Portwatch, and the data it ships">
+              About
+            </button>
           </div>
+          {about && <AboutDialog onClose={() => setAbout(false)} />}
           <Notices snap={snap} />
           <main className="main">
             <section className="view" aria-label={VIEW_LABEL[view]} onContextMenu={onViewContextMenu}>
