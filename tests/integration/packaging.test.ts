@@ -123,7 +123,9 @@ describe.runIf(process.platform === 'linux')('the Linux package (electron-builde
     // out/main/engine.js: the engine's utility process, which reads the tables and loads the addon.
     for (const file of ['/package.json', '/out/main/index.js', '/out/main/engine.js', '/out/preload/index.cjs', '/out/renderer/index.html']) expect(entries).toContain(file);
     const top = new Set(entries.map((entry) => entry.split('/')[1]));
-    expect([...top].sort()).toEqual(['native', 'node_modules', 'out', 'package.json']);
+    expect([...top].sort()).toEqual(['generated', 'native', 'node_modules', 'out', 'package.json']);
+    // The offline AS table the engine reads (built by npm ci from a devDependency), and nothing else of generated/.
+    expect(entries.filter((entry) => entry.startsWith('/generated/'))).toEqual(['/generated/asn-owners.bin.gz']);
     // Of native/, only the built addon: not its C source, gyp file or object files.
     expect(entries.filter((entry) => entry.startsWith('/native/') && !ADDON.startsWith(entry.slice(1)))).toEqual([]);
     for (const dir of ['/src', '/tests', '/e2e', '/scripts', '/bench', '/build', '/dist', '/docs']) {

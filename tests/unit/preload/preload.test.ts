@@ -28,6 +28,7 @@ describe('window.portwatch', () => {
       'explainAlert',
       'getAlertStatus',
       'getConflicts',
+      'getNames',
       'getState',
       'getTrustState',
       'getWatchedPorts',
@@ -35,12 +36,14 @@ describe('window.portwatch', () => {
       'lookupPort',
       'onAlert',
       'onDelta',
+      'onNames',
       'onOpenAlert',
       'onStatus',
       'onWatchedPort',
       'pause',
       'resume',
       'setInterval',
+      'setReverseDns',
       'setWatchClosely',
       'setWatchedPorts',
       'snoozeAlert',
@@ -98,6 +101,8 @@ describe('window.portwatch', () => {
     await api.startLearning(0);
     await api.getWatchedPorts();
     await api.setWatchedPorts([3000, 8080]);
+    await api.getNames();
+    await api.setReverseDns(false);
     expect(ipcRenderer.invoke.mock.calls).toEqual([
       // No filter is no argument (not an undefined one).
       ['portwatch:listAlerts'],
@@ -114,6 +119,8 @@ describe('window.portwatch', () => {
       ['portwatch:startLearning', 0],
       ['portwatch:getWatchedPorts'],
       ['portwatch:setWatchedPorts', [3000, 8080]],
+      ['portwatch:getNames'],
+      ['portwatch:setReverseDns', false],
     ]);
   });
 
