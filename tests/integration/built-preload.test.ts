@@ -78,9 +78,9 @@ describe('the built preload', () => {
     expect([...loaded.exposed.keys()]).toEqual(['portwatch']);
   });
 
-  it('exposes exactly the contract: every request, the five event listeners, all functions', () => {
+  it('exposes exactly the contract: every request, the six event listeners, all functions', () => {
     const api = loaded.exposed.get('portwatch')!;
-    const listenersNames = ['onAlert', 'onDelta', 'onOpenAlert', 'onStatus', 'onWatchedPort'];
+    const listenersNames = ['onAlert', 'onDelta', 'onNames', 'onOpenAlert', 'onStatus', 'onWatchedPort'];
     expect(Object.keys(api).sort()).toEqual([...REQUEST_NAMES, ...listenersNames].sort());
     for (const value of Object.values(api)) expect(typeof value).toBe('function');
   });
