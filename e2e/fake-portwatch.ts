@@ -265,6 +265,7 @@ export async function startFake(initial: FullState, options: FakeOptions = {}): 
         } else if (method === 'lookupPort') value = lookupPort(fake.state.snapshot.sockets, Number(args[0]), (pid) => `/home/ada/work/${pid}`);
         else if (method === 'getWatchedPorts') value = [3000, 5173, 8000, 8080, 5432, 6379];
         else if (method === 'setWatchedPorts') value = args[0];
+        else if (method === 'getNames' || method === 'setReverseDns') value = { version: 0, reverseDns: method === 'setReverseDns' ? args[0] === true : false, addresses: {} };
         else if (method === 'endProcess') {
           const r = fake.endResult;
           ws.send(JSON.stringify('error' in r ? failed(id, r.error, 'refused') : { type: 'result', id, ok: true, value: r }));
