@@ -51,7 +51,40 @@ export class AddressOwners {
   /** What could not be opened, said once for the user. */
   readonly problems: string[] = [];
 
+  private loading: Promise<void> | null = null;
+
   constructor(private readonly options: AddressOwnersOptions = {}) {}
+
+  /**
+   * Opens both databases with the file reads and the unzipping off the event loop; resolves when
+   * lookups are ready (never rejects: what fails is in problems). lookup() before that opens them
+   * at once, for one-shot commands.
+   */
+  ready(): Promise<void> {
+    this.loading ??= (async () => {
+      const countryPath = this.options.countryPath ?? findCountryDatabase();
+      const asnPath = this.options.asnPath ?? findAsnTable();
+      const [country, asn] = await Promise.all([
+        countryPath === null ? null : this.openAsync('country', countryPath, CountryDatabase.load),
+        asnPath === null ? null : this.openAsync('AS number', asnPath, AsnDatabase.load),
+      ]);
+      // A lookup that came first opened them already (and said what failed).
+      if (this.country === undefined) {
+        this.country = country;
+        if (countryPath === null) this.problems.push('the offline country database is not installed');
+      }
+      if (this.asn === undefined) {
+        this.asn = asn;
+        if (asnPath === null) this.problems.push('the offline AS number table is not built (npm run build:names-data)');
+      }
+    })();
+    return this.loading;
+  }
+
+  /** Whether lookups answer from memory now. */
+  get loaded(): boolean {
+    return this.country !== undefined && this.asn !== undefined;
+  }
 
   /** The owner of a public address (the caller decides what is public). */
   lookup(address: string): AddressOwner {
@@ -75,6 +108,15 @@ export class AddressOwners {
       if (path === null) this.problems.push('the offline AS number table is not built (npm run build:names-data)');
     }
     return this.asn;
+  }
+
+  private async openAsync<T>(what: string, path: string, load: (path: string) => Promise<T>): Promise<T | null> {
+    try {
+      return await load(path);
+    } catch (e) {
+      this.problems.push(`cannot read the offline ${what} database ${path}: ${e instanceof Error ? e.message : String(e)}`);
+      return null;
+    }
   }
 
   private open<T>(what: string, path: string, open: (path: string) => T): T | null {

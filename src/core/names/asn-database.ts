@@ -1,8 +1,10 @@
 // The offline IP → AS number and organisation table (generated/asn-owners.bin.gz, built from the
 // @ip-location-db/asn package by scripts/build-names-data.mjs): sorted ranges, a binary search.
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
-import { gunzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip, gunzipSync } from 'node:zlib';
 import { parseIPv4, parseIPv6, unmapped } from '../../shared/address.js';
 
 export interface AsnOwner {
@@ -25,10 +27,9 @@ export class AsnDatabase {
   private readonly orgText: Uint8Array;
   private readonly decoder = new TextDecoder();
 
-  /** Reads the table from its gzipped bytes; throws on anything that is not one. */
-  constructor(gzipped: Uint8Array) {
+  /** Reads the table from its bytes (unzipped); throws on anything that is not one. */
+  constructor(raw: Buffer) {
     if (endianness() !== 'LE') throw new Error('the ASN table is little-endian');
-    const raw = gunzipSync(gzipped);
     // A fresh, aligned buffer: typed arrays need offsets that are multiples of their element size.
     const buffer = new ArrayBuffer(raw.length);
     new Uint8Array(buffer).set(raw);
@@ -62,8 +63,14 @@ export class AsnDatabase {
     this.orgText = bytes(orgBytes);
   }
 
+  /** Opens the gzipped table now (a one-shot command). */
   static open(path: string): AsnDatabase {
-    return new AsnDatabase(readFileSync(path));
+    return new AsnDatabase(gunzipSync(readFileSync(path)));
+  }
+
+  /** Opens it with the reading and unzipping off the event loop (the engine: a poll is never held up). */
+  static async load(path: string): Promise<AsnDatabase> {
+    return new AsnDatabase(await promisify(gunzip)(await readFile(path)));
   }
 
   get size(): { v4: number; v6: number } {

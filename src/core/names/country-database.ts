@@ -1,6 +1,7 @@
 // The offline IP → country database: the @ip-location-db/geo-whois-asn-country-mmdb package (CC0;
 // built from RIR whois and geofeed data, NRO data CC BY 4.0), read with MaxMind's reader.
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { Reader, type Response } from 'maxmind';
 import { unmapped } from '../../shared/address.js';
 
@@ -13,6 +14,10 @@ export class CountryDatabase {
 
   static open(path: string): CountryDatabase {
     return new CountryDatabase(readFileSync(path));
+  }
+
+  static async load(path: string): Promise<CountryDatabase> {
+    return new CountryDatabase(await readFile(path));
   }
 
   /** When the data was built (epoch ms). */

@@ -50,6 +50,8 @@ export class NameService {
     this.owners = options.owners ?? new AddressOwners();
     this.reverseDns = options.reverseDns ?? true;
     this.batchMs = options.batchMs ?? 250;
+    // The owner databases (a few MB) load off the event loop; fresh addresses wait for them.
+    void this.owners.ready().then(() => this.schedule());
     for (const s of monitor.getState().snapshot.sockets) this.track(s);
     this.offMonitor = monitor.subscribe((e) => {
       if (e.type !== 'delta') return;
@@ -151,8 +153,10 @@ export class NameService {
   /** Looks up fresh addresses (owners now, DNS started) and sends what changed as one update. */
   private flush(): void {
     if (this.closed) return;
-    for (const key of this.fresh) this.resolve(key);
-    this.fresh.clear();
+    if (this.owners.loaded) {
+      for (const key of this.fresh) this.resolve(key);
+      this.fresh.clear();
+    }
     for (const key of this.forgotten) {
       this.names.delete(key);
       this.changed.delete(key);

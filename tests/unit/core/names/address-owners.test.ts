@@ -28,6 +28,17 @@ describe('AddressOwners', () => {
     expect(owners.problems).toEqual([]);
   });
 
+  it('loads off the event loop for the engine, with the same answers', async () => {
+    const owners = new AddressOwners();
+    expect(owners.loaded).toBe(false);
+    await owners.ready();
+    expect(owners.loaded).toBe(true);
+    expect(owners.lookup('8.8.8.8')).toEqual({ country: 'US', asn: 15169, org: 'Google LLC' });
+    const broken = new AddressOwners({ countryPath: '/nonexistent/country.mmdb', asnPath: '/nonexistent/asn.bin.gz' });
+    await broken.ready();
+    expect(broken.problems).toHaveLength(2);
+  });
+
   it('needs no network: the same answers in a network namespace with no interface up', () => {
     // unshare --net: a fresh network namespace whose only interface (lo) is down; nothing can be reached.
     const script = `
@@ -45,7 +56,7 @@ describe('AddressOwners', () => {
     expect(owners.lookup('8.8.8.8')).toEqual({ country: null, asn: null, org: null });
     expect(owners.lookup('1.1.1.1')).toEqual({ country: null, asn: null, org: null });
     expect(owners.problems).toHaveLength(2);
-    expect(() => new AsnDatabase(Buffer.from('not gzip'))).toThrow();
+    expect(() => new AsnDatabase(Buffer.from('not a table at all, no'))).toThrow(/not a Portwatch ASN table/);
   });
 });
 
