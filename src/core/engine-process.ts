@@ -98,7 +98,15 @@ export function serveEngine(port: EnginePort, options: ServeEngineOptions): void
     opening = true;
     let opened: Engine;
     try {
-      opened = await open({ dataDir: config.dataDir, intervalMs: config.intervalMs, paused: config.paused, seqBase: config.seqBase, alerts: config.alerts, watchedPorts: config.watchedPorts });
+      opened = await open({
+        dataDir: config.dataDir,
+        intervalMs: config.intervalMs,
+        paused: config.paused,
+        seqBase: config.seqBase,
+        alerts: config.alerts,
+        watchedPorts: config.watchedPorts,
+        ...(config.reverseDns !== undefined ? { names: { reverseDns: config.reverseDns } } : {}),
+      });
     } catch (e) {
       send({ type: 'failed', message: e instanceof Error ? e.message : String(e) });
       options.exit(1);

@@ -22,6 +22,8 @@ export const engineConfigSchema = z
     seqBase: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
     alerts: z.union([z.literal(false), z.object({ learnSeconds: z.number().min(0).max(MAX_LEARN_SECONDS).optional() }).strict()]),
     watchedPorts: z.boolean(),
+    /** Reverse DNS as the user last set it (absent: as PORTWATCH_DNS_SERVER says). */
+    reverseDns: z.boolean().optional(),
   })
   .strict();
 export type EngineConfig = z.infer<typeof engineConfigSchema>;

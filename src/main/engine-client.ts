@@ -87,7 +87,7 @@ export class EngineClient {
   private lastSummary: EngineSummary | null = null;
   private lastSeq = 0;
   /** What the user set, carried into a restarted engine. */
-  private controls: { intervalMs: number; paused: boolean };
+  private controls: { intervalMs: number; paused: boolean; reverseDns?: boolean };
   private everRan = false;
   private readonly crashes: number[] = [];
   private restartTimer: NodeJS.Timeout | null = null;
@@ -223,6 +223,7 @@ export class EngineClient {
         // A restarted engine keeps what the user set, and numbers its deltas past what was forwarded.
         intervalMs: this.controls.intervalMs,
         paused: this.controls.paused,
+        ...(this.controls.reverseDns !== undefined ? { reverseDns: this.controls.reverseDns } : {}),
         seqBase: this.lastSeq === 0 ? 0 : this.lastSeq + 1,
       },
     });
@@ -280,8 +281,10 @@ export class EngineClient {
           const status = payload as MonitorStatus;
           this.lastStatus = status;
           this.lastSeq = Math.max(this.lastSeq, status.seq);
-          if (status.state === 'running' || status.state === 'paused') this.controls = { intervalMs: status.intervalMs, paused: status.state === 'paused' };
+          if (status.state === 'running' || status.state === 'paused') this.controls = { ...this.controls, intervalMs: status.intervalMs, paused: status.state === 'paused' };
         }
+        // The reverse-DNS switch (privacy) survives a restart as the user left it.
+        if (message.event === 'names') this.controls = { ...this.controls, reverseDns: (payload as EventPayloads['names']).reverseDns };
         this.emit(message.event, payload);
         return;
       }

@@ -12,6 +12,8 @@ import type { MonitorStatus } from '../../../src/shared/status.js';
 import { StandInUtilityProcess } from '../../helpers/electron-stand-in/utility-process.mjs';
 import { removeDataDirs, tempDataDir } from '../../helpers/data-dirs.js';
 import { ENGINE_SOURCE } from './fake-electron.js';
+import { startDnsResponder } from '../../helpers/dns-responder.js';
+import type { NamesState } from '../../../src/shared/names.js';
 
 const clients: EngineClient[] = [];
 afterEach(async () => {
@@ -94,6 +96,29 @@ describe('EngineClient with the real engine process', () => {
     // Past the last seq forwarded, with a gap: a view reloads instead of mistaking new for old.
     expect(state.seq).toBeGreaterThan(lastSeq + 1);
     expect(state.status.state).toBe('paused');
+  });
+
+  it('a restarted engine keeps reverse DNS as the user left it (off stays off)', async () => {
+    // The engine's queries go to a responder of the test's own, never to the machine's resolver.
+    const responder = await startDnsResponder({});
+    const before = process.env.PORTWATCH_DNS_SERVER;
+    process.env.PORTWATCH_DNS_SERVER = responder.server;
+    try {
+      const c = client({ restartDelayMs: 50 });
+      await c.start();
+      expect(((await c.call('getNames', [])) as NamesState).reverseDns).toBe(true);
+      expect(((await c.call('setReverseDns', [false])) as NamesState).reverseDns).toBe(false);
+      const seen = record(c);
+      await vi.waitFor(() => expect(seen.events.some(([e, p]) => e === 'names' && (p as { reverseDns: boolean }).reverseDns === false)).toBe(true));
+      const firstPid = c.pid!;
+      process.kill(firstPid, 'SIGKILL');
+      await vi.waitFor(() => expect(c.pid !== firstPid && c.state().phase === 'running').toBe(true), { timeout: 10_000 });
+      expect(((await c.call('getNames', [])) as NamesState).reverseDns).toBe(false);
+    } finally {
+      if (before === undefined) delete process.env.PORTWATCH_DNS_SERVER;
+      else process.env.PORTWATCH_DNS_SERVER = before;
+      await responder.close();
+    }
   });
 
   it('gives up after the bounded number of restarts in the window, and says so', async () => {
