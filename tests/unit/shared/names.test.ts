@@ -95,6 +95,10 @@ describe('socketNames', () => {
     process: null,
     inode: 1,
     firstSeen: 0,
+    otherHolders: [],
+    bytesSent: null,
+    bytesReceived: null,
+    rttMs: null,
   };
 
   it('computes services, classes and scope, and takes looked-up names by address', () => {
