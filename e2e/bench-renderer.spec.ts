@@ -144,6 +144,7 @@ test('@bench renderer with 10,000 sockets and 100-change deltas', async ({ page 
         getNames: async () => ({ version: 0, reverseDns: false, addresses: {} }),
         setReverseDns: async () => ({ version: 0, reverseDns: false, addresses: {} }),
         onNames: () => () => {},
+        onTraffic: () => () => {},
         // The benchmark's host has no alert engine, as `portwatch serve --no-alerts` would say.
         ...NO_ALERTS,
       },

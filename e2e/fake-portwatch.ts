@@ -19,6 +19,7 @@ import type { ApiErrorCode } from '../src/shared/api-errors.js';
 import type { ProcessInfo } from '../src/shared/model.js';
 import type { Delta } from '../src/shared/model.js';
 import type { MonitorStatus } from '../src/shared/status.js';
+import type { TrafficUpdate } from '../src/shared/traffic.js';
 
 export const FAKE_TOKEN = 'fake-token-for-playwright-0123';
 
@@ -39,6 +40,8 @@ export interface FakePortwatch {
   state: FullState;
   sendDelta(delta: Delta): void;
   sendStatus(status: MonitorStatus): void;
+  /** A traffic update, as the engine sends one after the delta of its seq (shared/traffic.ts). */
+  sendTraffic(update: TrafficUpdate): void;
   /** Sends text as the server would: the benchmark sizes and times exactly these bytes. */
   sendRaw(text: string): void;
   /** Drops every page's connection; pages reconnect (answered by this fake unless `refuse`). */
@@ -219,6 +222,7 @@ export async function startFake(initial: FullState, options: FakeOptions = {}): 
     },
     sendDelta: (delta) => fake.sendRaw(JSON.stringify({ type: 'event', event: 'delta', payload: delta })),
     sendStatus: (status) => fake.sendRaw(JSON.stringify({ type: 'event', event: 'status', payload: status })),
+    sendTraffic: (update) => fake.sendRaw(JSON.stringify({ type: 'event', event: 'traffic', payload: update })),
     sendRaw(text) {
       if (clients.size === 0) throw new Error('no page is connected');
       for (const ws of clients) ws.send(text);

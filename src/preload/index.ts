@@ -56,6 +56,7 @@ const api: PortwatchApi = {
   getNames: () => ipcRenderer.invoke(channel.request('getNames')) as Promise<NamesState>,
   setReverseDns: (on) => ipcRenderer.invoke(channel.request('setReverseDns'), on) as Promise<NamesState>,
   onNames: (listener) => listen('names', listener),
+  onTraffic: (listener) => listen('traffic', listener),
 };
 
 contextBridge.exposeInMainWorld('portwatch', api);

@@ -36,7 +36,7 @@ export interface FullState {
 export type Unsubscribe = () => void;
 
 /** Everything a view can ask of Portwatch: the live state and its controls, the port tools, alerts. */
-export interface PortwatchApi extends PortToolsApi, AlertsApi, WatchedPortsApi, NamesApi {
+export interface PortwatchApi extends PortToolsApi, AlertsApi, WatchedPortsApi, NamesApi, TrafficApi {
   getState(): Promise<FullState>;
   pause(): Promise<void>;
   resume(): Promise<void>;
@@ -44,6 +44,16 @@ export interface PortwatchApi extends PortToolsApi, AlertsApi, WatchedPortsApi, 
   /** Every delta, in seq order. A view that sees a gap calls getState() again. */
   onDelta(listener: (delta: Delta) => void): Unsubscribe;
   onStatus(listener: (status: MonitorStatus) => void): Unsubscribe;
+}
+
+/**
+ * Bytes and rates per TCP connection, per process and per interface (shared/traffic.ts). Each update
+ * follows the delta of its seq; a view starts from FullState.traffic. A host measures traffic while it
+ * carries events to a view, so there is nothing to ask for: a host whose engine measures none sends
+ * no updates, and FullState.traffic is null there.
+ */
+export interface TrafficApi {
+  onTraffic(listener: (update: TrafficUpdate) => void): Unsubscribe;
 }
 
 /** Port conflicts, port lookup and ending a port's holder: answered by every host (ApiService). */

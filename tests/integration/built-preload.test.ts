@@ -78,9 +78,9 @@ describe('the built preload', () => {
     expect([...loaded.exposed.keys()]).toEqual(['portwatch']);
   });
 
-  it('exposes exactly the contract: every request, the six event listeners, all functions', () => {
+  it('exposes exactly the contract: every request, the seven event listeners, all functions', () => {
     const api = loaded.exposed.get('portwatch')!;
-    const listenersNames = ['onAlert', 'onDelta', 'onNames', 'onOpenAlert', 'onStatus', 'onWatchedPort'];
+    const listenersNames = ['onAlert', 'onDelta', 'onNames', 'onOpenAlert', 'onStatus', 'onTraffic', 'onWatchedPort'];
     expect(Object.keys(api).sort()).toEqual([...REQUEST_NAMES, ...listenersNames].sort());
     for (const value of Object.values(api)) expect(typeof value).toBe('function');
   });
@@ -110,5 +110,18 @@ describe('the built preload', () => {
     expect(got).toEqual([[{ seq: 1 }]]);
     expect(loaded.listeners.get(channel.event('delta'))?.size).toBe(0);
     expect(() => api['onAlert']!('not a function')).toThrow(new TypeError('onAlert needs a function'));
+  });
+
+  it('onTraffic hears the traffic channel only, with the update as main sent it', () => {
+    const api = loaded.exposed.get('portwatch')!;
+    const got: unknown[][] = [];
+    const off = api['onTraffic']!((...args: unknown[]) => got.push(args)) as () => void;
+    const update = { seq: 9, takenAt: 1, intervalMs: 1000, sockets: [['s', 1, 2, null, 1, 2]], processes: [], processesGone: [], interfaces: [], unattributed: null };
+    loaded.push(channel.event('delta'), { seq: 9 });
+    loaded.push(channel.event('traffic'), update);
+    off();
+    loaded.push(channel.event('traffic'), update);
+    expect(got).toEqual([[update]]);
+    expect(loaded.listeners.get(channel.event('traffic'))?.size).toBe(0);
   });
 });

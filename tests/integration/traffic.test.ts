@@ -1,9 +1,6 @@
 // Traffic counters with real bytes between real processes over loopback (issue 11): exact transfers
 // over TCP v4 and v6, a steady stream's rate per socket and per process, a connection shorter than a
 // poll counted through the kernel's TCP-destroy messages, UDP without counters, and `snapshot --json`.
-import { spawn, type ChildProcess } from 'node:child_process';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Monitor } from '../../src/core/monitor.js';
 import { LinuxProcSource } from '../../src/core/sources/linux-proc.js';
@@ -11,9 +8,7 @@ import type { Socket } from '../../src/shared/model.js';
 import type { TrafficUpdate } from '../../src/shared/traffic.js';
 import { startHolder, stopAll } from '../helpers/children.js';
 import { runCli } from '../helpers/cli.js';
-
-const PEER = fileURLToPath(new URL('../helpers/traffic-peer.mjs', import.meta.url));
-const peers = new Set<ChildProcess>();
+import { median, peer, stopPeers } from '../helpers/traffic-peers.js';
 
 let countersWork = false;
 let whyNot = '';
@@ -30,29 +25,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopAll();
-  for (const p of peers) p.kill('SIGKILL');
+  stopPeers();
 });
-
-interface Peer {
-  pid: number;
-  port?: number;
-  localPort?: number;
-  send(line: string): void;
-  line(): Promise<string>;
-}
-
-async function peer(spec: Record<string, unknown>): Promise<Peer> {
-  const child = spawn(process.execPath, [PEER, JSON.stringify(spec)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  peers.add(child);
-  const lines = readline.createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-  const line = async () => {
-    const next = await lines.next();
-    if (next.done) throw new Error(`traffic peer ${spec.mode} exited`);
-    return String(next.value);
-  };
-  const ready = JSON.parse(await line()) as { pid: number; port?: number; localPort?: number };
-  return { ...ready, send: (l) => child.stdin!.write(`${l}\n`), line };
-}
 
 const one = (sockets: Iterable<Socket>, pred: (s: Socket) => boolean) => [...sockets].find(pred);
 
@@ -178,7 +152,6 @@ describe('rates', () => {
     const socketRates = later.map((u) => u.sockets.find((t) => t[0].includes(`:${streamer.localPort}>`))?.[4] ?? 0);
     const processRates = later.map((u) => u.processes.find((p) => p.pid === streamer.pid)?.sendRate ?? 0);
     const sinkRates = later.map((u) => u.processes.find((p) => p.pid === sink.pid)?.receiveRate ?? 0);
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
     // A generous tolerance: timers on a busy machine slip, and a poll may see one write more or less.
     for (const rate of [median(socketRates), median(processRates), median(sinkRates)]) {
       expect(rate).toBeGreaterThan(RATE * 0.6);

@@ -39,6 +39,7 @@ describe('window.portwatch', () => {
       'onNames',
       'onOpenAlert',
       'onStatus',
+      'onTraffic',
       'onWatchedPort',
       'pause',
       'resume',
@@ -195,6 +196,23 @@ describe('window.portwatch', () => {
     off();
     expect(ipcRenderer.listenerCount('portwatch:event:watched-port')).toBe(0);
     expect(() => api.onWatchedPort(null as never)).toThrow(/^onWatchedPort needs a function$/);
+  });
+
+  it('onTraffic gets the update only, from its own channel, until unsubscribed', () => {
+    const got: unknown[][] = [];
+    const deltas: unknown[] = [];
+    const off = api.onTraffic((...args: unknown[]) => got.push(args));
+    const offDelta = api.onDelta((d) => deltas.push(d));
+    const update = { seq: 4, takenAt: 1, intervalMs: 1000, sockets: [['s1', 10, 20, 0.1, 10, 20]], processes: [], processesGone: [], interfaces: [], unattributed: null };
+    ipcRenderer.push('portwatch:event:traffic', update);
+    expect(got).toEqual([[update]]);
+    expect(deltas).toEqual([]);
+    off();
+    offDelta();
+    expect(ipcRenderer.listenerCount('portwatch:event:traffic')).toBe(0);
+    ipcRenderer.push('portwatch:event:traffic', update);
+    expect(got).toHaveLength(1);
+    expect(() => api.onTraffic(42 as never)).toThrow(/^onTraffic needs a function$/);
   });
 
   it('refuses a listener that is not a function, naming the function', () => {

@@ -6,6 +6,7 @@ import type { Delta, ProcessInfo, Socket } from '../../../src/shared/model.js';
 import { socketId } from '../../../src/shared/model.js';
 import type { NamesState, NamesUpdate } from '../../../src/shared/names.js';
 import type { MonitorStatus } from '../../../src/shared/status.js';
+import type { TrafficUpdate } from '../../../src/shared/traffic.js';
 import type { ConnectionListener, ConnectionState, Transport } from '../../../src/renderer/src/api/transport.js';
 import { createStore, type Store } from '../../../src/renderer/src/store.js';
 import { afterEach, beforeEach, vi } from 'vitest';
@@ -176,6 +177,7 @@ export interface FakeTransport extends Transport {
   names: NamesState;
   reverseDnsCalls: boolean[];
   emitNames(update: NamesUpdate): void;
+  emitTraffic(update: TrafficUpdate): void;
 }
 
 export function emptyLookup(port: number): PortLookup {
@@ -190,6 +192,7 @@ export function fakeTransport(state: FullState, initial: ConnectionState = 'open
   const openListeners = new Set<(id: string | null) => void>();
   const watchedListeners = new Set<(e: WatchedPortEvent) => void>();
   const namesListeners = new Set<(u: NamesUpdate) => void>();
+  const trafficListeners = new Set<(u: TrafficUpdate) => void>();
   let connection = initial;
   const t: FakeTransport = {
     kind: 'browser',
@@ -230,6 +233,7 @@ export function fakeTransport(state: FullState, initial: ConnectionState = 'open
     names: { version: 0, reverseDns: true, addresses: {} },
     reverseDnsCalls: [],
     emitNames: (u) => namesListeners.forEach((l) => l(u)),
+    emitTraffic: (u) => trafficListeners.forEach((l) => l(u)),
     api: undefined as unknown as PortwatchApi,
     onConnection(l) {
       connections.add(l);
@@ -316,6 +320,10 @@ export function fakeTransport(state: FullState, initial: ConnectionState = 'open
     onNames(l) {
       namesListeners.add(l);
       return () => namesListeners.delete(l);
+    },
+    onTraffic(l) {
+      trafficListeners.add(l);
+      return () => trafficListeners.delete(l);
     },
   };
   return t;

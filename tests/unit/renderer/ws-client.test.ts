@@ -184,6 +184,22 @@ describe('WebSocket transport', () => {
     expect(statuses).toHaveBeenCalledTimes(1);
   });
 
+  it('hands traffic updates to onTraffic only, until unsubscribed', () => {
+    const c = connect();
+    sockets[0]!.open();
+    const traffic = vi.fn();
+    const deltas = vi.fn();
+    c.api.onDelta(deltas);
+    const off = c.api.onTraffic(traffic);
+    const update = { seq: 2, takenAt: 1, intervalMs: 1000, sockets: [['a', 5, 6, 0.2, 5, 6]], processes: [], processesGone: [], interfaces: [], unattributed: null };
+    sockets[0]!.receive({ type: 'event', event: 'traffic', payload: update });
+    off();
+    sockets[0]!.receive({ type: 'event', event: 'traffic', payload: update });
+    expect(traffic).toHaveBeenCalledTimes(1);
+    expect(traffic).toHaveBeenCalledWith(update);
+    expect(deltas).not.toHaveBeenCalled();
+  });
+
   it('fails requests at once while disconnected, and pending ones when the connection drops', async () => {
     const c = connect();
     await expect(c.api.pause()).rejects.toBeInstanceOf(NotConnectedError);

@@ -8,6 +8,7 @@ import type { PortwatchApi, Unsubscribe, WsServerMessage } from '../../../shared
 import type { RequestName } from '../../../shared/channels.js';
 import type { Delta } from '../../../shared/model.js';
 import type { NamesUpdate } from '../../../shared/names.js';
+import type { TrafficUpdate } from '../../../shared/traffic.js';
 import type { WatchedPortEvent } from '../../../shared/ports.js';
 import type { MonitorStatus } from '../../../shared/status.js';
 import type { ConnectionListener, ConnectionState, Transport } from './types.js';
@@ -59,6 +60,7 @@ export class WsClient implements Transport {
   private readonly alertListeners = new Set<(e: AlertEvent) => void>();
   private readonly watchedPortListeners = new Set<(e: WatchedPortEvent) => void>();
   private readonly namesListeners = new Set<(u: NamesUpdate) => void>();
+  private readonly trafficListeners = new Set<(u: TrafficUpdate) => void>();
   private readonly connectionListeners = new Set<ConnectionListener>();
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private failures = 0;
@@ -103,6 +105,7 @@ export class WsClient implements Transport {
       getNames: () => call('getNames'),
       setReverseDns: (on) => call('setReverseDns', [on]),
       onNames: (listener) => subscribe(this.namesListeners, listener),
+      onTraffic: (listener) => subscribe(this.trafficListeners, listener),
       // Only the Electron host opens an alert from outside the page (a tray or notification click); in
       // the browser mode the page's own notifications do that without the transport.
       onOpenAlert: () => () => {},
@@ -206,6 +209,7 @@ export class WsClient implements Transport {
       else if (message.event === 'alert') for (const l of [...this.alertListeners]) l(message.payload as AlertEvent);
       else if (message.event === 'watched-port') for (const l of [...this.watchedPortListeners]) l(message.payload as WatchedPortEvent);
       else if (message.event === 'names') for (const l of [...this.namesListeners]) l(message.payload as NamesUpdate);
+      else if (message.event === 'traffic') for (const l of [...this.trafficListeners]) l(message.payload as TrafficUpdate);
       return;
     }
     if (message.type === 'result') {
