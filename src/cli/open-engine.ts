@@ -3,6 +3,7 @@
 import { openEngine, type Engine, type EngineWarning } from '../core/engine.js';
 import type { SocketSource } from '../core/sources/source.js';
 import { resolveDataDir } from '../core/store/data-dir.js';
+import type { EngineIdentity } from '../shared/status.js';
 
 export interface AlertFlags {
   /** --no-alerts makes this false: no alerts, and nothing read or written in the data folder. */
@@ -25,8 +26,14 @@ export function warningText(w: EngineWarning): string {
 }
 
 /** Opens the engine on source; warnings now and later go to warn, each once. Not started. */
-export async function openCliEngine(source: SocketSource, flags: AlertFlags & { interval: number }, warn: (message: string) => void): Promise<Engine> {
+export async function openCliEngine(
+  source: SocketSource,
+  flags: AlertFlags & { interval: number },
+  warn: (message: string) => void,
+  host: EngineIdentity['host'],
+): Promise<Engine> {
   const engine = await openEngine({
+    host,
     // --no-alerts: the folder is not touched; watched ports follow the default list in memory.
     dataDir: flags.alerts ? resolveDataDir(flags.dataDir) : null,
     source,

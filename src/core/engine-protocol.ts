@@ -6,6 +6,7 @@
 // summary, warnings, the alert and watched-port events behind notifications). Deltas and results go
 // on to the page as they came: the host does not interpret them.
 import { z } from 'zod';
+import { ACCESS_LEVELS } from '../shared/access.js';
 import { API_ERROR_CODES } from '../shared/api-errors.js';
 import { ALERT_KINDS, MAX_LEARN_SECONDS, SEVERITIES } from '../shared/alerts.js';
 import { REQUEST_NAMES, type EventName } from '../shared/channels.js';
@@ -61,6 +62,18 @@ export const monitorStatusSchema = z
       .nullable()
       .optional(),
     scope: z.object({ otherNetworkNamespaces: count, note: text(2000) }).strict().nullable().optional(),
+    engine: z
+      .object({
+        host: z.enum(['app', 'serve', 'watch', 'agent']),
+        pid: count,
+        user: text(256).nullable(),
+        uid: count.nullable(),
+        rights: z.enum(['root', 'capabilities', 'user', 'unknown']),
+        access: z.enum(ACCESS_LEVELS),
+      })
+      .strict()
+      .nullable()
+      .optional(),
   })
   .strict();
 

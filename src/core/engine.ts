@@ -19,6 +19,8 @@ import { ApiService, type ServiceOptions } from './service.js';
 import { createSource } from './sources/index.js';
 import type { SocketSource } from './sources/source.js';
 import { ensureDataDir } from './store/data-dir.js';
+import { engineIdentity } from './engine-identity.js';
+import type { EngineIdentity } from '../shared/status.js';
 import { WatchedPortsWatcher } from './watched-ports-watcher.js';
 
 export interface EngineOptions {
@@ -42,6 +44,8 @@ export interface EngineOptions {
   names?: NameServiceOptions | false;
   /** The OS facts the port tools read; tests may pin them. */
   service?: Omit<ServiceOptions, 'alerts' | 'watchedPorts'>;
+  /** Which host runs this engine (the status says it, with the engine's rights). Default 'app'. */
+  host?: EngineIdentity['host'];
 }
 
 export type EngineWarning =
@@ -89,6 +93,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     source: options.source ?? createSource(),
     ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
     ...(options.seqBase !== undefined ? { seqBase: options.seqBase } : {}),
+    engine: engineIdentity(options.host ?? 'app'),
   });
   const warnings: EngineWarning[] = [];
   const listeners = new Set<(warning: EngineWarning) => void>();

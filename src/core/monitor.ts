@@ -7,7 +7,7 @@ import { diffSockets } from './diff.js';
 import { PreviousView } from './previous-view.js';
 import type { SocketSource, SourceChanges, SourceWarnings, TrafficSample } from './sources/source.js';
 import { TrafficMeter } from './traffic.js';
-import { MAX_INTERVAL_MS, MIN_INTERVAL_MS, type MonitorStatus, type PollCost, type ScopeNote } from '../shared/status.js';
+import { MAX_INTERVAL_MS, MIN_INTERVAL_MS, type EngineIdentity, type MonitorStatus, type PollCost, type ScopeNote } from '../shared/status.js';
 
 /**
  * A delta comes with the sockets as they were before it (read-only, and valid only during the
@@ -27,6 +27,8 @@ export interface MonitorOptions {
    * past the seqs it already forwarded, so a view sees a gap (and reloads) rather than old numbers.
    */
   seqBase?: number;
+  /** Who runs this engine and with what rights; every status carries it. */
+  engine?: EngineIdentity;
 }
 
 const EMPTY_TABLE: ReadonlyMap<string, Socket> = new Map();
@@ -62,9 +64,11 @@ export class Monitor {
   private meter: TrafficMeter | null = null;
   /** Who wants traffic measured (traffic listeners and wantTraffic() holders). */
   private trafficWanted = 0;
+  private readonly engine: EngineIdentity | null;
 
   constructor(options: MonitorOptions) {
     this.source = options.source;
+    this.engine = options.engine ?? null;
     this.intervalMs = checkInterval(options.intervalMs ?? 1000);
     this.seq = options.seqBase ?? 0;
     // Measured while wanted: a watcher that prints no traffic does not pay for counters.
@@ -127,6 +131,7 @@ export class Monitor {
       consecutiveFailures: this.failures,
       traffic: this.meter?.getAvailability() ?? null,
       scope: this.lastScope,
+      engine: this.engine,
     };
   }
 

@@ -1,4 +1,5 @@
 // The engine's status as hosts and views see it.
+import type { Access } from './access.js';
 import type { TrafficAvailability } from './traffic.js';
 
 export const MIN_INTERVAL_MS = 250;
@@ -38,6 +39,38 @@ export interface MonitorStatus {
   traffic?: TrafficAvailability | null;
   /** What the socket table leaves out, e.g. other network namespaces; null (or absent) when nothing is known to be. */
   scope?: ScopeNote | null;
+  /** Which engine this is and with what rights (describeEngine says it); absent from a status a host makes up. */
+  engine?: EngineIdentity | null;
+}
+
+/** Which engine a view is attached to, with which rights, and what the view may ask of it. */
+export interface EngineIdentity {
+  /** app: the desktop app's own engine process; serve, watch: that command's; agent: `portwatch agent`. */
+  host: 'app' | 'serve' | 'watch' | 'agent';
+  pid: number;
+  /** The engine's user name, and uid (null where the OS has none). */
+  user: string | null;
+  uid: number | null;
+  /**
+   * How it sees the owners of other users' sockets: as root, through capabilities (Linux:
+   * CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH), not at all (user), or unknown (no such notion here).
+   */
+  rights: 'root' | 'capabilities' | 'user' | 'unknown';
+  /** What the view may do: everything, or only watch (an agent's read-only clients; see access.ts). */
+  access: Access;
+}
+
+const HOST_WORDS: Record<EngineIdentity['host'], string> = { app: "this app's engine", serve: 'serve', watch: 'watch', agent: 'agent' };
+
+/** One line for the status bar: "agent as root: every process visible · watch only". */
+export function describeEngine(e: EngineIdentity): string {
+  const who = e.user ?? (e.uid === null ? 'an unknown user' : `uid ${e.uid}`);
+  let sees: string;
+  if (e.rights === 'root' || e.rights === 'capabilities') sees = 'every process visible';
+  else if (e.rights === 'user') sees = `other users' processes not named`;
+  else sees = 'processes as the OS shows them';
+  const how = e.rights === 'capabilities' ? `${who} with capabilities` : who;
+  return `${HOST_WORDS[e.host]} as ${how}: ${sees}${e.access === 'read-only' ? ' · watch only' : ''}`;
 }
 
 /**

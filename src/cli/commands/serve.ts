@@ -41,7 +41,7 @@ async function serve(io: CliIO, source: SocketSource, opts: ServeOptions): Promi
     io.err(`portwatch: the UI is not built (${join(rendererDir, 'index.html')} is missing); run npm run build\n`);
     return EXIT_NOT_FOUND;
   }
-  const engine = await openCliEngine(source, opts, (message) => io.err(`portwatch: ${message}\n`));
+  const engine = await openCliEngine(source, opts, (message) => io.err(`portwatch: ${message}\n`), 'serve');
   let server: RunningServer;
   try {
     // The port first: if it is taken, say so before any polling starts.

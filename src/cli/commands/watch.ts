@@ -44,7 +44,7 @@ export function registerWatch(program: Command, { io, source }: CommandContext):
 
 async function watch(io: CliIO, source: SocketSource, opts: WatchOptions): Promise<void> {
   const warn = (message: string) => (opts.ndjson ? io.out(json({ type: 'warning', message }) + '\n') : io.err(`portwatch: ${message}\n`));
-  const engine: Engine = await openCliEngine(source, opts, warn);
+  const engine: Engine = await openCliEngine(source, opts, warn, 'watch');
   const { monitor } = engine;
   // The alert engine and the watcher follow the monitor ahead of us: what they say during a poll
   // waits here and prints after that poll's own lines.
