@@ -30,6 +30,8 @@ export const REQUEST_KINDS = {
   startLearning: 'action',
   getWatchedPorts: 'watch',
   setWatchedPorts: 'action',
+  getNames: 'watch',
+  setReverseDns: 'action',
 } as const satisfies Record<RequestName, 'watch' | 'action'>;
 
 export function isAction(method: RequestName): boolean {
