@@ -2,6 +2,7 @@
 // commands/; this one assembles them and turns every failure into one line and an exit status.
 import { Command, CommanderError } from 'commander';
 import { createSource } from '../core/sources/index.js';
+import { registerAgent } from './commands/agent.js';
 import { registerAlerts } from './commands/alerts.js';
 import { registerConflicts } from './commands/conflicts.js';
 import { registerIp } from './commands/ip.js';
@@ -26,7 +27,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       'where trust rules and the alert log are kept, shared with the app (default: $PORTWATCH_DATA_DIR, else the per-user folder)',
     );
   const context: CommandContext = { io, source: io.source ?? (() => createSource()), setExit };
-  for (const register of [registerSnapshot, registerWatch, registerWho, registerConflicts, registerKill, registerServe, registerAlerts, registerTrust, registerIp]) {
+  for (const register of [registerSnapshot, registerWatch, registerWho, registerConflicts, registerKill, registerServe, registerAlerts, registerTrust, registerIp, registerAgent]) {
     register(program, context);
   }
   return program;

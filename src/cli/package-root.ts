@@ -14,3 +14,12 @@ export function packageRoot(from: string = dirname(fileURLToPath(import.meta.url
     dir = parent;
   }
 }
+
+/** This package's version (package.json). */
+export function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}

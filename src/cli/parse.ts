@@ -88,3 +88,19 @@ export function parseAddress(value: string): string {
   if (parseIPv4(value) === null && parseIPv6(value) === null) throw new InvalidArgumentError(`'${value}' is not an IP address`);
   return normaliseHost(value);
 }
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/** --metrics: PORT (on 127.0.0.1), HOST:PORT or [IPv6]:PORT; the host an IP address, never a name to resolve. */
+export function parseListenAddress(value: string): ListenAddress {
+  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[0-9.]+|localhost)?:)?(\d{1,5})$/.exec(value);
+  if (m === null || Number(m[2]) > 65535) throw new InvalidArgumentError(`'${value}' is not HOST:PORT (e.g. 127.0.0.1:9464, [::1]:9464, or a port alone for 127.0.0.1)`);
+  let host = m[1] ?? '127.0.0.1';
+  if (host === 'localhost') host = '127.0.0.1';
+  if (host.startsWith('[')) host = host.slice(1, -1);
+  if (parseIPv4(host) === null && parseIPv6(host) === null) throw new InvalidArgumentError(`'${value}' is not HOST:PORT: ${host} is not an IP address`);
+  return { host, port: Number(m[2]) };
+}

@@ -82,6 +82,18 @@ describe('portwatch serve', () => {
       busy.close();
     }
   });
+
+  it('serve --metrics exposes the same metrics beside the UI, as host "serve"', async () => {
+    const { child, lines, exited } = portwatch(['serve', '--port', '0', '--no-open', '--no-alerts', '--metrics', '0']);
+    let url = '';
+    for (let i = 0; i < 3 && url === ''; i++) url = /^Prometheus metrics at (http:\/\/127\.0\.0\.1:\d+\/metrics)$/.exec(String((await lines.next()).value))?.[1] ?? '';
+    expect(url).not.toBe('');
+    const text = await (await fetch(url)).text();
+    expect(text).toMatch(/^portwatch_engine_info\{host="serve",/m);
+    expect(text).toMatch(/^portwatch_listening_ports\{port="\d+",protocol="tcp",process="[^"]+",exposure="loopback"\} 1$/m);
+    child.kill('SIGINT');
+    expect((await exited).code).toBe(0);
+  });
 });
 
 describe('serve, in process', () => {

@@ -9,14 +9,16 @@ import type { SocketSource } from '../../core/sources/source.js';
 import { DEFAULT_PORT, startServer, type RunningServer } from '../../server/server.js';
 import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../../shared/status.js';
 import { dataDirOf, EXIT_NOT_FOUND, EXIT_OK, type CliIO, type CommandContext } from '../context.js';
+import { metricsOption, startCliMetrics, type CliMetrics } from '../metrics-option.js';
 import { openCliEngine, type AlertFlags } from '../open-engine.js';
 import { packageRoot } from '../package-root.js';
-import { parseInterval, parseLearn, parsePort } from '../parse.js';
+import { parseInterval, parseLearn, parsePort, type ListenAddress } from '../parse.js';
 
 interface ServeOptions extends AlertFlags {
   port: number;
   open: boolean;
   interval: number;
+  metrics?: ListenAddress;
 }
 
 export function registerServe(program: Command, { io, source, setExit }: CommandContext): void {
@@ -30,6 +32,7 @@ export function registerServe(program: Command, { io, source, setExit }: Command
       new Option('--learn <seconds>', 'learn what is normal for this long before alerting (0: alert from the first poll)').argParser(parseLearn).conflicts('alerts'),
     )
     .option('--no-alerts', 'raise no alerts, and read or write nothing in the data folder')
+    .addOption(metricsOption())
     .action(async (opts: ServeOptions, command: Command) => {
       setExit(await serve(io, source(), { ...opts, dataDir: dataDirOf(command) }));
     });
@@ -54,6 +57,17 @@ async function serve(io: CliIO, source: SocketSource, opts: ServeOptions): Promi
     else io.err(`portwatch: ${e instanceof Error ? e.message : String(e)}\n`);
     return EXIT_NOT_FOUND;
   }
+  let metrics: CliMetrics | null = null;
+  if (opts.metrics !== undefined) {
+    try {
+      metrics = await startCliMetrics(engine, opts.metrics, (line) => io.err(`portwatch: ${line}\n`));
+    } catch (e) {
+      await server.close();
+      await engine.close();
+      io.err(`portwatch: ${(e as Error).message}\n`);
+      return EXIT_NOT_FOUND;
+    }
+  }
   let failing = false;
   engine.monitor.subscribe((e) => {
     if (e.type !== 'status') return;
@@ -65,9 +79,11 @@ async function serve(io: CliIO, source: SocketSource, opts: ServeOptions): Promi
   await engine.start();
   io.out(`Portwatch is serving on ${server.url}\n`);
   io.out('Open that URL (it carries the access token). Ctrl+C stops.\n');
+  if (metrics !== null) io.out(`Prometheus metrics at ${metrics.url}\n`);
   if (opts.open) (io.openUrl ?? openInBrowser)(server.url);
   await (io.interrupted ?? new Promise<void>(() => {}));
   engine.monitor.stop();
+  await metrics?.close();
   await server.close();
   await engine.close();
   return EXIT_OK;

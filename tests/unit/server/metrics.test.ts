@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { exposureOf, processLabel, TrafficTotals, UNKNOWN_PROCESS } from '../../../src/server/metrics.js';
+import type { ProcessTraffic, TrafficUpdate } from '../../../src/shared/traffic.js';
+
+function proc(key: string, name: string | null, sent: number, received: number): ProcessTraffic {
+  const pid = Number(key.split(':')[0]);
+  return { key, pid, name, exe: null, startedAt: null, bytesSent: sent, bytesReceived: received, sendRate: 0, receiveRate: 0, connections: 1, closedConnections: 0 };
+}
+
+function update(seq: number, processes: ProcessTraffic[], gone: string[] = [], unattributed: TrafficUpdate['unattributed'] = null): TrafficUpdate {
+  return { seq, takenAt: seq, intervalMs: 1000, sockets: [], processes, processesGone: gone, interfaces: [], unattributed };
+}
+
+describe('metrics labels', () => {
+  it('names three exposures', () => {
+    expect(exposureOf('0.0.0.0')).toBe('all-interfaces');
+    expect(exposureOf('::')).toBe('all-interfaces');
+    expect(exposureOf('127.0.0.1')).toBe('loopback');
+    expect(exposureOf('127.0.0.53')).toBe('loopback');
+    expect(exposureOf('::1')).toBe('loopback');
+    expect(exposureOf('192.168.1.5')).toBe('specific');
+    expect(exposureOf('fe80::1')).toBe('specific');
+    expect(exposureOf('203.0.113.9')).toBe('specific');
+  });
+
+  it('bounds process names and names the unknown', () => {
+    expect(processLabel('nginx')).toBe('nginx');
+    expect(processLabel(null)).toBe(UNKNOWN_PROCESS);
+    expect(processLabel('')).toBe(UNKNOWN_PROCESS);
+    expect(processLabel('x'.repeat(500))).toHaveLength(64);
+  });
+});
+
+describe('TrafficTotals', () => {
+  it('turns per-process totals into counts that only grow, by name, across processes that come and go', () => {
+    const counted = new Map<string, number>();
+    const totals = new TrafficTotals((name, direction, bytes) => {
+      expect(bytes).toBeGreaterThan(0);
+      counted.set(`${name} ${direction}`, (counted.get(`${name} ${direction}`) ?? 0) + bytes);
+    });
+    totals.apply(update(1, [proc('10:1', 'curl', 100, 1000), proc('11:1', 'curl', 5, 50)]));
+    expect(counted.get('curl sent')).toBe(105);
+    expect(counted.get('curl received')).toBe(1050);
+    // Process 10 moves on; 11 leaves the table; a new process 12 named curl arrives.
+    totals.apply(update(2, [proc('10:1', 'curl', 150, 1000), proc('12:9', 'curl', 1, 2)], ['11:1']));
+    expect(counted.get('curl sent')).toBe(156);
+    expect(counted.get('curl received')).toBe(1052);
+    // A pid reused by another process is another key: its totals count from zero.
+    totals.apply(update(3, [proc('11:7', 'wget', 30, 40)]));
+    expect(counted.get('wget sent')).toBe(30);
+    // A total that went down never counts backwards.
+    totals.apply(update(4, [proc('10:1', 'curl', 120, 900)]));
+    expect(counted.get('curl sent')).toBe(156);
+    totals.apply(update(5, [proc('10:1', 'curl', 125, 900)]));
+    expect(counted.get('curl sent')).toBe(161);
+  });
+
+  it('counts unattributed bytes under process "unknown"', () => {
+    const counted: string[] = [];
+    const totals = new TrafficTotals((name, direction, bytes) => counted.push(`${name} ${direction} ${bytes}`));
+    totals.apply(update(1, [], [], { bytesSent: 10, bytesReceived: 0, sendRate: 0, receiveRate: 0, closedConnections: 1 }));
+    totals.apply(update(2, [], [], null));
+    totals.apply(update(3, [], [], { bytesSent: 15, bytesReceived: 7, sendRate: 0, receiveRate: 0, closedConnections: 2 }));
+    expect(counted).toEqual(['unknown sent 10', 'unknown sent 5', 'unknown received 7']);
+  });
+});
