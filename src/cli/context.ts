@@ -2,6 +2,7 @@
 // status, and the options every command shares (--data-dir).
 import type { Command } from 'commander';
 import type { SocketSource } from '../core/sources/source.js';
+import { jsonText } from '../shared/printable.js';
 
 export interface CliIO {
   out: (text: string) => void;
@@ -35,8 +36,9 @@ export function dataDirOf(command: Command): string | undefined {
   return (command.optsWithGlobals() as { dataDir?: string }).dataDir;
 }
 
+/** JSON for stdout: what JSON leaves raw (C1 controls, bidi marks) escaped too (shared/printable.ts). */
 export function json(value: unknown): string {
-  return JSON.stringify(value);
+  return jsonText(value);
 }
 
 /** Says that sockets have no owner when that is because we lack the rights to see it. */

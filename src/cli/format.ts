@@ -7,6 +7,7 @@ import type { Delta, Socket } from '../shared/model.js';
 import type { AddressExplanation, SocketNames } from '../shared/names.js';
 import type { BindVerdict, PortLookup, PortProcess, WatchedPortEvent } from '../shared/ports.js';
 import { formatEndpoint, formatHost } from '../shared/model.js';
+import { printable } from '../shared/printable.js';
 
 const COLUMNS = ['PROTO', 'STATE', 'LOCAL', 'REMOTE', 'PID', 'PROCESS', 'USER'] as const;
 
@@ -76,7 +77,7 @@ export function formatDeltaLines(delta: Delta, closed: ReadonlyMap<string, Socke
   for (const s of delta.added) lines.push(`${at} + ${describeSocket(s)}`);
   for (const id of delta.removed) {
     const s = closed.get(id);
-    lines.push(`${at} - ${s ? describeSocket(s) : id}`);
+    lines.push(`${at} - ${s ? describeSocket(s) : printable(id)}`);
   }
   for (const s of delta.changed) lines.push(`${at} ~ ${describeSocket(s)}`);
   return lines;
@@ -113,13 +114,7 @@ export function formatConflicts(conflicts: readonly Conflict[]): string {
 export function formatVerdicts(verdicts: readonly BindVerdict[], port: number): string[] {
   const rows = verdicts.map((v) => [v.protocol, formatEndpoint(v.address, port), v.text]);
   const width = Math.max(...rows.map((r) => r[1]!.length));
-  return rows.map(([protocol, endpoint, text]) => `  ${protocol}  ${endpoint!.padEnd(width)}  ${text}`);
-}
-
-/** Text from a process (its name, its arguments) made safe to print: one line, no terminal controls. */
-export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\t\n\r]+/g, ' ').replace(/[\x00-\x1f\x7f-\x9f]/g, '\ufffd');
+  return rows.map(([protocol, endpoint, text]) => `  ${protocol}  ${endpoint!.padEnd(width)}  ${printable(text!)}`);
 }
 
 /** Each process on the port with its role, command line and working directory. */

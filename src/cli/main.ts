@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { createSource } from '../core/sources/index.js';
 import { registerAgent } from './commands/agent.js';
+import { printable } from '../shared/printable.js';
 import { registerAlerts } from './commands/alerts.js';
 import { registerConflicts } from './commands/conflicts.js';
 import { registerIp } from './commands/ip.js';
@@ -48,10 +49,10 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       const message = e.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
       const command = argv.find((a) => !a.startsWith('-'));
       const known = program.commands.some((c) => c.name() === command);
-      io.err(`portwatch: ${message} (see 'portwatch ${known ? `${command} ` : ''}--help')\n`);
+      io.err(`portwatch: ${printable(message)} (see 'portwatch ${known ? `${command} ` : ''}--help')\n`);
       return EXIT_USAGE;
     }
-    io.err(`portwatch: ${e instanceof Error ? e.message : String(e)}\n`);
+    io.err(`portwatch: ${printable(e instanceof Error ? e.message : String(e))}\n`);
     return EXIT_NOT_FOUND;
   }
 }

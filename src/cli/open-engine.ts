@@ -4,6 +4,7 @@ import { openEngine, type Engine, type EngineWarning } from '../core/engine.js';
 import type { SocketSource } from '../core/sources/source.js';
 import { resolveDataDir } from '../core/store/data-dir.js';
 import type { EngineIdentity } from '../shared/status.js';
+import { printable } from '../shared/printable.js';
 
 export interface AlertFlags {
   /** --no-alerts makes this false: no alerts, and nothing read or written in the data folder. */
@@ -12,8 +13,12 @@ export interface AlertFlags {
   dataDir?: string | undefined;
 }
 
-/** One line for the user (no "portwatch: " prefix, no newline). */
+/** One line for the user (no "portwatch: " prefix, no newline), its paths and file bytes escaped. */
 export function warningText(w: EngineWarning): string {
+  return printable(warningWords(w));
+}
+
+function warningWords(w: EngineWarning): string {
   switch (w.code) {
     case 'data-dir-unusable':
     case 'alerts-unavailable':

@@ -4,6 +4,7 @@ import { Option } from 'commander';
 import { AlertEngine } from '../../core/alert-engine.js';
 import { describeFolderError } from '../../core/engine.js';
 import { resolveDataDir } from '../../core/store/data-dir.js';
+import { printable } from '../../shared/printable.js';
 import { dataDirOf, EXIT_NOT_FOUND, EXIT_OK, json, type CliIO, type CommandContext } from '../context.js';
 import { clock, formatAlertList } from '../format.js';
 import { parseCount } from '../parse.js';
@@ -32,7 +33,7 @@ async function listAlerts(io: CliIO, dataDir: string | undefined, opts: AlertsOp
   try {
     engine = await AlertEngine.open(null, { dataDir: dir });
   } catch (e) {
-    io.err(`portwatch: cannot read alerts in ${dir}: ${describeFolderError(e)}\n`);
+    io.err(`portwatch: ${printable(`cannot read alerts in ${dir}: ${describeFolderError(e)}`)}\n`);
     return EXIT_NOT_FOUND;
   }
   try {
@@ -42,7 +43,7 @@ async function listAlerts(io: CliIO, dataDir: string | undefined, opts: AlertsOp
       io.out(json({ alerts, status }) + '\n');
       return EXIT_OK;
     }
-    for (const w of status.warnings) io.err(`portwatch: ${w}\n`);
+    for (const w of status.warnings) io.err(`portwatch: ${printable(w)}\n`);
     if (alerts.length === 0) io.out(opts.all ? 'No alerts yet.\n' : 'No new alerts (--all shows acknowledged ones too).\n');
     else io.out(formatAlertList(alerts, Date.now()));
     if (status.learning && status.learningUntil !== null) io.out(`Learning what is normal until ${clock(status.learningUntil)}: no alerts until then.\n`);

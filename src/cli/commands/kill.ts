@@ -8,7 +8,7 @@ import type { SocketSource } from '../../core/sources/source.js';
 import { formatEndpoint } from '../../shared/model.js';
 import type { EndProcessResult } from '../../shared/ports.js';
 import { EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, type CliIO, type CommandContext } from '../context.js';
-import { printable } from '../format.js';
+import { printable } from '../../shared/printable.js';
 import { parseGrace, parsePid, parsePort } from '../parse.js';
 
 interface KillOptions {
@@ -83,7 +83,7 @@ async function kill(io: CliIO, source: () => SocketSource, opts: KillOptions): P
     try {
       checkEndable(opts.pid);
     } catch (e) {
-      io.err(`portwatch: ${(e as Error).message}\n`);
+      io.err(`portwatch: ${printable((e as Error).message)}\n`);
       return EXIT_NOT_FOUND;
     }
     const info = describeProcess(opts.pid);

@@ -7,6 +7,7 @@ import type { Command} from 'commander';
 import { Option } from 'commander';
 import type { SocketSource } from '../../core/sources/source.js';
 import { DEFAULT_PORT, startServer, type RunningServer } from '../../server/server.js';
+import { printable } from '../../shared/printable.js';
 import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../../shared/status.js';
 import { dataDirOf, EXIT_NOT_FOUND, EXIT_OK, type CliIO, type CommandContext } from '../context.js';
 import { metricsOption, startCliMetrics, type CliMetrics } from '../metrics-option.js';
@@ -54,7 +55,7 @@ async function serve(io: CliIO, source: SocketSource, opts: ServeOptions): Promi
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') io.err(`portwatch: port ${opts.port} on 127.0.0.1 is already in use; choose another with --port N, or --port 0 for any free port\n`);
     else if (code === 'EACCES') io.err(`portwatch: not allowed to listen on port ${opts.port}; choose one above 1023, or --port 0\n`);
-    else io.err(`portwatch: ${e instanceof Error ? e.message : String(e)}\n`);
+    else io.err(`portwatch: ${printable(e instanceof Error ? e.message : String(e))}\n`);
     return EXIT_NOT_FOUND;
   }
   let metrics: CliMetrics | null = null;
@@ -72,7 +73,7 @@ async function serve(io: CliIO, source: SocketSource, opts: ServeOptions): Promi
   engine.monitor.subscribe((e) => {
     if (e.type !== 'status') return;
     // Say it once when polls start failing and once when they recover, not on every retry.
-    if (e.status.error !== null && !failing) io.err(`portwatch: poll failed: ${e.status.error}; retrying\n`);
+    if (e.status.error !== null && !failing) io.err(`portwatch: poll failed: ${printable(e.status.error)}; retrying\n`);
     else if (e.status.error === null && failing) io.err('portwatch: polling works again\n');
     failing = e.status.error !== null;
   });

@@ -6,7 +6,7 @@ import { describeFolderError } from '../../core/engine.js';
 import { resolveDataDir } from '../../core/store/data-dir.js';
 import type { TrustRule } from '../../shared/alerts.js';
 import { dataDirOf, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, type CliIO, type CommandContext } from '../context.js';
-import { printable } from '../format.js';
+import { printable } from '../../shared/printable.js';
 import { parseExe, parseListenerRule, type ListenerRule } from '../parse.js';
 
 export function registerTrust(program: Command, { io, setExit }: CommandContext): void {
@@ -32,12 +32,12 @@ async function trust(io: CliIO, dataDir: string | undefined, rule: TrustRule, re
   try {
     engine = await AlertEngine.open(null, { dataDir: dir });
   } catch (e) {
-    io.err(`portwatch: cannot keep trust rules in ${dir}: ${describeFolderError(e)}\n`);
+    io.err(`portwatch: ${printable(`cannot keep trust rules in ${dir}: ${describeFolderError(e)}`)}\n`);
     return EXIT_NOT_FOUND;
   }
   const what = rule.kind === 'executable' ? rule.exe : rule.kind === 'listener' ? `${rule.exe} listening on ${rule.protocol} port ${rule.port}` : `${rule.exe} to ${rule.host}`;
   try {
-    for (const w of engine.status().warnings) io.err(`portwatch: ${w}\n`);
+    for (const w of engine.status().warnings) io.err(`portwatch: ${printable(w)}\n`);
     if (remove) {
       const removed = await engine.untrust(rule);
       io.out(removed ? `No longer trusted: ${printable(what)}.\n` : `Nothing to take back: ${printable(what)} was not trusted.\n`);
@@ -49,7 +49,7 @@ async function trust(io: CliIO, dataDir: string | undefined, rule: TrustRule, re
     return EXIT_OK;
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
-    io.err(`portwatch: ${e.message}\n`);
+    io.err(`portwatch: ${printable(e.message)}\n`);
     return EXIT_USAGE;
   } finally {
     await engine.close();

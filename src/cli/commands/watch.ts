@@ -4,6 +4,7 @@
 import type { Command} from 'commander';
 import { Option } from 'commander';
 import type { Engine } from '../../core/engine.js';
+import { printable } from '../../shared/printable.js';
 import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../../shared/status.js';
 import { dataDirOf, json, type CliIO, type CommandContext } from '../context.js';
 import { clock, formatAlertLine, formatDeltaLines, formatWatchedPortLine } from '../format.js';
@@ -63,7 +64,7 @@ async function watch(io: CliIO, source: SocketSource, opts: WatchOptions): Promi
   const finished = new Promise<void>((resolve) => (done = resolve));
   monitor.subscribe((e) => {
     if (e.type === 'status') {
-      if (e.status.error !== null) io.err(`portwatch: poll failed: ${e.status.error}; retrying\n`);
+      if (e.status.error !== null) io.err(`portwatch: poll failed: ${printable(e.status.error)}; retrying\n`);
       flush();
       return;
     }

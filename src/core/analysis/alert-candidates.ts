@@ -12,6 +12,7 @@ import type { Alert, AlertKind, BaselineDestination, BaselineInbound, BaselineLi
 import { severityRank } from '../../shared/alerts.js';
 import type { ProcessInfo, Protocol, Socket } from '../../shared/model.js';
 import { describeSocket, formatEndpoint } from '../../shared/model.js';
+import { printable } from '../../shared/printable.js';
 import { DELETED_MARK, exeKey, UNKNOWN_OWNER, type TrustView } from '../../shared/trust-rules.js';
 import type { KernelCounters } from '../kernel-counters.js';
 import { DEFAULT_EPHEMERAL_PORTS } from './find-conflicts.js';
@@ -245,15 +246,6 @@ export function inTempDir(exe: string, tempDirs: readonly string[]): boolean {
     const dir = pathKey(d);
     return dir !== '' && file.startsWith(dir + '/');
   });
-}
-
-/**
- * Process names and paths are chosen by whoever started the program: control characters and bidi
- * overrides in them are shown as escapes, so a message cannot rewrite a terminal line or read backwards.
- */
-export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`);
 }
 
 function ownerText(g: Pick<Group, 'process' | 'pid' | 'key'>): string {

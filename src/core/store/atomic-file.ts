@@ -7,6 +7,7 @@ import { constants } from 'node:fs';
 import { open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { z } from 'zod';
+import { printable } from '../../shared/printable.js';
 
 const TEMP_MARK = '.tmp-';
 
@@ -136,7 +137,8 @@ export async function loadJsonFile<T>(path: string, schema: z.ZodType<T>, option
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    return setAside(path, `it is not valid JSON (${e instanceof Error ? e.message : String(e)})`, options);
+    // The parser's message quotes the file's bytes: escaped, they cannot reach a terminal raw.
+    return setAside(path, `it is not valid JSON (${printable(e instanceof Error ? e.message : String(e))})`, options);
   }
   const version = (raw as { version?: unknown } | null)?.version;
   if (options.version !== undefined && typeof version === 'number' && version > options.version) {
