@@ -1,15 +1,21 @@
 // Process entry of the `portwatch` command (bin/portwatch.js loads this).
-import { main } from './main.js';
+import { EXIT_NOT_FOUND, main } from './main.js';
 
 const interrupted = new Promise<void>((resolve) => {
   process.once('SIGINT', resolve);
   process.once('SIGTERM', resolve);
 });
 
-// A reader that went away (`portwatch watch | head`) ends us quietly, as it does `ss`.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+// A reader that went away (`portwatch watch | head`) ends us quietly, as it does `ss`. Any other
+// failure to write (a full disk: `snapshot > /dev/full`) is a failed run, said on stderr.
+let failed = false;
+function outputFailed(e: NodeJS.ErrnoException): void {
   if (e.code === 'EPIPE') process.exit(0);
-});
+  if (failed) return;
+  failed = true;
+  process.stderr.write(`portwatch: cannot write the output: ${e.message}\n`, () => process.exit(EXIT_NOT_FOUND));
+}
+process.stdout.on('error', outputFailed);
 
 const code = await main(process.argv.slice(2), {
   out: (t) => void process.stdout.write(t),
@@ -18,4 +24,8 @@ const code = await main(process.argv.slice(2), {
 });
 process.exitCode = code;
 // Stop now, without waiting for pending timers (a watch may still have one queued).
-process.stdout.write('', () => process.exit(code));
+process.stdout.write('', (e) => {
+  // A write that failed earlier fails this one too: the first error is the one to tell.
+  if (e) outputFailed((process.stdout.errored ?? e) as NodeJS.ErrnoException);
+  else process.exit(code);
+});

@@ -1,6 +1,6 @@
 // The `portwatch` command: the engine for scripts and servers. One file per command under
 // commands/; this one assembles them and turns every failure into one line and an exit status.
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { createSource } from '../core/sources/index.js';
 import { registerAgent } from './commands/agent.js';
 import { printable } from '../shared/printable.js';
@@ -13,6 +13,7 @@ import { registerSnapshot } from './commands/snapshot.js';
 import { registerTrust } from './commands/trust.js';
 import { registerWatch } from './commands/watch.js';
 import { registerWho } from './commands/who.js';
+import { parseDataDir } from './parse.js';
 import { EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, type CliIO, type CommandContext } from './context.js';
 
 export { EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, type CliIO } from './context.js';
@@ -23,9 +24,11 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .showSuggestionAfterError(true)
     .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: () => {} })
     .exitOverride()
-    .option(
-      '--data-dir <dir>',
-      'where trust rules and the alert log are kept, shared with the app (default: $PORTWATCH_DATA_DIR, else the per-user folder)',
+    .addOption(
+      new Option(
+        '--data-dir <dir>',
+        'where trust rules and the alert log are kept, shared with the app (default: $PORTWATCH_DATA_DIR, else the per-user folder)',
+      ).argParser(parseDataDir),
     );
   const context: CommandContext = { io, source: io.source ?? (() => createSource()), setExit };
   for (const register of [registerSnapshot, registerWatch, registerWho, registerConflicts, registerKill, registerServe, registerAlerts, registerTrust, registerIp, registerAgent]) {

@@ -5,7 +5,7 @@ import { InvalidArgumentError } from 'commander';
 import { parseDnsServer } from '../core/names/reverse-dns.js';
 import { MAX_GRACE_MS } from '../core/process-control.js';
 import { normaliseHost, parseIPv4, parseIPv6 } from '../shared/address.js';
-import { MAX_LEARN_SECONDS } from '../shared/alerts.js';
+import { MAX_ALERT_LIMIT, MAX_LEARN_SECONDS } from '../shared/alerts.js';
 import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../shared/status.js';
 
 export function parsePort(value: string): number {
@@ -15,15 +15,16 @@ export function parsePort(value: string): number {
   return Number(value);
 }
 
+/** Whole milliseconds written as digits, like ports: "1e3", "0x100" and "250.4" are not intervals. */
 export function parseInterval(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
-    throw new InvalidArgumentError(`'${value}' is not a positive number of milliseconds`);
+  if (!/^\d+$/.test(value)) {
+    throw new InvalidArgumentError(`'${value}' is not a whole number of milliseconds`);
   }
+  const n = Number(value);
   if (n < MIN_INTERVAL_MS || n > MAX_INTERVAL_MS) {
     throw new InvalidArgumentError(`the interval must be between ${MIN_INTERVAL_MS} and ${MAX_INTERVAL_MS} ms`);
   }
-  return Math.round(n);
+  return n;
 }
 
 export function parsePid(value: string): number {
@@ -45,6 +46,20 @@ export function parseCount(value: string): number {
     throw new InvalidArgumentError(`'${value}' is not a positive whole number`);
   }
   return Number(value);
+}
+
+/** How many alerts to list: 1 to what the engine answers in one go. */
+export function parseLimit(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > MAX_ALERT_LIMIT) {
+    throw new InvalidArgumentError(`'${value}' is not a number of alerts (1-${MAX_ALERT_LIMIT})`);
+  }
+  return Number(value);
+}
+
+/** A folder named on the command line; an empty name would silently mean "the default". */
+export function parseDataDir(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('the data folder must be named (an empty --data-dir is not the default folder)');
+  return value;
 }
 
 export function parseLearn(value: string): number {

@@ -107,8 +107,12 @@ export interface Baseline {
   inbound: BaselineInbound[];
 }
 
+/** The most alerts one list() returns. */
+export const MAX_ALERT_LIMIT = 100_000;
+
 /** list() filter; newest first. */
 export interface AlertFilter {
+  /** 1 to MAX_ALERT_LIMIT. */
   limit?: number;
   kinds?: AlertKind[];
   severities?: Severity[];

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { ApiErrorCode } from './api-errors.js';
 import type { Alert, AlertEvent, AlertExplanation, AlertFilter, AlertStatus, TrustRule, TrustState } from './alerts.js';
-import { ALERT_KINDS, MAX_LEARN_SECONDS, SEVERITIES } from './alerts.js';
+import { ALERT_KINDS, MAX_ALERT_LIMIT, MAX_LEARN_SECONDS, SEVERITIES } from './alerts.js';
 import type { Conflict } from './conflicts.js';
 import type { Delta, Snapshot } from './model.js';
 import type { NamesState, NamesUpdate } from './names.js';
@@ -144,7 +144,7 @@ export const trustRuleSchema = z.discriminatedUnion('kind', [
 
 export const alertFilterSchema = z
   .object({
-    limit: z.number().int().min(1).max(100_000).optional(),
+    limit: z.number().int().min(1).max(MAX_ALERT_LIMIT).optional(),
     kinds: z.array(z.enum(ALERT_KINDS)).max(ALERT_KINDS.length).optional(),
     severities: z.array(z.enum(SEVERITIES)).max(SEVERITIES.length).optional(),
     unacknowledged: z.boolean().optional(),

@@ -1,10 +1,11 @@
 // The `portwatch` command as a user runs it, against real sockets held by real processes.
-import { writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Socket } from '../../src/shared/model.js';
 import { startHolder, stopAll } from '../helpers/children.js';
-import { liveCli, runCli, spawnCli } from '../helpers/cli.js';
+import { liveCli, ROOT, runCli, spawnCli } from '../helpers/cli.js';
 import { removeDataDirs, tempDataDir } from '../helpers/data-dirs.js';
 
 afterAll(async () => {
@@ -160,9 +161,16 @@ describe('a bad command line', () => {
     [['who', '70000'], /^portwatch: .*'70000' is not a port \(0-65535\).*--help/],
     [['who', 'http'], /is not a port/],
     [['who'], /missing required argument 'port'/],
-    [['watch', '--interval', 'fast'], /'fast' is not a positive number of milliseconds/],
-    [['watch', '--interval', '-5'], /not a positive number/],
+    [['watch', '--interval', 'fast'], /'fast' is not a whole number of milliseconds/],
+    [['watch', '--interval', '-5'], /not a whole number/],
     [['watch', '--interval', '10'], /between 250 and 60000 ms/],
+    // Whole milliseconds as digits, like ports: no exponent, hex or fraction.
+    [['watch', '--interval', '1e3'], /'1e3' is not a whole number of milliseconds/],
+    [['watch', '--interval', '0x100'], /'0x100' is not a whole number/],
+    [['serve', '--interval', '250.4'], /'250.4' is not a whole number/],
+    [['--data-dir', '', 'snapshot'], /the data folder must be named/],
+    [['alerts', '--data-dir', ' '], /the data folder must be named/],
+    [['alerts', '--limit', '200000'], /'200000' is not a number of alerts \(1-100000\)/],
     [['watch', '--count', '0'], /'0' is not a positive whole number/],
     [['watch', '--count', '2.5'], /not a positive whole number/],
   ];
@@ -176,6 +184,20 @@ describe('a bad command line', () => {
       expect(stderr).not.toMatch(/\bat .*\.(ts|js):\d+/); // no stack trace
     });
   }
+
+  it('output that cannot be written (snapshot > /dev/full) is a failed run, said in one line', async () => {
+    const full = openSync('/dev/full', 'w');
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'snapshot'], { cwd: ROOT, stdio: ['ignore', full, 'pipe'] });
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr += d));
+      const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+      expect(code).toBe(1);
+      expect(stderr).toBe('portwatch: cannot write the output: ENOSPC: no space left on device, write\n');
+    } finally {
+      closeSync(full);
+    }
+  });
 
   it('--help works on every command and exits 0', async () => {
     for (const args of [['--help'], ['snapshot', '--help'], ['watch', '--help'], ['who', '--help']]) {

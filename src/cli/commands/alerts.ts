@@ -4,10 +4,11 @@ import { Option } from 'commander';
 import { AlertEngine } from '../../core/alert-engine.js';
 import { describeFolderError } from '../../core/engine.js';
 import { resolveDataDir } from '../../core/store/data-dir.js';
+import { MAX_ALERT_LIMIT } from '../../shared/alerts.js';
 import { printable } from '../../shared/printable.js';
 import { dataDirOf, EXIT_NOT_FOUND, EXIT_OK, json, type CliIO, type CommandContext } from '../context.js';
 import { clock, formatAlertList } from '../format.js';
-import { parseCount } from '../parse.js';
+import { parseLimit } from '../parse.js';
 
 interface AlertsOptions {
   all?: boolean;
@@ -20,7 +21,7 @@ export function registerAlerts(program: Command, { io, setExit }: CommandContext
     .command('alerts')
     .description('list the alerts raised so far, newest first (the ones not yet acknowledged, unless --all)')
     .option('--all', 'acknowledged alerts too')
-    .addOption(new Option('--limit <n>', 'at most N alerts').default(100).argParser(parseCount))
+    .addOption(new Option('--limit <n>', `at most N alerts (1-${MAX_ALERT_LIMIT})`).default(100).argParser(parseLimit))
     .option('--json', 'one JSON object: { alerts: [...], status: { learning, counts, unacknowledged, warnings, ... } }')
     .action(async (opts: AlertsOptions, command: Command) => {
       setExit(await listAlerts(io, dataDirOf(command), opts));
