@@ -46,7 +46,7 @@ export interface AlertEngineOptions {
   freshLearnSeconds?: number;
   /** Thresholds of the analysis (scan window, burst size, …). */
   analysis?: Partial<AlertOptions>;
-  log?: Omit<AlertLogOptions, 'onError'>;
+  log?: Omit<AlertLogOptions, 'onError' | 'onWarning'>;
   /** The kernel's refusal counters; default /proc/net/snmp where it exists. */
   readCounters?: () => KernelCounters | null;
   /** procfs root for explain() (tests never need another). */
@@ -105,6 +105,7 @@ export class AlertEngine {
     const { log, warnings: logWarnings } = await AlertLog.open(dataDir, {
       ...options.log,
       onError: (e) => engine?.warn(`Portwatch could not write its alert log: ${e.message}; it will try again with the next alert.`),
+      onWarning: (message) => engine?.warn(message),
     });
     warnings.push(...logWarnings);
     if (options.learnSeconds !== undefined) await opened.store.startLearning(options.learnSeconds);

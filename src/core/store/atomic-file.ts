@@ -1,20 +1,24 @@
 // Files the user cannot afford to lose. A write goes to a temporary file in the same folder, is flushed
 // to disk, and renamed over the old one, so a crash at any moment leaves either the old file or the new
 // one, never half of each. A file that cannot be read is never overwritten: it is renamed aside, the
-// caller gets a warning to show, and starts from defaults.
+// caller gets a warning to show, and starts from defaults. A file from a newer Portwatch is left as it
+// is, never rewritten in an older format. Files are read through private-files.ts (no links, ours
+// only); the temporary file is created O_EXCL|O_NOFOLLOW with an unguessable name, and rename()
+// replaces a link planted at the target instead of writing through it.
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { lstat, open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { z } from 'zod';
 import { printable } from '../../shared/printable.js';
+import { readPrivateFile } from './private-files.js';
 
 const TEMP_MARK = '.tmp-';
 
 /** Writes data to path atomically: temp file in the same folder, fsync, rename, fsync the folder. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   const temp = join(dirname(path), `${basename(path)}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`);
-  const handle = await open(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, mode);
+  const handle = await open(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | (constants.O_NOFOLLOW ?? 0), mode);
   try {
     await handle.writeFile(data);
     await handle.sync();
@@ -87,8 +91,8 @@ export async function keepAside(path: string, now = Date.now()): Promise<string>
   for (let i = 0; ; i++) {
     const target = i === 0 ? base : `${base}-${i}`;
     try {
-      await stat(target);
-      continue; // taken: never rename over an earlier backup
+      await lstat(target);
+      continue; // taken: never rename over an earlier backup (or a link)
     } catch {
       // free
     }
@@ -107,10 +111,12 @@ export interface LoadedFile<T> {
   /** Where the unreadable file was kept, or null. */
   backup: string | null;
   /**
-   * False when the unreadable file could not even be moved aside: then the caller must not write, or
-   * it would overwrite the only copy.
+   * False when the unreadable file could not even be moved aside, or is from a newer Portwatch: then
+   * the caller must not write, or it would overwrite the only copy (or downgrade it).
    */
   writable: boolean;
+  /** Written by a newer Portwatch: left in place, untouched. */
+  newer: boolean;
 }
 
 export interface LoadOptions<T> {
@@ -121,16 +127,23 @@ export interface LoadOptions<T> {
   version?: number;
   /** What starting over means, appended to the warning: "Portwatch started with an empty trust store." */
   consequence: string;
+  /** What a newer file means for this run, appended to its warning; default: changes are not saved. */
+  newerConsequence?: string;
 }
 
-/** Reads and validates a JSON file; an unreadable or invalid one is kept aside and defaults returned. */
+/**
+ * Reads and validates a JSON file; an unreadable or invalid one is kept aside and defaults returned.
+ * A link, a non-file or another user's file throws UnsafeFileError: it is not ours to move.
+ */
 export async function loadJsonFile<T>(path: string, schema: z.ZodType<T>, options: LoadOptions<T>): Promise<LoadedFile<T>> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    const read = await readPrivateFile(path);
+    if (read === null) return { value: options.defaults(), existed: false, warning: null, backup: null, writable: true, newer: false };
+    text = read;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { value: options.defaults(), existed: false, warning: null, backup: null, writable: true };
+    if (code === 'EUNSAFE') throw e;
     return setAside(path, `it cannot be read (${code ?? String(e)})`, options);
   }
   let raw: unknown;
@@ -142,7 +155,17 @@ export async function loadJsonFile<T>(path: string, schema: z.ZodType<T>, option
   }
   const version = (raw as { version?: unknown } | null)?.version;
   if (options.version !== undefined && typeof version === 'number' && version > options.version) {
-    return setAside(path, `it was written by a newer Portwatch (format ${version}; this one reads format ${options.version})`, options);
+    // Never downgraded: the newer Portwatch will read it again as it left it.
+    return {
+      value: options.defaults(),
+      existed: true,
+      warning:
+        `Portwatch cannot use its ${options.what} (${path}): it was written by a newer Portwatch (format ${version}; this one reads format ${options.version}). ` +
+        `It is left as it is. ${options.newerConsequence ?? 'Changes made now are not saved.'}`,
+      backup: null,
+      writable: false,
+      newer: true,
+    };
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -150,7 +173,7 @@ export async function loadJsonFile<T>(path: string, schema: z.ZodType<T>, option
     const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
     return setAside(path, `its content is not what Portwatch expects${where}: ${issue?.message ?? 'invalid'}`, options);
   }
-  return { value: parsed.data, existed: true, warning: null, backup: null, writable: true };
+  return { value: parsed.data, existed: true, warning: null, backup: null, writable: true, newer: false };
 }
 
 async function setAside<T>(path: string, reason: string, options: LoadOptions<T>): Promise<LoadedFile<T>> {
@@ -162,6 +185,7 @@ async function setAside<T>(path: string, reason: string, options: LoadOptions<T>
       warning: `Portwatch could not read its ${options.what} (${path}): ${reason}. The file was kept as ${backup}. ${options.consequence}`,
       backup,
       writable: true,
+      newer: false,
     };
   } catch (e) {
     return {
@@ -172,6 +196,7 @@ async function setAside<T>(path: string, reason: string, options: LoadOptions<T>
         `(${e instanceof Error ? e.message : String(e)}). It is left untouched and changes will not be saved until it is fixed or removed. ${options.consequence}`,
       backup: null,
       writable: false,
+      newer: false,
     };
   }
 }
@@ -179,7 +204,7 @@ async function setAside<T>(path: string, reason: string, options: LoadOptions<T>
 /** Identity of a file version: changes whenever anyone replaces or rewrites it. */
 export async function fileStamp(path: string): Promise<string | null> {
   try {
-    const s = await stat(path, { bigint: true });
+    const s = await lstat(path, { bigint: true });
     return `${s.ino}:${s.size}:${s.mtimeNs}`;
   } catch {
     return null;

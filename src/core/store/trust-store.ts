@@ -3,9 +3,10 @@
 //
 // Executables are keys: the absolute path of the binary (anyone can name a binary "sshd"), or
 // "name:<comm>" for a process whose path Portwatch may not read. Every change is written atomically
-// (atomic-file.ts), writes are serialised and coalesced, and a write first checks whether another
-// Portwatch sharing the folder replaced the file since: if so its content is taken and this process's
-// unsaved changes are applied on top, so neither loses the other's rules.
+// (atomic-file.ts), writes are serialised and coalesced, and each runs under the folder's lock on
+// trust.json (file-lock.ts), across processes: it first checks whether another Portwatch sharing the
+// folder replaced the file since, and if so takes its content and applies this process's unsaved
+// changes on top, so neither loses the other's rules.
 import { join } from 'node:path';
 import { z } from 'zod';
 import { normaliseHost } from '../../shared/address.js';
@@ -16,7 +17,8 @@ import { inHostRange, parseHostRange, sameRule, type HostRange, type TrustView }
 import type { Seen } from '../analysis/alert-candidates.js';
 import { ensureDataDir } from './data-dir.js';
 import { checkTrustRule, trustRuleSchema } from './schemas.js';
-import { fileStamp, loadJsonFile, removeStaleTemps, writeFileAtomic } from './atomic-file.js';
+import { fileStamp, loadJsonFile, removeStaleTemps, writeFileAtomic, type LoadOptions } from './atomic-file.js';
+import { withFileLock } from './file-lock.js';
 
 export const TRUST_FILE = 'trust.json';
 export const TRUST_FORMAT = 1;
@@ -62,7 +64,11 @@ export interface OpenedTrustStore {
   store: TrustStore;
   /** For the user: a store kept aside as a backup, a store that cannot be saved. */
   warnings: string[];
-  /** No store existed (or it could not be read): it starts empty, learning. */
+  /**
+   * No store existed: it starts empty, learning. A store that could not be read, or is from a newer
+   * Portwatch, is not fresh: it starts empty with alerts on, since what runs during a learning period
+   * would be trusted, and a damaged (or tampered) file must not buy that.
+   */
   fresh: boolean;
 }
 
@@ -101,34 +107,33 @@ export class TrustStore implements TrustView {
     this.index = TrustIndex.build(file);
   }
 
-  /** Opens (or creates) the store in dir. A fresh or unreadable store starts empty and learning. */
+  /** Opens (or creates) the store in dir. A fresh store starts empty and learning; an unreadable one empty, alerting. */
   static async open(dir: string, options: TrustStoreOptions = {}): Promise<OpenedTrustStore> {
     const now = options.now ?? Date.now();
     const learnSeconds = options.learnSeconds ?? DEFAULT_LEARN_SECONDS;
     if (!Number.isFinite(learnSeconds) || learnSeconds < 0) throw new RangeError(`learning time must be 0 or more seconds, got ${learnSeconds}`);
     await ensureDataDir(dir);
     const path = join(dir, TRUST_FILE);
-    await removeStaleTemps(path);
-    const learning = learnSeconds > 0 ? ` and is learning what is normal for ${learnSeconds} s` : '';
-    const loaded = await loadJsonFile(path, trustFileSchema, {
-      what: 'trust store',
-      defaults: () => emptyFile(now, learnSeconds),
-      version: TRUST_FORMAT,
-      consequence: `Portwatch started with an empty trust store${learning}; rules you trust again are saved in a new one.`,
-    });
-    const store = new TrustStore(path, loaded.value as TrustFile, loaded.writable);
-    const warnings = loaded.warning === null ? [] : [loaded.warning];
-    const fresh = !loaded.existed || loaded.backup !== null || !loaded.writable;
-    if (loaded.writable) store.stamp = await fileStamp(path);
-    if (fresh && loaded.writable) {
-      // Written now, so the next start knows this folder is no longer fresh.
-      try {
-        await store.save();
-      } catch (e) {
-        warnings.push(`Portwatch cannot save its trust store (${path}): ${e instanceof Error ? e.message : String(e)}. Rules will last only until it quits.`);
+    // Under the lock: another process must not be between moving a damaged file aside and writing anew.
+    return withFileLock(path, async () => {
+      await removeStaleTemps(path);
+      const loaded = await loadJsonFile(path, trustFileSchema, loadOptions(() => emptyFile(now, learnSeconds)));
+      const fresh = !loaded.existed;
+      const file = loaded.value as TrustFile;
+      if (!fresh && (loaded.backup !== null || !loaded.writable)) file.learningUntil = null;
+      const store = new TrustStore(path, file, loaded.writable);
+      const warnings = loaded.warning === null ? [] : [loaded.warning];
+      if (loaded.writable) store.stamp = await fileStamp(path);
+      if ((fresh || loaded.backup !== null) && loaded.writable) {
+        // Written now, so the next start knows this folder is no longer fresh (nor learns again).
+        try {
+          await store.writeLocked();
+        } catch (e) {
+          warnings.push(`Portwatch cannot save its trust store (${path}): ${e instanceof Error ? e.message : String(e)}. Rules will last only until it quits.`);
+        }
       }
-    }
-    return { store, warnings, fresh };
+      return { store, warnings, fresh };
+    });
   }
 
   /** Adds a rule; resolves once it is on disk. False when the same rule was already there. */
@@ -303,19 +308,27 @@ export class TrustStore implements TrustView {
     return run;
   }
 
-  private async write(): Promise<void> {
+  private write(): Promise<void> {
     if (!this.writable) {
-      throw new Error(`the trust store ${this.path} could not be read or moved aside, so Portwatch will not overwrite it`);
+      return Promise.reject(new Error(`Portwatch will not overwrite the trust store ${this.path}: it could not be read nor moved aside, or a newer Portwatch wrote it`));
     }
+    return withFileLock(this.path, () => this.writeLocked());
+  }
+
+  /** Read-merge-write; the caller holds the lock. */
+  private async writeLocked(): Promise<void> {
     const stamp = await fileStamp(this.path);
-    if (stamp !== null && this.stamp !== null && stamp !== this.stamp) {
-      // Another Portwatch sharing this folder saved since we last did: start from its file.
+    if (stamp !== null && stamp !== this.stamp) {
+      // Another Portwatch sharing this folder saved since we last did (or created it since we found
+      // none): start from its file.
       const theirs = await loadJsonFile(this.path, trustFileSchema, {
-        what: 'trust store',
-        defaults: () => this.file,
-        version: TRUST_FORMAT,
+        ...loadOptions(() => this.file),
         consequence: 'Portwatch keeps the rules it has in memory and saves them in a new one.',
       });
+      if (theirs.newer) {
+        this.writable = false;
+        throw new Error(`a newer Portwatch rewrote the trust store ${this.path}; this one will not downgrade it`);
+      }
       if (theirs.backup === null && theirs.writable && theirs.existed) {
         const file = structuredClone(theirs.value as TrustFile);
         const index = TrustIndex.build(file);
@@ -335,6 +348,16 @@ export class TrustStore implements TrustView {
     }
     this.stamp = await fileStamp(this.path);
   }
+}
+
+function loadOptions(defaults: () => TrustFile): LoadOptions<TrustFile> {
+  return {
+    what: 'trust store',
+    defaults,
+    version: TRUST_FORMAT,
+    consequence: 'Portwatch started with an empty trust store and alerts on (no learning period); rules you trust again are saved in a new one.',
+    newerConsequence: 'Portwatch runs with no rules and alerts on; rules trusted now last only until it quits.',
+  };
 }
 
 function listenerKey(exe: string, protocol: Protocol, port: number): string {

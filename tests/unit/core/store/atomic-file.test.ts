@@ -43,7 +43,6 @@ describe('loadJsonFile', () => {
   it.each([
     ['garbage bytes', Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00, 0x7b]), 'is not valid JSON'],
     ['the wrong shape', Buffer.from('{"version":1,"items":[1]}'), 'its content is not what Portwatch expects at items.0'],
-    ['a newer format', Buffer.from('{"version":7,"items":[]}'), 'written by a newer Portwatch (format 7; this one reads format 1)'],
   ])('%s: kept aside byte for byte, with a warning naming the backup', async (_, bytes, reason) => {
     const dir = tempDataDir('atomic');
     const path = join(dir, 'f.json');
@@ -55,6 +54,18 @@ describe('loadJsonFile', () => {
     expect(got.warning).toContain(`The file was kept as ${got.backup}`);
     expect(got.warning).toContain('Started empty.');
     expect(readFileSync(got.backup!)).toEqual(bytes);
+  });
+
+  it('a newer format is left in place untouched, never to be overwritten (no downgrade)', async () => {
+    const dir = tempDataDir('atomic');
+    const path = join(dir, 'f.json');
+    const bytes = Buffer.from('{"version":7,"items":["from the future"]}');
+    writeFileSync(path, bytes);
+    const got = await loadJsonFile(path, schema, opts);
+    expect(got).toMatchObject({ value: { version: 1, items: [] }, existed: true, backup: null, writable: false, newer: true });
+    expect(got.warning).toContain('written by a newer Portwatch (format 7; this one reads format 1). It is left as it is.');
+    expect(readFileSync(path)).toEqual(bytes);
+    expect(readdirSync(dir)).toEqual(['f.json']);
   });
 
   it('never renames over an earlier backup', async () => {

@@ -33,24 +33,42 @@ describe('opening', () => {
     expect(b.store.isLearning(NOW)).toBe(false);
   });
 
-  it('a corrupt store is kept aside byte for byte, reported, and Portwatch starts empty and learning', async () => {
+  it('a corrupt store is kept aside byte for byte, reported, and Portwatch starts empty with alerts on (no learning)', async () => {
     const dir = tempDataDir('trust');
     const first = await TrustStore.open(dir, { learnSeconds: 0 });
     await first.store.trust({ kind: 'executable', exe: '/usr/bin/curl' });
     const garbage = Buffer.from([0x7b, 0x22, 0x76, 0xff, 0xfe, 0x00, 0x13, 0x37]);
     writeFileSync(join(dir, TRUST_FILE), garbage);
     const { store, warnings, fresh } = await TrustStore.open(dir, { learnSeconds: 60, now: NOW });
-    expect(fresh).toBe(true);
+    expect(fresh).toBe(false);
     expect(store.state(NOW).rules).toEqual([]);
-    expect(store.isLearning(NOW)).toBe(true);
+    // What ran during a learning period would be trusted: a damaged file must not buy that.
+    expect(store.isLearning(NOW)).toBe(false);
     expect(warnings).toHaveLength(1);
     const backup = readdirSync(dir).find((n) => n.startsWith(`${TRUST_FILE}.corrupt-`));
     expect(backup).toBeDefined();
     expect(warnings[0]).toContain(join(dir, backup!));
-    expect(warnings[0]).toContain('Portwatch started with an empty trust store and is learning what is normal for 60 s');
+    expect(warnings[0]).toContain('Portwatch started with an empty trust store and alerts on (no learning period)');
     expect(readFileSync(join(dir, backup!))).toEqual(garbage);
-    // The new store is a good file at once, so the next start is quiet.
-    expect((await TrustStore.open(dir)).warnings).toEqual([]);
+    // The new store is a good file at once, so the next start is quiet, and does not learn either.
+    const next = await TrustStore.open(dir, { learnSeconds: 60, now: NOW });
+    expect(next.warnings).toEqual([]);
+    expect(next.store.isLearning(NOW)).toBe(false);
+  });
+
+  it('a store from a newer Portwatch is kept as it is, alerts on, and never downgraded by a later change', async () => {
+    const dir = tempDataDir('trust');
+    const future = '{"version":2,"rules":[{"kind":"executable","exe":"/usr/bin/future"}],"somethingNew":true}\n';
+    writeFileSync(join(dir, TRUST_FILE), future);
+    const { store, warnings, fresh } = await TrustStore.open(dir, { learnSeconds: 60, now: NOW });
+    expect(fresh).toBe(false);
+    expect(store.isLearning(NOW)).toBe(false);
+    expect(warnings[0]).toContain('written by a newer Portwatch (format 2; this one reads format 1). It is left as it is.');
+    await expect(store.trust({ kind: 'executable', exe: '/usr/bin/curl' })).rejects.toThrow(/will not overwrite/);
+    // In memory the rule holds for this run; on disk the newer file is untouched.
+    expect(store.trustsExecutable('/usr/bin/curl')).toBe(true);
+    expect(readFileSync(join(dir, TRUST_FILE), 'utf8')).toBe(future);
+    expect(readdirSync(dir).filter((n) => n !== TRUST_FILE)).toEqual([]);
   });
 });
 
