@@ -83,6 +83,9 @@ export function describeFolderError(e: unknown): string {
       return 'not allowed to write there';
     case 'EROFS':
       return 'it is on a read-only file system';
+    case 'EUNSAFE':
+      // Not ours, writable by others, or a link where a data file should be: its own words say which.
+      return (e as Error).message;
     default:
       return e instanceof Error ? e.message : String(e);
   }

@@ -64,6 +64,20 @@ async function ownerIsDead(lockPath: string): Promise<boolean> {
 }
 
 /**
+ * Changes the lock folder's content without changing its mtime: proper-lockfile takes a changed mtime
+ * for another process taking the lock over.
+ */
+async function touchInside(lockPath: string, change: () => Promise<unknown>): Promise<void> {
+  try {
+    const before = await stat(lockPath);
+    await change();
+    await utimes(lockPath, before.atime, before.mtime);
+  } catch {
+    // Best effort: without its owner file the lock is still a lock, judged stale by its mtime.
+  }
+}
+
+/**
  * Runs `run` while holding the lock of `path` (the lock is `path`.lock), waiting up to LOCK_WAIT_MS
  * for it. Throws LockTimeoutError if it cannot be had, and an error if it was lost meanwhile (held by
  * a process frozen longer than the stale time): the caller reports its write as not saved.
@@ -98,12 +112,12 @@ export async function withFileLock<T>(path: string, run: () => Promise<T>, waitM
   }
   try {
     self ??= identity(process.pid);
-    if (self !== null) await writeFile(join(lockPath, OWNER_FILE), self + '\n', { mode: 0o600 }).catch(() => {});
+    if (self !== null) await touchInside(lockPath, () => writeFile(join(lockPath, OWNER_FILE), self + '\n', { mode: 0o600 }));
     const result = await run();
     if (compromised !== null) throw new Error(`the lock ${lockPath} was lost while writing (${(compromised as Error).message})`);
     return result;
   } finally {
-    if (self !== null) await unlink(join(lockPath, OWNER_FILE)).catch(() => {});
+    if (self !== null) await touchInside(lockPath, () => unlink(join(lockPath, OWNER_FILE)));
     await release().catch(() => {});
   }
 }
