@@ -1,12 +1,12 @@
 // Command-line values: each parser turns one argument into a value or throws commander's
 // InvalidArgumentError, whose message becomes the one line the user reads.
-import { isAbsolute } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { parseDnsServer } from '../core/names/reverse-dns.js';
 import { MAX_GRACE_MS } from '../core/process-control.js';
 import { normaliseHost, parseIPv4, parseIPv6 } from '../shared/address.js';
 import { MAX_ALERT_LIMIT, MAX_LEARN_SECONDS } from '../shared/alerts.js';
 import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../shared/status.js';
+import { isProgramKey } from '../shared/trust-rules.js';
 
 export function parsePort(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535) {
@@ -72,7 +72,7 @@ export function parseLearn(value: string): number {
 
 /** An executable as the engine knows it: a full path, or name:COMM where the path was hidden. */
 export function parseExe(value: string): string {
-  if (!isAbsolute(value) && !/^name:./.test(value)) {
+  if (!isProgramKey(value)) {
     throw new InvalidArgumentError(`'${value}' is not a full path; executables are trusted by path (e.g. /usr/bin/python3), or name:COMM where the path is hidden`);
   }
   return value;

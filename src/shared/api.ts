@@ -13,7 +13,7 @@ import type { MonitorStatus } from './status.js';
 import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from './status.js';
 import type { TrafficState, TrafficUpdate } from './traffic.js';
 import type { EventName, RequestName } from './channels.js';
-import { parseHostRange } from './trust-rules.js';
+import { isProgramKey, parseHostRange } from './trust-rules.js';
 
 export { channel, EVENT_NAMES, REQUEST_NAMES, type EventName, type RequestName } from './channels.js';
 export type { Conflict, ConflictKind, ConflictSeverity, LocalhostTarget } from './conflicts.js';
@@ -119,28 +119,36 @@ export interface AlertsApi {
   onOpenAlert(listener: (id: string | null) => void): Unsubscribe;
 }
 
-const exeText = z.string().min(1).max(4096);
+const anyExeText = z.string().min(1).max(4096);
+/** An executable as a new rule names it: an absolute path, or name:<comm> (shared/trust-rules.ts). */
+const exeText = anyExeText.refine(isProgramKey, 'not a full path (or name:COMM where the path is hidden)');
 const portNumber = z.number().int().min(0).max(65535);
 const alertId = z.string().min(1).max(64);
 export const MAX_SNOOZE_MS = 30 * 24 * 3600_000;
 
+function trustRuleSchemaWith(exeText: z.ZodType<string>) {
+  return z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('executable'), exe: exeText }).strict(),
+    z.object({ kind: z.literal('listener'), exe: exeText, port: portNumber, protocol: z.enum(['tcp', 'udp']) }).strict(),
+    z
+      .object({
+        kind: z.literal('destination'),
+        exe: exeText,
+        host: z
+          .string()
+          .min(1)
+          .max(64)
+          .refine((h) => parseHostRange(h) !== null, 'not an IP address or CIDR range'),
+        port: portNumber.nullable(),
+      })
+      .strict(),
+  ]);
+}
+
 /** A trust rule from the user (hosts check it before the engine sees it). */
-export const trustRuleSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('executable'), exe: exeText }).strict(),
-  z.object({ kind: z.literal('listener'), exe: exeText, port: portNumber, protocol: z.enum(['tcp', 'udp']) }).strict(),
-  z
-    .object({
-      kind: z.literal('destination'),
-      exe: exeText,
-      host: z
-        .string()
-        .min(1)
-        .max(64)
-        .refine((h) => parseHostRange(h) !== null, 'not an IP address or CIDR range'),
-      port: portNumber.nullable(),
-    })
-    .strict(),
-]);
+export const trustRuleSchema = trustRuleSchemaWith(exeText);
+/** A rule as a trust store on disk may hold it: one saved before exe paths were checked still loads. */
+export const storedTrustRuleSchema = trustRuleSchemaWith(anyExeText);
 
 export const alertFilterSchema = z
   .object({

@@ -27,14 +27,26 @@ export function programKey(p: ProcessInfo | null): string | null {
   return exeKey(p);
 }
 
+/**
+ * Whether a rule may name a program by this text: an absolute path (POSIX, or Windows with a drive or
+ * a share), or name:<comm> where the path is hidden. Anything else ("python3", "./x") names no program
+ * for certain, so the CLI and the API refuse it alike.
+ */
+export function isProgramKey(text: string): boolean {
+  return text.startsWith('/') || /^[A-Za-z]:[\\/]/.test(text) || text.startsWith('\\\\') || /^name:./.test(text);
+}
+
 /** The questions the alert analysis asks; TrustStore answers them from its indexes in O(1) (ranges: per rule of that exe). */
 export interface TrustView {
   /** Trusted by an executable rule, or seen using the network while learning. */
   knowsProcess(exe: string): boolean;
-  /** A listener rule for exe+protocol+port, or a baseline listener there bound as wide or wider. */
+  /**
+   * An executable rule for exe (a program you trust may open its ports, as a Little Snitch program
+   * rule allows), a listener rule for exe+protocol+port, or a baseline listener there bound as wide or wider.
+   */
   knowsListener(exe: string, protocol: Protocol, port: number, address: string): boolean;
   knowsDestination(exe: string, host: string, port: number): boolean;
-  /** A peer connecting to exe's listener: a listener rule (connections expected), a destination rule covering the peer, or the baseline. */
+  /** A peer connecting to exe's listener: an executable or listener rule (connections expected), a destination rule covering the peer, or the baseline. */
   knowsInbound(exe: string, protocol: Protocol, port: number, host: string): boolean;
   isWatchedClosely(exe: string): boolean;
   /** An explicit executable rule for exactly this path (the only thing that quiets suspicious-exe). */
@@ -66,12 +78,13 @@ export function ruleView(rule: TrustRule): TrustView {
   const range = rule.kind === 'destination' ? parseHostRange(rule.host) : null;
   const destination = (exe: string, host: string, port: number) =>
     rule.kind === 'destination' && rule.exe === exe && range !== null && inHostRange(range, normaliseHost(host)) && (rule.port === null || rule.port === port);
+  const program = (exe: string) => rule.kind === 'executable' && rule.exe === exe;
   return {
-    knowsProcess: (exe) => rule.kind === 'executable' && rule.exe === exe,
-    knowsListener: (exe, protocol, port) => rule.kind === 'listener' && rule.exe === exe && rule.protocol === protocol && rule.port === port,
+    knowsProcess: program,
+    knowsListener: (exe, protocol, port) => program(exe) || (rule.kind === 'listener' && rule.exe === exe && rule.protocol === protocol && rule.port === port),
     knowsDestination: destination,
     knowsInbound: (exe, protocol, port, host) =>
-      (rule.kind === 'listener' && rule.exe === exe && rule.protocol === protocol && rule.port === port) || destination(exe, host, port),
+      program(exe) || (rule.kind === 'listener' && rule.exe === exe && rule.protocol === protocol && rule.port === port) || destination(exe, host, port),
     isWatchedClosely: () => false,
     trustsExecutable: (exe) => rule.kind === 'executable' && rule.exe === exe,
   };

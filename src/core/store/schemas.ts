@@ -2,10 +2,10 @@
 // (shared/api.ts), so a rule the page may send and a rule the engine accepts are the same thing;
 // these functions turn a failed check into a RangeError naming the bad field.
 import type { z } from 'zod';
-import { alertFilterSchema, trustRuleSchema } from '../../shared/api.js';
+import { alertFilterSchema, storedTrustRuleSchema, trustRuleSchema } from '../../shared/api.js';
 import type { AlertFilter, TrustRule } from '../../shared/alerts.js';
 
-export { alertFilterSchema, trustRuleSchema };
+export { alertFilterSchema, storedTrustRuleSchema, trustRuleSchema };
 
 function check<T>(schema: z.ZodType, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);

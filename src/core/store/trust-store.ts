@@ -16,7 +16,7 @@ import type { Protocol } from '../../shared/model.js';
 import { inHostRange, parseHostRange, sameRule, type HostRange, type TrustView } from '../../shared/trust-rules.js';
 import type { Seen } from '../analysis/alert-candidates.js';
 import { ensureDataDir } from './data-dir.js';
-import { checkTrustRule, trustRuleSchema } from './schemas.js';
+import { checkTrustRule, storedTrustRuleSchema } from './schemas.js';
 import { fileStamp, loadJsonFile, removeStaleTemps, writeFileAtomic, type LoadOptions } from './atomic-file.js';
 import { withFileLock } from './file-lock.js';
 
@@ -35,7 +35,7 @@ const trustFileSchema = z.object({
   version: z.literal(TRUST_FORMAT),
   createdAt: z.number(),
   learningUntil: z.number().nullable(),
-  rules: z.array(trustRuleSchema),
+  rules: z.array(storedTrustRuleSchema),
   watchClosely: z.array(text),
   baseline: z.object({
     processes: z.array(text),
@@ -226,7 +226,7 @@ export class TrustStore implements TrustView {
 
   knowsListener(exe: string, protocol: Protocol, port: number, address: string): boolean {
     const key = listenerKey(exe, protocol, port);
-    if (this.index.listenerRules.has(key)) return true;
+    if (this.index.executables.has(exe) || this.index.listenerRules.has(key)) return true;
     const seen = this.index.baseListeners.get(key);
     if (seen === undefined) return false;
     const host = normaliseHost(address);
@@ -241,7 +241,7 @@ export class TrustStore implements TrustView {
   }
 
   knowsInbound(exe: string, protocol: Protocol, port: number, host: string): boolean {
-    if (this.index.listenerRules.has(listenerKey(exe, protocol, port))) return true;
+    if (this.index.executables.has(exe) || this.index.listenerRules.has(listenerKey(exe, protocol, port))) return true;
     if (this.index.baseInbound.get(exe)?.has(inboundKey({ protocol, port, host }))) return true;
     return this.destinationRuleCovers(exe, host, port);
   }

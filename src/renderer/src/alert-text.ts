@@ -76,7 +76,7 @@ function describeRule(rule: TrustRule, inbound: boolean): string {
   const who = programName(rule.exe);
   switch (rule.kind) {
     case 'executable':
-      return `${who} is a program you know (${rule.exe}): no “new process” alerts for it. Its new listeners and inbound connections still alert.`;
+      return `${who} is a program you know (${rule.exe}): no alerts for what it does — new processes, its listeners and the connections they accept. Destinations still alert if you watch it closely.`;
     case 'listener':
       return `${who} may listen on ${rule.protocol.toUpperCase()} port ${rule.port}, and accept connections there.`;
     case 'destination':
@@ -120,14 +120,17 @@ export function trustChoices(alert: Alert): TrustChoice[] {
   });
 }
 
-/** The choice to pre-select: the engine's rule when there is one, else the first that clears the alert. */
+/**
+ * The choice to pre-select: the engine's rule when there is one, else the narrowest that clears the
+ * alert (a program rule covers its listeners too, but trusting one listener asks for less).
+ */
 export function defaultChoice(alert: Alert, choices: readonly TrustChoice[]): TrustChoiceId | null {
   const engine = alert.rule ?? null;
   if (engine !== null) {
     const match = choices.find((c) => sameRule(c.rule, engine));
     if (match) return match.id;
   }
-  return (choices.find((c) => c.clears) ?? choices[0])?.id ?? null;
+  return (choices.find((c) => c.clears && c.id !== 'executable') ?? choices.find((c) => c.clears) ?? choices[0])?.id ?? null;
 }
 
 /** Why "Trust…" offers nothing, when it offers nothing. */

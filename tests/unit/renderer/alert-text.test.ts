@@ -13,7 +13,7 @@ function outbound(remote = '::ffff:93.184.216.34', port = 443) {
 const rulesOf = (a: Alert) => Object.fromEntries(trustChoices(a).map((c) => [c.id, c.rule]));
 
 describe('trust choices: the rule each offer builds from an alert', () => {
-  it('a new listener: this program, this listener (exe + port + protocol); the listener pre-selected, the one that clears it', () => {
+  it('a new listener: this program, this listener (exe + port + protocol); both clear it, the narrower listener pre-selected', () => {
     const a = alert({ process: python, pid: 4242, sockets: [{ ...listener(8000, '0.0.0.0', 4242, 'python3'), process: python }], rule: null });
     expect(rulesOf(a)).toEqual({
       executable: { kind: 'executable', exe: '/usr/bin/python3.12' },
@@ -21,7 +21,7 @@ describe('trust choices: the rule each offer builds from an alert', () => {
     });
     const choices = trustChoices(a);
     expect(choices.map((c) => [c.id, c.clears])).toEqual([
-      ['executable', false],
+      ['executable', true],
       ['listener', true],
     ]);
     expect(defaultChoice(a, choices)).toBe('listener');
