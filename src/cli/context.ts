@@ -13,8 +13,11 @@ export interface CliIO {
   interrupted?: Promise<void>;
   /** The built UI that `serve` hands out; by default out/renderer of this package. */
   rendererDir?: string;
-  /** Opens a URL in the user's browser; by default the platform's opener. */
-  openUrl?: (url: string) => void;
+  /**
+   * Opens a local page in the user's browser (the private page that sends it on to the URL with the
+   * token: never the URL itself, which would sit on a command line); by default the platform's opener.
+   */
+  openPage?: (path: string) => void;
   /** Whether a person is there to answer a question; by default whether stdin is a terminal. */
   interactive?: boolean;
   /** Asks a yes/no question; by default on the terminal, answering no unless "y" or "yes". */

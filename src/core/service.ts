@@ -3,7 +3,7 @@
 import type { AlertFilter, TrustRule } from '../shared/alerts.js';
 import { ApiError } from '../shared/api-errors.js';
 import type { EventName, EventPayloads, FullState } from '../shared/api.js';
-import { isRequestName, requestSchemas } from '../shared/api.js';
+import { isRequestName, RATE_LIMITED_REQUESTS, requestSchemas } from '../shared/api.js';
 import type { Conflict } from '../shared/conflicts.js';
 import type { Family } from '../shared/model.js';
 import type { NamesState } from '../shared/names.js';
@@ -15,6 +15,7 @@ import type { Monitor } from './monitor.js';
 import type { NameService } from './names/name-service.js';
 import type { WatchedPortsWatcher } from './watched-ports-watcher.js';
 import { endProcess, formatStartTime, ProcessControlError, readCwd } from './process-control.js';
+import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 
 export { ApiError } from '../shared/api-errors.js';
 
@@ -61,6 +62,8 @@ export interface ServiceOptions {
   localhostOrder?: () => Promise<Family[]>;
   readCwd?: (pid: number) => string | null;
   endProcess?: (request: EndProcessRequest) => Promise<EndProcessResult>;
+  /** Limits of the requests that cannot be undone; default DEFAULT_RATE_LIMIT. */
+  rateLimit?: RateLimitOptions;
 }
 
 export const ALERTS_DISABLED = 'alerts are not enabled in this host';
@@ -75,12 +78,14 @@ export class ApiService {
   private readonly closedListeners = new Map<string, number>();
   private readonly ephemeralPorts = ephemeralPortRange();
   private readonly alerts: AlertBackend | null;
+  private readonly rateLimit: RateLimiter;
 
   constructor(
     private readonly monitor: Monitor,
     private readonly options: ServiceOptions = {},
   ) {
     this.alerts = options.alerts ?? null;
+    this.rateLimit = new RateLimiter(options.rateLimit);
     for (const s of monitor.getState().snapshot.sockets) if (s.protocol === 'tcp' && s.state === 'LISTEN') this.listeners.set(s.id, `tcp:${s.localPort}`);
     monitor.subscribe((e) => {
       if (e.type !== 'delta') return;
@@ -99,8 +104,15 @@ export class ApiService {
     });
   }
 
-  async call(method: unknown, args: unknown): Promise<unknown> {
+  /**
+   * One request. `client` names who asks (a WebSocket connection; the app's window when absent): the
+   * requests that cannot be undone are limited in rate per client (RATE_LIMITED_REQUESTS).
+   */
+  async call(method: unknown, args: unknown, client = 'local'): Promise<unknown> {
     if (!isRequestName(method)) throw new ApiError(`unknown request ${JSON.stringify(String(method)).slice(0, 80)}`, 'unknown-request');
+    if (RATE_LIMITED_REQUESTS.has(method) && !this.rateLimit.take(client)) {
+      throw new ApiError(`too many ${method} requests in a short time; try again in ${this.rateLimit.waitSeconds(client)} s`, 'rate-limited');
+    }
     const parsed = requestSchemas[method].safeParse(args);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];

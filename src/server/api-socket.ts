@@ -1,6 +1,11 @@
 // The contract over WebSocket: each text frame from the page is a request { id, method, args }
 // answered by one result; every engine event is pushed to every page. ApiService checks the
 // method and its arguments, exactly as it does for Electron IPC.
+//
+// A page that stops reading must not grow the server: each page has a bounded send buffer (past it the
+// page is cut off: it reconnects and fetches the state anew), at most one full state on its way to it
+// (more state requests meanwhile are answered 'busy', not serialised again), a bounded number of
+// requests in progress, and a heartbeat that ends a page gone silent. The number of pages is capped.
 import type { RawData, WebSocket } from 'ws';
 import type { WsServerMessage } from '../shared/api.js';
 import { toApiError, type ApiErrorCode } from '../shared/api-errors.js';
@@ -10,39 +15,76 @@ import type { ApiService } from '../core/service.js';
 /** Requests are a few hundred bytes; anything near this is not our page talking. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 /**
- * A page this far behind (frozen tab, suspended laptop) is closed rather than buffered without end:
- * on reconnecting it fetches the full state, which costs less than replaying every delta.
+ * A page this far behind (frozen tab, suspended laptop, or a client that stopped reading) is cut off
+ * rather than buffered without end: on reconnecting it fetches the full state, which costs less than
+ * replaying every delta. A full state of 10,000 sockets is about 5 MB.
  */
-export const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
+export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+/** Pages open at once; a tab per monitor is plenty. */
+export const MAX_CLIENTS = 32;
+/** Requests of one page being answered at once (a trust waits for the disk). */
+export const MAX_IN_FLIGHT = 16;
+/** A page that answers no ping for this long is gone. */
+export const HEARTBEAT_MS = 30_000;
 
-const CLOSE_TRY_AGAIN_LATER = 1013;
 const CLOSE_GOING_AWAY = 1001;
 
+interface ClientState {
+  id: string;
+  inFlight: number;
+  /** A getState answer is written but not yet handed to the kernel. */
+  stateOnItsWay: boolean;
+  alive: boolean;
+}
+
+let nextClient = 0;
+
 export class ApiSocketHub {
-  private readonly clients = new Set<WebSocket>();
+  private readonly clients = new Map<WebSocket, ClientState>();
   private readonly unsubscribe: () => void;
+  private readonly heartbeat: NodeJS.Timeout;
 
   constructor(private readonly service: ApiService) {
-    // One subscription for all pages; each event is serialised once, whatever the number of pages.
+    // One subscription for all pages; each event is serialised once, into one buffer every page shares.
     this.unsubscribe = service.subscribe((event, payload) => {
-      const text = JSON.stringify({ type: 'event', event, payload } satisfies WsServerMessage);
-      for (const ws of this.clients) send(ws, text);
+      const data = Buffer.from(JSON.stringify({ type: 'event', event, payload } satisfies WsServerMessage));
+      for (const ws of this.clients.keys()) send(ws, data);
     });
+    this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
+    this.heartbeat.unref();
   }
 
   get size(): number {
     return this.clients.size;
   }
 
+  /** Whether one more page may connect. */
+  get full(): boolean {
+    return this.clients.size >= MAX_CLIENTS;
+  }
+
   add(ws: WebSocket): void {
-    this.clients.add(ws);
+    const state: ClientState = { id: `ws-${++nextClient}`, inFlight: 0, stateOnItsWay: false, alive: true };
+    this.clients.set(ws, state);
     ws.on('close', () => this.clients.delete(ws));
     // Errors (an oversized frame, a reset connection) close the socket; they must not end the server.
     ws.on('error', () => {});
-    ws.on('message', (data, isBinary) => void this.answer(ws, data, isBinary));
+    ws.on('pong', () => (state.alive = true));
+    ws.on('message', (data, isBinary) => void this.answer(ws, state, data, isBinary));
   }
 
-  private async answer(ws: WebSocket, data: RawData, isBinary: boolean): Promise<void> {
+  private beat(): void {
+    for (const [ws, state] of this.clients) {
+      if (!state.alive) {
+        ws.terminate();
+        continue;
+      }
+      state.alive = false;
+      ws.ping();
+    }
+  }
+
+  private async answer(ws: WebSocket, state: ClientState, data: RawData, isBinary: boolean): Promise<void> {
     const fail = (id: number, error: string, code: ApiErrorCode = 'bad-request') => reply(ws, { type: 'result', id, ok: false, error, code });
     if (isBinary) return fail(-1, 'requests are JSON text: {"id", "method", "args"}');
     let raw: unknown;
@@ -58,19 +100,29 @@ export class ApiSocketHub {
       return fail(idOf(raw), `a request is {"id", "method", "args"}: ${where}${issue?.message ?? 'invalid'}`);
     }
     const { id, method, args } = parsed.data;
+    if (state.inFlight >= MAX_IN_FLIGHT) return fail(id, `this page already has ${MAX_IN_FLIGHT} requests being answered; wait for them`, 'busy');
+    const isState = method === 'getState';
+    if (isState && state.stateOnItsWay) return fail(id, 'a full state is already on its way to this page; wait for it', 'busy');
+    state.inFlight++;
+    if (isState) state.stateOnItsWay = true;
     try {
-      const value = await this.service.call(method, args);
-      reply(ws, { type: 'result', id, ok: true, value });
+      const value = await this.service.call(method, args, state.id);
+      const flushed = reply(ws, { type: 'result', id, ok: true, value });
+      if (isState) void flushed.then(() => (state.stateOnItsWay = false));
     } catch (e) {
+      if (isState) state.stateOnItsWay = false;
       const error = toApiError(e);
       fail(id, error.message, error.code);
+    } finally {
+      state.inFlight--;
     }
   }
 
   /** Says goodbye to every page; a page that does not answer within graceMs is cut off. */
   async close(graceMs = 1000): Promise<void> {
     this.unsubscribe();
-    const open = [...this.clients];
+    clearInterval(this.heartbeat);
+    const open = [...this.clients.keys()];
     await Promise.all(
       open.map(
         (ws) =>
@@ -88,17 +140,19 @@ export class ApiSocketHub {
   }
 }
 
-function reply(ws: WebSocket, message: WsServerMessage): void {
-  send(ws, JSON.stringify(message));
+/** Resolves once the message is handed to the kernel (or will never be). */
+function reply(ws: WebSocket, message: WsServerMessage): Promise<void> {
+  return send(ws, Buffer.from(JSON.stringify(message)));
 }
 
-function send(ws: WebSocket, text: string): void {
-  if (ws.readyState !== ws.OPEN) return;
-  if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-    ws.close(CLOSE_TRY_AGAIN_LATER, 'too far behind: reconnect and fetch the state again');
-    return;
+function send(ws: WebSocket, data: Buffer): Promise<void> {
+  if (ws.readyState !== ws.OPEN) return Promise.resolve();
+  if (ws.bufferedAmount > 0 && ws.bufferedAmount + data.length > MAX_BUFFERED_BYTES) {
+    // Not close(): its goodbye would queue behind what the page does not read, and the buffer with it.
+    ws.terminate();
+    return Promise.resolve();
   }
-  ws.send(text);
+  return new Promise((resolve) => ws.send(data, { binary: false }, () => resolve()));
 }
 
 function rawText(data: RawData): string {

@@ -2,19 +2,24 @@
 // 127.0.0.1 only. Three locks on the door: a random token (in the URL the user opens), the Host
 // header (against DNS rebinding) and, for the WebSocket, the Origin header (against other pages).
 //
+// Beyond the locks: connections without a request are timed out and capped (connection-limits.ts),
+// pages are capped and cannot make the server buffer without end (api-socket.ts), and no file is
+// served through a symbolic link.
+//
 // Token and files: index.html and the WebSocket need the token; files under /assets/ do not. They are
 // the content-hashed bundles Vite built — the same for every user, no data in them — and a page on
 // another origin cannot read them anyway (no CORS headers; the Host check stops rebinding). Requiring
 // a cookie for them would add state and buy nothing.
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { constants, existsSync, realpathSync } from 'node:fs';
+import { open, realpath } from 'node:fs/promises';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { join, resolve } from 'node:path';
 import { WebSocketServer } from 'ws';
 import type { ApiService } from '../core/service.js';
-import { ApiSocketHub, MAX_MESSAGE_BYTES } from './api-socket.js';
+import { ApiSocketHub, MAX_CLIENTS, MAX_MESSAGE_BYTES } from './api-socket.js';
+import { limitConnections } from './connection-limits.js';
 import { hostAllowed, LOOPBACK, newToken, originAllowed, securityHeaders, tokenMatches } from './guards.js';
 import { resolveStaticFile } from './static-files.js';
 
@@ -55,12 +60,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (!Number.isInteger(wanted) || wanted < 0 || wanted > 65535) throw new RangeError(`'${wanted}' is not a port (0-65535)`);
   const token = options.token ?? newToken();
   if (!/^[\w-]{16,}$/.test(token)) throw new Error('the token must be at least 16 characters of A-Z, a-z, 0-9, _ and -');
-  const rendererDir = resolve(options.rendererDir);
-  if (!existsSync(join(rendererDir, 'index.html'))) {
-    throw new UiNotBuiltError(`the UI is not built (${join(rendererDir, 'index.html')} is missing); run npm run build`);
+  if (!existsSync(join(resolve(options.rendererDir), 'index.html'))) {
+    throw new UiNotBuiltError(`the UI is not built (${join(resolve(options.rendererDir), 'index.html')} is missing); run npm run build`);
   }
+  // The folder as it really is: below it, a path that resolves elsewhere went through a link.
+  const rendererDir = realpathSync(resolve(options.rendererDir));
 
   const server = createServer();
+  limitConnections(server);
   await listen(server, wanted, host);
   const port = (server.address() as AddressInfo).port;
   const headers = securityHeaders(port);
@@ -83,7 +90,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (file.needsToken && !tokenMatches(query.get('token'), token)) {
       return refuse(403, 'Forbidden: open the full URL that `portwatch serve` printed; it carries the access token.\n');
     }
-    readFile(file.path).then(
+    readServed(file.path).then(
       (body) => {
         res.writeHead(200, { ...headers, 'Content-Type': file.contentType, 'Cache-Control': file.cacheControl, 'Content-Length': body.length });
         res.end(req.method === 'HEAD' ? undefined : body);
@@ -99,6 +106,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     else if (path !== WS_PATH) refusal = [404, 'not found'];
     else if (!originAllowed(req.headers.origin, port)) refusal = [403, 'cross-origin WebSocket refused'];
     else if (!tokenMatches(query.get('token'), token)) refusal = [403, 'missing or wrong token'];
+    else if (hub.full) refusal = [503, `${MAX_CLIENTS} pages are open already; close one`];
     if (refusal) return refuseUpgrade(socket, ...refusal);
     wss.handleUpgrade(req, socket, head, (ws) => hub.add(ws));
   });
@@ -116,6 +124,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       });
     },
   };
+}
+
+/**
+ * A file of the built UI, never through a symbolic link (a link planted among the assets would
+ * serve any file this user may read): the path must be its own real path, and is opened O_NOFOLLOW.
+ */
+async function readServed(path: string): Promise<Buffer> {
+  if ((await realpath(path)) !== path) throw new Error(`${path} is reached through a link`);
+  const handle = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+  try {
+    if (!(await handle.stat()).isFile()) throw new Error(`${path} is not a file`);
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

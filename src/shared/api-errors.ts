@@ -22,6 +22,10 @@ export const API_ERROR_CODES = [
   'not-permitted',
   /** Not possible on this system. */
   'unsupported',
+  /** Too many actions that cannot be undone (ending processes, trusting, re-learning) too quickly: try again shortly. */
+  'rate-limited',
+  /** This page already has as many requests (or a full state) on the way as it may: wait for them. */
+  'busy',
   /** Anything else (a disk error, a bug): the words say what. */
   'failed',
 ] as const;

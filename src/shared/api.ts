@@ -200,6 +200,12 @@ export const requestSchemas = {
   setReverseDns: z.tuple([z.boolean()]),
 } as const satisfies Record<RequestName, z.ZodType>;
 
+/**
+ * Requests that cannot be undone, limited in rate per client (core/rate-limit.ts): ending a process,
+ * closing a connection (a request the connections work adds), trusting, restarting learning.
+ */
+export const RATE_LIMITED_REQUESTS: ReadonlySet<string> = new Set(['endProcess', 'closeConnection', 'trust', 'untrust', 'startLearning']);
+
 export interface EventPayloads {
   delta: Delta;
   traffic: TrafficUpdate;

@@ -1,9 +1,9 @@
 // `portwatch serve` as a user runs it: the real command in a real process, stopped with Ctrl+C.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,6 +110,7 @@ describe('serve, in process', () => {
     let stop: () => void = () => {};
     const interrupted = new Promise<void>((resolve) => (stop = resolve));
     const opened: string[] = [];
+    const pages: Array<{ path: string; html: string; mode: number; dirMode: number }> = [];
     let out = '';
     const running = main(['serve', '--port', '0', '--interval', '1000', '--no-alerts'], {
       out: (t) => {
@@ -119,11 +120,19 @@ describe('serve, in process', () => {
       err: () => {},
       interrupted,
       source: () => new LinuxProcSource(),
-      openUrl: (url) => opened.push(url),
+      openPage: (path) => {
+        opened.push(path);
+        pages.push({ path, html: readFileSync(path, 'utf8'), mode: statSync(path).mode & 0o777, dirMode: statSync(dirname(path)).mode & 0o777 });
+      },
     });
     expect(await running).toBe(0);
     expect(opened).toHaveLength(1);
-    expect(out).toContain(`serving on ${opened[0]}`);
+    // The opener gets a private page that sends the browser on, never the URL with its token.
+    const url = /serving on (\S+)/.exec(out)![1]!;
+    expect(opened[0]).not.toContain(new URL(url).searchParams.get('token'));
+    expect(pages[0]).toMatchObject({ mode: 0o600, dirMode: 0o700 });
+    expect(pages[0]!.html).toContain(`<meta http-equiv="refresh" content="0;url=${url}">`);
+    expect(existsSync(opened[0]!)).toBe(false); // removed when serve stops
   });
 
   it('serves the alert requests from the data folder it is given, and closes the engine on Ctrl+C', async () => {

@@ -1,6 +1,5 @@
 // `portwatch serve`: the UI in the user's browser, served on 127.0.0.1 at a secret URL, with the
 // engine in this process.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command} from 'commander';
@@ -9,6 +8,7 @@ import type { SocketSource } from '../../core/sources/source.js';
 import { DEFAULT_PORT, startServer, type RunningServer } from '../../server/server.js';
 import { printable } from '../../shared/printable.js';
 import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../../shared/status.js';
+import { openInBrowser, writeRedirectPage, type RedirectPage } from '../browser-page.js';
 import { dataDirOf, EXIT_NOT_FOUND, EXIT_OK, type CliIO, type CommandContext } from '../context.js';
 import { metricsOption, startCliMetrics, type CliMetrics } from '../metrics-option.js';
 import { openCliEngine, type AlertFlags } from '../open-engine.js';
@@ -81,31 +81,20 @@ async function serve(io: CliIO, source: SocketSource, opts: ServeOptions): Promi
   io.out(`Portwatch is serving on ${server.url}\n`);
   io.out('Open that URL (it carries the access token). Ctrl+C stops.\n');
   if (metrics !== null) io.out(`Prometheus metrics at ${metrics.url}\n`);
-  if (opts.open) (io.openUrl ?? openInBrowser)(server.url);
+  let page: RedirectPage | null = null;
+  if (opts.open) {
+    try {
+      page = await writeRedirectPage(server.url);
+      (io.openPage ?? openInBrowser)(page.path);
+    } catch (e) {
+      io.err(`portwatch: could not open a browser (${printable(e instanceof Error ? e.message : String(e))}); open the URL above yourself\n`);
+    }
+  }
   await (io.interrupted ?? new Promise<void>(() => {}));
   engine.monitor.stop();
   await metrics?.close();
+  await page?.remove();
   await server.close();
   await engine.close();
   return EXIT_OK;
-}
-
-/** Best effort: with no opener (or no desktop) the printed URL is all the user needs. */
-function openInBrowser(url: string): void {
-  let command: string;
-  let args: string[];
-  if (process.platform === 'darwin') [command, args] = ['open', [url]];
-  else if (process.platform === 'win32') [command, args] = ['cmd', ['/c', 'start', '', url]];
-  else {
-    // Without a display xdg-open may start a text browser on our terminal: leave it to the user.
-    if (!process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return;
-    [command, args] = ['xdg-open', [url]];
-  }
-  try {
-    const child = spawn(command, args, { detached: true, stdio: 'ignore', windowsHide: true });
-    child.on('error', () => {});
-    child.unref();
-  } catch {
-    // no opener: the URL is printed
-  }
 }
