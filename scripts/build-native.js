@@ -1,6 +1,6 @@
 // Builds native/build/Release/sock_diag.node, the optional NETLINK_SOCK_DIAG reader of the Linux
-// source, with the node-gyp that ships with npm and the Node headers already on this machine: it
-// never downloads anything. Prints one line either way and always exits 0, so `npm install` never
+// source, and peer_cred.node, the agent's reader of a Unix socket peer's uid and groups, with the
+// node-gyp that ships with npm and the Node headers already on this machine: it never downloads anything. Prints one line either way and always exits 0, so `npm install` never
 // fails because of it: without the addon the engine reads /proc/net instead.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -82,7 +82,16 @@ function main() {
   } catch (e) {
     done(`native sock_diag addon built but does not load (${String(e.message).split('\n')[0]}); ${FALLBACK}`);
   }
-  done(`built native/build/Release/sock_diag.node (NETLINK_SOCK_DIAG) in ${seconds.toFixed(1)} s`);
+  // peer_cred (the agent's SO_PEERCRED reader) is built by the same gyp run; without it the agent
+  // falls back to its socket file's mode alone.
+  let peerCred = 'and native/build/Release/peer_cred.node (SO_PEERCRED)';
+  try {
+    const addon = createRequire(import.meta.url)(join(nativeDir, 'build', 'Release', 'peer_cred.node'));
+    if (typeof addon.peerCredentials !== 'function') throw new Error('no peerCredentials');
+  } catch (e) {
+    peerCred = `(peer_cred addon not usable: ${String(e.message).split('\n')[0]})`;
+  }
+  done(`built native/build/Release/sock_diag.node (NETLINK_SOCK_DIAG) ${peerCred} in ${seconds.toFixed(1)} s`);
 }
 
 try {

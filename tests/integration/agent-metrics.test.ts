@@ -31,7 +31,7 @@ beforeAll(async () => {
   expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
   holder = await startHolder([{ name: 'web', kind: 'tcp-listen', host: '127.0.0.1' }], 'pw-metrics-web');
   listenerPort = holder.endpoints.web!.port;
-  agent = spawn(process.execPath, [bin, 'agent', '--metrics', '127.0.0.1:0', '--interval', '250', '--learn', '0', '--alerts-ndjson', alertFile, '--data-dir', join(dir, 'data')], {
+  agent = spawn(process.execPath, [bin, 'agent', '--metrics', '127.0.0.1:0', '--interval', '250', '--learn', '0', '--alerts-ndjson', alertFile, '--no-socket', '--data-dir', join(dir, 'data')], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -7,12 +7,12 @@
 // seq_file's small steps; one inet_diag dump walks it once for both families, several times cheaper,
 // and carries each connection's tcp_info (bytes, rtt) at no privilege. The addon is optional: when it
 // is not built or netlink is refused, loadSockDiag() returns null and the caller reads /proc/net.
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatIPv6 } from '../../shared/address.js';
 import type { Family } from '../../shared/model.js';
+import { findNativeAddon } from '../native-addon.js';
 import { kernelState, type ProcNetRow } from './proc-net.js';
 
 /** Where scripts/build-native.js puts the addon, relative to the repository root. */
@@ -134,31 +134,9 @@ export interface LoadSockDiagOptions {
   onError?: (reason: string) => void;
 }
 
-/**
- * Finds the built addon by walking up from this module: it runs from src/core/sources (tsx, vitest)
- * and from dist/node/core/sources (tsc output), and the repository root is above both. In a packaged
- * app it runs from resources/app.asar/out/…, and the addon, which the OS can only load from a real
- * file, is unpacked beside the archive in resources/app.asar.unpacked: that copy is looked for first.
- */
+/** The built addon above this module, unpacked first in a packaged app (see native-addon.ts). */
 export function findSockDiagAddon(from: string = dirname(fileURLToPath(import.meta.url))): string | null {
-  let dir = from;
-  for (;;) {
-    for (const base of unpackedFirst(dir)) {
-      const candidate = join(base, SOCK_DIAG_ADDON);
-      if (existsSync(candidate)) return candidate;
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return null;
-    dir = parent;
-  }
-}
-
-/** The folder, preceded by its twin outside the archive when it is inside an app.asar. */
-function unpackedFirst(dir: string): string[] {
-  const parts = dir.split(sep);
-  const asar = parts.lastIndexOf('app.asar');
-  if (asar === -1) return [dir];
-  return [[...parts.slice(0, asar), 'app.asar.unpacked', ...parts.slice(asar + 1)].join(sep), dir];
+  return findNativeAddon(SOCK_DIAG_ADDON, from);
 }
 
 /** Loads the addon module, or says why it cannot be used here (null and onError). */
