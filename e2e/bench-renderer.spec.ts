@@ -6,17 +6,20 @@
 //   - the size of a delta message with 10 and with 100 changes
 //   - the JS heap with 10,000 sockets on screen, after a garbage collection
 //   - frame intervals while scrolling the 10,000 rows
+// and, at 12,000 sockets, what a user repeats all day: a filter keystroke, a sort, grouping by process
+// and switching views, each timed from the input event to React's commit of the view's new rows
+// (and to the next frame), p50/p95/max.
 // Not part of the normal run (timings are for reading, not asserting): npx playwright test --grep @bench
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import type { AlertsApi, WatchedPortsApi } from '../src/shared/api.js';
 import { ApiError } from '../src/shared/api-errors.js';
 import type { Socket } from '../src/shared/model.js';
 import { createStore } from '../src/renderer/src/store.js';
 import { screenshot, socketRows } from './app.js';
 import { openFake } from './fake-portwatch.js';
-import { nextDelta, rng, syntheticState } from './synthetic.js';
+import { nextDelta, rng, syntheticAlerts, syntheticState } from './synthetic.js';
 
 // Tracing snapshots the DOM after every action, in the page: it would be timed along with the app.
 test.use({ trace: 'off' });
@@ -37,6 +40,14 @@ const INSTRUMENT = `(() => {
       this.addEventListener('message', () => pw.arrivals.push(performance.now()));
     }
   };
+  pw.inputs = [];
+  pw.views = [];
+  for (const type of ['keydown', 'click']) window.addEventListener(type, (e) => pw.inputs.push({ type, t: e.timeStamp }), { capture: true });
+  document.addEventListener('portwatch:view-committed', (e) => {
+    const entry = { ...e.detail, t: performance.now(), frame: null };
+    pw.views.push(entry);
+    requestAnimationFrame(() => (entry.frame = performance.now()));
+  });
   document.addEventListener('portwatch:rows-committed', (e) => {
     const seq = e.detail.seq;
     pw.commits.push({ seq, t: performance.now() });
@@ -44,8 +55,24 @@ const INSTRUMENT = `(() => {
   });
 })();`;
 
+interface ViewEntry {
+  view: string;
+  filter?: string;
+  sorting?: string;
+  grouped?: boolean;
+  rows: number;
+  t: number;
+  frame: number | null;
+}
+
 interface BenchWindow {
-  __pwBench: { arrivals: number[]; commits: { seq: number; t: number }[]; frames: { seq: number; t: number }[] };
+  __pwBench: {
+    arrivals: number[];
+    commits: { seq: number; t: number }[];
+    frames: { seq: number; t: number }[];
+    inputs: { type: string; t: number }[];
+    views: ViewEntry[];
+  };
 }
 
 function stats(values: number[]): { p50: number; p95: number; max: number; mean: number } {
@@ -235,6 +262,138 @@ test('@bench renderer with 10,000 sockets and 100-change deltas', async ({ page 
       `  scroll 3 rows/frame      frame gap p50 ${ms(wheelFrames.p50)}   p95 ${ms(wheelFrames.p95)}   max ${ms(wheelFrames.max)}`,
       `  scroll a page/frame      frame gap p50 ${ms(flingFrames.p50)}   p95 ${ms(flingFrames.p95)}   max ${ms(flingFrames.max)}`,
       `  (also in test-results/bench-renderer.json)`,
+      '',
+    ].join('\n'),
+  );
+});
+
+const INTERACTION_SOCKETS = 12_000;
+
+/**
+ * Runs `act` (one user input) and waits for the view commit `done` accepts; returns the time from the
+ * input event to that commit and to the frame after it.
+ */
+/** What the awaited commit must show: its view, and the filter text, grouping or a sorting other than `sortingNot`. */
+interface Awaited {
+  view: string;
+  filter?: string;
+  grouped?: boolean;
+  sortingNot?: string;
+}
+
+async function timed(page: Page, act: () => Promise<void>, done: Awaited): Promise<{ commit: number; frame: number }> {
+  const from = await page.evaluate(() => {
+    const pw = (globalThis as unknown as BenchWindow).__pwBench;
+    return { views: pw.views.length, inputs: pw.inputs.length };
+  });
+  await act();
+  const handle = await page.waitForFunction(
+    ({ from, done }) => {
+      const pw = (globalThis as unknown as BenchWindow).__pwBench;
+      const accept = (v: ViewEntry) =>
+        v.view === done.view &&
+        (done.filter === undefined || v.filter === done.filter) &&
+        (done.grouped === undefined || v.grouped === done.grouped) &&
+        (done.sortingNot === undefined || v.sorting !== done.sortingNot);
+      const hit = pw.views.slice(from.views).find(accept);
+      if (!hit || hit.frame === null) return null;
+      const input = pw.inputs.slice(from.inputs).filter((i) => i.t <= hit.t).pop();
+      return input ? { commit: hit.t - input.t, frame: hit.frame - input.t } : null;
+    },
+    { from, done },
+    { timeout: 30_000 },
+  );
+  const result = (await handle.jsonValue()) as { commit: number; frame: number };
+  // Let the frame settle (and any deferred work finish) before the next input.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  return result;
+}
+
+test('@bench interactions with 12,000 sockets: filter keystroke, sort, group, switch views', async ({ page }) => {
+  test.setTimeout(300_000);
+  const state = syntheticState(INTERACTION_SOCKETS);
+  await page.addInitScript({ content: INSTRUMENT });
+  const synthetic = syntheticAlerts();
+  const fake = await openFake(page, state, { alerts: synthetic.alerts, alertTrees: synthetic.trees });
+  await expect(socketRows(page).first()).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByRole('tab', { name: /Connections/ })).toContainText('12,000');
+  // A busy machine keeps changing while the user works: a 100-change delta every second, as the engine
+  // polling at its default interval would send.
+  const live = new Map<string, Socket>(state.snapshot.sockets.map((s) => [s.id, s]));
+  const r = rng(31);
+  let seq = state.seq;
+  const feed = setInterval(() => fake.sendDelta(nextDelta(live, ++seq, CHANGES, r)), 1000);
+
+  const results: Record<string, { commit: number[]; frame: number[] }> = {};
+  const note = (name: string, r: { commit: number; frame: number }) => {
+    const slot = (results[name] ??= { commit: [], frame: [] });
+    slot.commit.push(r.commit);
+    slot.frame.push(r.frame);
+  };
+
+  // Filter keystrokes: queries a user types, one key at a time, each timed until its rows are on screen.
+  const box = page.getByRole('searchbox', { name: 'Filter' });
+  await box.click();
+  for (const query of ['chrome', '443', 'port:5432', 'state:est', '192.168']) {
+    let text = '';
+    for (const ch of query) {
+      text += ch;
+      const expected = text;
+      note('filter keystroke', await timed(page, () => page.keyboard.press(ch === ' ' ? 'Space' : ch), { view: 'connections', filter: expected }));
+    }
+    while (text.length > 0) {
+      text = text.slice(0, -1);
+      const expected = text;
+      note('filter keystroke', await timed(page, () => page.keyboard.press('Backspace'), { view: 'connections', filter: expected }));
+    }
+  }
+
+  // Sorting: a header click, again and again over the columns (each click flips or moves the sort).
+  const grid = page.getByRole('grid', { name: 'Connections' });
+  const sortable = ['Local address', 'Remote address', 'State', 'Process', 'PID', 'Age', 'User', 'Proto'];
+  for (let i = 0; i < 24; i++) {
+    const header = grid.getByRole('columnheader', { name: new RegExp(`^${sortable[i % sortable.length]}`) });
+    const before = await page.evaluate(() => (globalThis as unknown as BenchWindow).__pwBench.views.filter((v) => v.view === 'connections').pop()?.sorting ?? '');
+    note('sort', await timed(page, () => header.getByRole('button').first().click(), { view: 'connections', sortingNot: before }));
+  }
+
+  // Group by process, on and off.
+  const toggle = page.getByRole('button', { name: /Group by process/ });
+  for (let i = 0; i < 20; i++) {
+    const on = i % 2 === 0;
+    note('group by process', await timed(page, () => toggle.click(), { view: 'connections', grouped: on }));
+  }
+
+  // Switching views: round the tabs, each timed until the new view has committed its rows.
+  const tabs: [string, RegExp][] = [
+    ['listening', /^Listening/],
+    ['ports', /^Ports/],
+    ['alerts', /^Alerts/],
+    ['connections', /^Connections/],
+  ];
+  for (let i = 0; i < 24; i++) {
+    const [view, name] = tabs[i % tabs.length]!;
+    note('switch view', await timed(page, () => page.getByRole('tab', { name }).click(), { view }));
+  }
+
+  for (const s of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: s });
+    await page.getByRole('tab', { name: /^Connections/ }).click();
+    await screenshot(page, `bench-12k-connections-${s}`);
+  }
+
+  clearInterval(feed);
+  const report = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, { runs: v.commit.length, inputToCommitMs: stats(v.commit), inputToNextFrameMs: stats(v.frame) }]));
+  writeFileSync(join(process.cwd(), 'test-results', 'bench-renderer-interactions.json'), JSON.stringify({ sockets: INTERACTION_SOCKETS, ...report }, null, 2));
+  console.log(
+    [
+      '',
+      `Renderer interactions — ${INTERACTION_SOCKETS.toLocaleString('en-US')} sockets, a ${CHANGES}-change delta a second (input event → React commit of the view's rows; → next frame)`,
+      ...Object.entries(report).map(
+        ([k, v]) =>
+          `  ${k.padEnd(18)} n=${String(v.runs).padStart(2)}  commit p50 ${ms(v.inputToCommitMs.p50)}  p95 ${ms(v.inputToCommitMs.p95)}  max ${ms(v.inputToCommitMs.max)}   frame p50 ${ms(v.inputToNextFrameMs.p50)}  p95 ${ms(v.inputToNextFrameMs.p95)}`,
+      ),
+      `  (also in test-results/bench-renderer-interactions.json)`,
       '',
     ].join('\n'),
   );

@@ -10,6 +10,7 @@ import { formatDuration, KIND_HELP, kindShort, kindTitle, ownerLine, SEVERITY_TE
 import { newestFirst, type AlertsSnapshot } from '../alerts-store.js';
 import { errorText } from '../errors.js';
 import { formatAge, formatCount, formatDateTime } from '../format.js';
+import { useViewCommitMark } from '../commit-marks.js';
 import { useAlerts, useNotificationPermission, useNotifier, useNow, useStore } from '../hooks.js';
 import { AlertDetail, SeverityPill } from './alert-detail.js';
 import type { EndTarget } from './end-process-dialog.js';
@@ -59,6 +60,7 @@ export function AlertsWorkspace({ filter, onFilter, selectedId, onSelect, detail
   // version says when the Map (updated in place) changed.
   const all = useMemo(() => newestFirst(alerts.alerts), [alerts.alerts, alerts.version]);
   const visible = useMemo(() => filterAlerts(all, filter), [all, filter]);
+  useViewCommitMark(visible, { view: 'alerts', rows: visible.length });
   const counts = useMemo(() => {
     const bySeverity: Record<Severity, number> = { high: 0, medium: 0, low: 0 };
     const byKind = Object.fromEntries(ALERT_KINDS.map((k) => [k, 0])) as Record<AlertKind, number>;

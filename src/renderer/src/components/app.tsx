@@ -23,9 +23,8 @@ import { NamesContext, ResolveToggle } from './names.js';
 import { Notices } from './notices.js';
 import { PortsView, type LookupRequest } from './ports-view.js';
 import { WatchedPortToasts } from './watched-ports.js';
+import { ROWS_COMMITTED_EVENT } from '../commit-marks.js';
 
-/** Fired after React has committed a change of rows: lets a benchmark time delta → screen. */
-export const ROWS_COMMITTED_EVENT = 'portwatch:rows-committed';
 
 /**
  * notifier: the page's own desktop notifications (browser mode); null in Electron, whose main process

@@ -6,6 +6,7 @@ import type { Row } from '../store.js';
 import type { Filter } from '../filter.js';
 import { describeFilter, isEmptyFilter, matchSocket, usesNames } from '../filter.js';
 import { useSnapshot } from '../hooks.js';
+import { useViewCommitMark } from '../commit-marks.js';
 import { formatCount } from '../format.js';
 import { columns, features, NUMERIC_COLUMNS, renderCell, sortRows, type ColumnId } from './columns.js';
 import { useNamesLookup } from './names.js';
@@ -116,6 +117,7 @@ export function ConnectionsView({ filter, grouped, selectedId, onSelect, onShown
   const items = useMemo<readonly Item[]>(() => (grouped ? groupRows(shownRows, collapsed) : shownRows), [shownRows, grouped, collapsed]);
 
   useEffect(() => onShown?.(shownRows.length), [onShown, shownRows.length]);
+  useViewCommitMark(items, { view: 'connections', filter: filter.source, sorting: sorting.map((s) => `${s.id}:${s.desc ? 'desc' : 'asc'}`).join(','), grouped, rows: items.length });
 
   const toggleGroup = useCallback((key: string) => {
     setCollapsed((prev) => {

@@ -10,6 +10,7 @@ import type { Filter } from '../filter.js';
 import { describeFilter, matchSocket } from '../filter.js';
 import { useConflicts } from '../conflicts-store.js';
 import { useSnapshot } from '../hooks.js';
+import { useViewCommitMark } from '../commit-marks.js';
 import { formatCount, protoLabel } from '../format.js';
 import { conflictTitle } from '../ports-text.js';
 import type { Row } from '../store.js';
@@ -80,6 +81,7 @@ export function ListeningView({ filter, selectedId, onSelect, onShown }: Listeni
   }, [rows, rowsVersion, filter]);
 
   useEffect(() => onShown?.(listeners.length), [onShown, listeners.length]);
+  useViewCommitMark(listeners, { view: 'listening', filter: filter.source, rows: listeners.length });
 
   const { scrollRef, virtualizer } = useGridVirtualizer(listeners.length);
   useRowNavigation({

@@ -11,6 +11,7 @@ import { useConflicts } from '../conflicts-store.js';
 import { errorText } from '../errors.js';
 import { formatCount, formatDateTime } from '../format.js';
 import { useStore } from '../hooks.js';
+import { useViewCommitMark } from '../commit-marks.js';
 import { addressMeaning, ROLE_HELP, ROLE_LABEL, verdictDetail, verdictHolders } from '../ports-text.js';
 import { NUMERIC_COLUMNS, renderCell, type ColumnId } from './columns.js';
 import { ConflictCard } from './conflict-card.js';
@@ -68,6 +69,7 @@ export function PortsView({ request, onLookup, onClearLookup, onEnd, selectedId,
   }, [store, request, refreshes]);
 
   const sorted = useMemo(() => [...conflicts].sort((a, b) => conflictSeverityRank(b.severity) - conflictSeverityRank(a.severity) || a.port - b.port), [conflicts]);
+  useViewCommitMark(sorted, { view: 'ports', rows: sorted.length });
 
   return (
     <div className="ports" ref={scrollRef}>
