@@ -298,9 +298,13 @@ export class AlertEngine {
   /** `previous`: the sockets before this delta, as the monitor hands them over (no copy kept here). */
   private onDelta(delta: Delta, previous: ReadonlyMap<string, Socket>): void {
     const now = delta.takenAt;
+    // Connections that ended (not a TIME_WAIT running out): their resets are no scan's (see alert-candidates.ts).
+    let ended = 0;
     for (const id of delta.removed) {
       const s = previous.get(id);
-      if (s !== undefined) this.unindex(s);
+      if (s === undefined) continue;
+      this.unindex(s);
+      if (s.protocol === 'tcp' && !s.listening && s.remoteAddress !== null && s.state !== 'TIME_WAIT') ended++;
     }
     const batch = delta.changed.length === 0 ? delta.added : [...delta.added, ...delta.changed];
     for (const s of batch) {
@@ -322,6 +326,7 @@ export class AlertEngine {
       raised: (subject) => this.log.hasRaised(subject),
       scan: this.scan,
       counters: this.readCounters(),
+      ended,
       options: this.options,
       learning,
       exists: existsSync,

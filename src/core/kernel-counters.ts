@@ -2,6 +2,13 @@
 // scan against closed ports leaves no socket to see, but every refused SYN makes the kernel send a reset
 // (Tcp: OutRsts) and every datagram to a closed UDP port counts in Udp: NoPorts. The counters say how
 // many, never from whom.
+//
+// Not every reset is a refusal. The kernel also resets connections of its own: a program closing a
+// socket with unread data, or data arriving for one it has closed (TcpExt: TCPAbortOn*), and a server
+// that goes away resets its clients' late segments (the clients' connections are reset: Tcp:
+// EstabResets, when they are on this machine). Those are read too, so the analysis can tell a scan
+// from a server's own shutdown. A full listen queue drops SYNs (TcpExt: ListenDrops) without refusing
+// anything, unless net.ipv4.tcp_abort_on_overflow makes it answer each with a reset.
 import { readFileSync } from 'node:fs';
 
 export interface KernelCounters {
@@ -18,7 +25,18 @@ export interface KernelCounters {
   udpNoPorts: number;
   /** TcpExt: ListenDrops — SYNs dropped at a listener (full queue, SYN flood); 0 where not readable. */
   listenDrops: number;
+  /** TcpExt: ListenOverflows — of those, the ones dropped because the accept queue was full. */
+  listenOverflows: number;
+  /** Tcp: EstabResets — this machine's connections (ESTABLISHED or CLOSE_WAIT) that were reset. */
+  estabResets: number;
+  /** TcpExt: TCPAbortOnClose + OnData + OnLinger + OnMemory + OnTimeout — resets of this machine's own connections. */
+  abortResets: number;
+  /** net.ipv4.tcp_abort_on_overflow: a full accept queue answers with a reset instead of dropping the SYN. */
+  abortOnOverflow: boolean;
 }
+
+/** The TcpExt counters of resets this machine sends to end its own connections. */
+const ABORTS = ['TCPAbortOnClose', 'TCPAbortOnData', 'TCPAbortOnLinger', 'TCPAbortOnMemory', 'TCPAbortOnTimeout'];
 
 /**
  * Parses the paired-line format of /proc/net/snmp and /proc/net/netstat ("Tcp: Name Name…" then
@@ -51,13 +69,19 @@ export function readKernelCounters(procRoot = '/proc', now = Date.now()): Kernel
   }
   const tcp = snmp.get('Tcp');
   if (tcp === undefined) return null;
-  let listenDrops = 0;
+  const n = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v : 0);
+  let ext: Map<string, number> | undefined;
   try {
-    listenDrops = parseProcCounters(readFileSync(`${procRoot}/net/netstat`, 'latin1')).get('TcpExt')?.get('ListenDrops') ?? 0;
+    ext = parseProcCounters(readFileSync(`${procRoot}/net/netstat`, 'latin1')).get('TcpExt');
   } catch {
     // Older kernels or restricted procfs: the SNMP counters still tell the main story.
   }
-  const n = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v : 0);
+  let abortOnOverflow = false;
+  try {
+    abortOnOverflow = readFileSync(`${procRoot}/sys/net/ipv4/tcp_abort_on_overflow`, 'latin1').trim() === '1';
+  } catch {
+    // Not readable: the default (0, drop) is by far the common case.
+  }
   return {
     at: now,
     tcpResets: n(tcp.get('OutRsts')),
@@ -65,6 +89,10 @@ export function readKernelCounters(procRoot = '/proc', now = Date.now()): Kernel
     passiveOpens: n(tcp.get('PassiveOpens')),
     activeOpens: n(tcp.get('ActiveOpens')),
     udpNoPorts: n(snmp.get('Udp')?.get('NoPorts')),
-    listenDrops: n(listenDrops),
+    listenDrops: n(ext?.get('ListenDrops')),
+    listenOverflows: n(ext?.get('ListenOverflows')),
+    estabResets: n(tcp.get('EstabResets')),
+    abortResets: ABORTS.reduce((sum, k) => sum + n(ext?.get(k)), 0),
+    abortOnOverflow,
   };
 }

@@ -75,7 +75,13 @@ export interface PortScanDetails {
    * Refused attempts the kernel counted in the window (/proc/net/snmp): TCP resets sent, UDP datagrams
    * to closed ports, SYNs dropped at a full listen queue; null when the counters are not readable.
    */
-  refused: { tcpResets: number; udpNoPorts: number; listenDrops: number } | null;
+  refused: {
+    tcpResets: number;
+    udpNoPorts: number;
+    listenDrops: number;
+    /** Of tcpResets, those that ended this machine's own connections (not refusals); absent in older logs. */
+    explainedResets?: number;
+  } | null;
   /** Connection attempts of this machine's own programs that failed in the window: a local scanner. */
   localAttemptFails: number | null;
 }

@@ -6,6 +6,14 @@
 // One alert per subject (see alertSubject below); the engine remembers raised subjects in the alert log.
 // Port scans are episodes instead: one alert per remote (or per kernel-counter burst) until it has been
 // quiet for a whole window.
+//
+// A port scan is one peer touching many distinct ports. With sockets to see, the peer is the remote
+// address — or, on loopback, where every local program shares 127.0.0.1, the program whose client
+// sockets they are. Without sockets (closed ports leave none), the kernel's counters show a burst of
+// refused attempts; what is not a refusal is taken out before the burst is measured: resets of this
+// machine's own connections (a program closing with unread data, data for a closed one), connections
+// of this machine reset, connections that ended in the same window (a server going away resets its
+// clients' late segments), and SYNs dropped at a full listen queue (a burst of connections, not a scan).
 import { tmpdir } from 'node:os';
 import { addressScope, normaliseHost, type AddressScope } from '../../shared/address.js';
 import type { Alert, AlertKind, BaselineDestination, BaselineInbound, BaselineListener, PortScanDetails, Severity, TrustRule } from '../../shared/alerts.js';
@@ -21,7 +29,7 @@ export interface AlertOptions {
   /** A remote touching this many distinct local ports within scanWindowMs is a port scan. */
   scanPorts: number;
   scanWindowMs: number;
-  /** Refused attempts the kernel counts within scanWindowMs (resets sent + UDP to closed ports + listen drops) that make a burst. */
+  /** Refused attempts the kernel counts within scanWindowMs (resets sent that were refusals + UDP to closed ports) that make a burst. */
   refusedBurst: number;
   /** Unconnected UDP sockets on these ports are clients' reply sockets, not listeners (DNS, QUIC, mDNS clients). */
   ephemeralPorts: readonly [number, number];
@@ -57,12 +65,17 @@ export function socketRole(s: Socket, listening: (protocol: Protocol, port: numb
   return 'outbound';
 }
 
+/** A counter reading, with how many of this machine's connections had ended by then (see AnalysisInput.ended). */
+export type ScanSample = KernelCounters & { ended: number };
+
 /** A port scan in progress is kept for one window; everything in it is small and replaced, never mutated. */
 export interface ScanState {
-  /** remote host → local port → the last socket seen there and when. */
+  /** peer → local port → the last socket seen there and when. A peer is a remote host, or a local program ("127.0.0.1|pid 42"). */
   touches: ReadonlyMap<string, ReadonlyMap<number, { at: number; socket: Socket }>>;
   /** Counter readings covering the window, oldest first; the first is the base the burst is measured from. */
-  samples: readonly KernelCounters[];
+  samples: readonly ScanSample[];
+  /** Connections ended since the state began (a running total; samples keep it at their time). */
+  ended: number;
   /** Ongoing episodes: "port-scan|<host>" or "port-scan|kernel" → last time it was above its threshold. */
   episodes: ReadonlyMap<string, number>;
   /** A counter burst seen with no socket evidence yet: if the next poll brings none, it alerts on its own. */
@@ -70,7 +83,7 @@ export interface ScanState {
 }
 
 export function emptyScanState(): ScanState {
-  return { touches: new Map(), samples: [], episodes: new Map(), pendingBurst: false };
+  return { touches: new Map(), samples: [], ended: 0, episodes: new Map(), pendingBurst: false };
 }
 
 /** What one poll saw, in baseline terms: TrustStore.learn() adds it to the baseline. */
@@ -93,6 +106,11 @@ export interface AnalysisInput {
   scan: ScanState;
   /** This poll's reading of the kernel counters; null where there are none. */
   counters: KernelCounters | null;
+  /**
+   * This machine's TCP connections that ended this poll (left the table from a state other than
+   * TIME_WAIT): the resets a server's shutdown causes are not refusals of a scan.
+   */
+  ended?: number;
   options: AlertOptions;
   /** While learning, no alert: what is seen is returned as `seen` for the baseline. */
   learning?: boolean;
@@ -133,6 +151,8 @@ export function analyseSockets(input: AnalysisInput): AnalysisResult {
   const seen: Seen = { processes: [], listeners: [], destinations: [], inbound: [] };
   const groups = new Map<string, Group>();
   const inbound: Array<{ host: string; socket: Socket }> = [];
+  // This poll's client sockets by their local end, to name the program behind a loopback connection.
+  const clientEnds = new Map<string, Socket>();
   const seenProcesses = new Set<string>();
 
   const add = (g: Omit<Group, 'sockets'>, s: Socket) => {
@@ -151,6 +171,7 @@ export function analyseSockets(input: AnalysisInput): AnalysisResult {
   for (const s of input.sockets) {
     const role = socketRole(s, input.listening);
     if (role === 'inbound') inbound.push({ host: normaliseHost(s.remoteAddress!), socket: s });
+    else if (role === 'outbound' && s.pid !== null && s.protocol === 'tcp') clientEnds.set(`${normaliseHost(s.localAddress)}|${s.localPort}`, s);
     // A socket without an owner (TIME_WAIT, another user's without root) says nothing about a program,
     // except a listener: a new open port is news whoever holds it.
     const attributed = s.pid !== null && s.process !== null;
@@ -205,7 +226,8 @@ export function analyseSockets(input: AnalysisInput): AnalysisResult {
       const scope = addressScope(normaliseHost(s.localAddress));
       const subject = `new-listener|${key}|${s.protocol}|${s.localPort}|${scope === 'loopback' ? 'local' : 'network'}`;
       if (!trust.knowsListener(key, s.protocol, s.localPort, s.localAddress) && !input.raised(subject)) {
-        const severity: Severity = scope === 'all' || scope === 'public' ? 'high' : 'medium';
+        // A port only this machine can reach is worth knowing about, not worth an interruption.
+        const severity: Severity = scope === 'all' || scope === 'public' ? 'high' : scope === 'loopback' ? 'low' : 'medium';
         add({ kind: 'new-listener', subject, severity, process: s.process, pid: s.pid, key, detail: scope }, s);
       }
     } else if (role === 'inbound' && attributed) {
@@ -227,8 +249,18 @@ export function analyseSockets(input: AnalysisInput): AnalysisResult {
 
   const alerts: AlertCandidate[] = [];
   for (const g of groups.values()) alerts.push(toCandidate(g, now));
-  const scan = updateScan(input, inbound, learning, alerts);
+  const scan = updateScan(input, inbound.map((t) => peerOf(t, clientEnds)), learning, alerts);
   return { alerts, scan, seen };
+}
+
+/**
+ * Who touched the port. A remote host is a peer by its address; on loopback every local program shares
+ * 127.0.0.1, so the peer is the program holding the other end, when this poll shows it.
+ */
+function peerOf(t: { host: string; socket: Socket }, clientEnds: ReadonlyMap<string, Socket>): { host: string; peer: string; client: Socket | null; socket: Socket } {
+  if (addressScope(t.host) !== 'loopback') return { ...t, peer: t.host, client: null };
+  const client = clientEnds.get(`${t.host}|${t.socket.remotePort}`) ?? null;
+  return { ...t, peer: client === null ? t.host : `${t.host}|pid ${client.pid}`, client };
 }
 
 function inRange(port: number, [low, high]: readonly [number, number]): boolean {
@@ -329,25 +361,32 @@ function toCandidate(g: Group, now: number): AlertCandidate {
 }
 
 interface Refused {
+  /** Every reset sent in the window. */
   tcpResets: number;
+  /** Of those, the ones that were not refusals (see the top of this file). */
+  explained: number;
   udpNoPorts: number;
   listenDrops: number;
   attemptFails: number;
+  /** Refused attempts: resets not explained, and datagrams to closed UDP ports. */
   total: number;
 }
 
-function refusedIn(samples: readonly KernelCounters[]): Refused | null {
+function refusedIn(samples: readonly ScanSample[]): Refused | null {
   if (samples.length < 2) return null;
   const a = samples[0]!;
   const b = samples[samples.length - 1]!;
-  const tcpResets = b.tcpResets - a.tcpResets;
-  const udpNoPorts = b.udpNoPorts - a.udpNoPorts;
-  const listenDrops = b.listenDrops - a.listenDrops;
-  const attemptFails = b.attemptFails - a.attemptFails;
-  return { tcpResets, udpNoPorts, listenDrops, attemptFails, total: tcpResets + udpNoPorts + listenDrops };
+  const d = (k: keyof KernelCounters | 'ended') => Math.max(0, Number(b[k]) - Number(a[k]));
+  const tcpResets = d('tcpResets');
+  const udpNoPorts = d('udpNoPorts');
+  const listenDrops = d('listenDrops');
+  const attemptFails = d('attemptFails');
+  const overflowResets = b.abortOnOverflow ? d('listenOverflows') : 0;
+  const explained = Math.min(tcpResets, d('abortResets') + d('estabResets') + d('ended') + overflowResets);
+  return { tcpResets, explained, udpNoPorts, listenDrops, attemptFails, total: tcpResets - explained + udpNoPorts };
 }
 
-function updateScan(input: AnalysisInput, inbound: Array<{ host: string; socket: Socket }>, learning: boolean, alerts: AlertCandidate[]): ScanState {
+function updateScan(input: AnalysisInput, inbound: Array<{ host: string; peer: string; client: Socket | null; socket: Socket }>, learning: boolean, alerts: AlertCandidate[]): ScanState {
   const { now, options } = input;
   const prev = input.scan;
   const since = now - options.scanWindowMs;
@@ -355,13 +394,15 @@ function updateScan(input: AnalysisInput, inbound: Array<{ host: string; socket:
   // Touches: copy only the maps this poll changes; drop what fell out of the window.
   const touches = new Map(prev.touches);
   const touched = new Set<string>();
-  for (const { host, socket } of inbound) {
-    let ports = touches.get(host);
-    if (!touched.has(host)) {
+  const clients = new Map<string, Socket>();
+  for (const { peer, client, socket } of inbound) {
+    let ports = touches.get(peer);
+    if (!touched.has(peer)) {
       ports = new Map(ports ?? []);
-      touches.set(host, ports);
-      touched.add(host);
+      touches.set(peer, ports);
+      touched.add(peer);
     }
+    if (client !== null) clients.set(peer, client);
     (ports as Map<number, { at: number; socket: Socket }>).set(socket.localPort, { at: now, socket });
   }
   for (const [host, ports] of touches) {
@@ -374,9 +415,10 @@ function updateScan(input: AnalysisInput, inbound: Array<{ host: string; socket:
   }
 
   // Counter samples: keep the newest one older than the window as the base.
+  const ended = prev.ended + Math.max(0, input.ended ?? 0);
   let samples = prev.samples;
   if (input.counters !== null) {
-    samples = [...samples, input.counters];
+    samples = [...samples, { ...input.counters, ended }];
     const last = samples[samples.length - 1]!;
     const base = samples[0]!;
     // Counters going down mean another namespace or a reset: start over from here.
@@ -386,7 +428,7 @@ function updateScan(input: AnalysisInput, inbound: Array<{ host: string; socket:
 
   const episodes = new Map<string, number>();
   for (const [k, at] of prev.episodes) if (at >= since) episodes.set(k, at);
-  if (learning) return { touches, samples, episodes, pendingBurst: false };
+  if (learning) return { touches, samples, ended, episodes, pendingBurst: false };
 
   const refused = refusedIn(samples);
   const burst = refused !== null && refused.total >= options.refusedBurst;
@@ -394,14 +436,15 @@ function updateScan(input: AnalysisInput, inbound: Array<{ host: string; socket:
     remoteAddress: remote,
     localPorts: ports,
     windowMs: options.scanWindowMs,
-    refused: refused === null ? null : { tcpResets: refused.tcpResets, udpNoPorts: refused.udpNoPorts, listenDrops: refused.listenDrops },
+    refused: refused === null ? null : { tcpResets: refused.tcpResets, udpNoPorts: refused.udpNoPorts, listenDrops: refused.listenDrops, explainedResets: refused.explained },
     localAttemptFails: refused === null ? null : refused.attemptFails,
   });
 
   let socketEpisode = false;
-  for (const [host, ports] of touches) {
+  for (const [peer, ports] of touches) {
     if (ports.size < options.scanPorts) continue;
-    const subject = `port-scan|${host}`;
+    const host = peer.split('|')[0]!;
+    const subject = `port-scan|${peer}`;
     socketEpisode = true;
     const ongoing = episodes.has(subject);
     episodes.set(subject, now);
@@ -410,9 +453,9 @@ function updateScan(input: AnalysisInput, inbound: Array<{ host: string; socket:
     const sockets = [...ports.values()].map((t) => t.socket).slice(0, options.maxSockets);
     const loopback = addressScope(host) === 'loopback';
     const seconds = options.scanWindowMs / 1000;
-    let message =
-      `Port scan from ${host}${loopback ? ' (this machine)' : ''}: it connected to ${ports.size} different local ports within ${seconds} s ` +
-      `(TCP ${portList(list)})`;
+    const client = clients.get(peer) ?? null;
+    const from = client?.process ? `${host} (this machine: ${printable(client.process.name)}, pid ${client.pid})` : loopback ? `${host} (this machine)` : host;
+    let message = `Port scan from ${from}: it connected to ${ports.size} different local ports within ${seconds} s (TCP ${portList(list)})`;
     message += burst
       ? `, and in the same window the kernel refused ${describeRefused(refused!)}`
       : `; the kernel's counters show no burst of refused attempts, so it reached only open ports or the counters are not readable here`;
@@ -421,8 +464,8 @@ function updateScan(input: AnalysisInput, inbound: Array<{ host: string; socket:
       severity: loopback ? 'medium' : 'high',
       message,
       at: now,
-      pid: null,
-      process: null,
+      pid: client?.pid ?? null,
+      process: client?.process ?? null,
       sockets,
       evidence: burst ? ['sockets', 'kernel-counters'] : ['sockets'],
       scan: details(host, list),
@@ -440,7 +483,7 @@ function updateScan(input: AnalysisInput, inbound: Array<{ host: string; socket:
       episodes.set(kernel, now);
       const seconds = options.scanWindowMs / 1000;
       const local =
-        refused!.attemptFails >= refused!.tcpResets / 2 && refused!.attemptFails > 0
+        refused!.attemptFails >= (refused!.tcpResets - refused!.explained) / 2 && refused!.attemptFails > 0
           ? `; ${refused!.attemptFails} connection attempts by programs on this machine failed in the same window, so the scanner is probably local`
           : '';
       alerts.push({
@@ -462,14 +505,19 @@ function updateScan(input: AnalysisInput, inbound: Array<{ host: string; socket:
       pendingBurst = true; // wait one poll: the sockets of the same scan may show up then
     }
   }
-  return { touches, samples, episodes, pendingBurst };
+  return { touches, samples, ended, episodes, pendingBurst };
 }
 
 function describeRefused(r: Refused): string {
-  const parts = [`${r.tcpResets} TCP connection attempt${r.tcpResets === 1 ? '' : 's'} (resets sent)`];
+  const refusedTcp = r.tcpResets - r.explained;
+  const parts = [`${refusedTcp} TCP connection attempt${refusedTcp === 1 ? '' : 's'} (resets sent)`];
   if (r.udpNoPorts > 0) parts.push(`${r.udpNoPorts} UDP datagram${r.udpNoPorts === 1 ? '' : 's'} to closed ports`);
-  if (r.listenDrops > 0) parts.push(`${r.listenDrops} SYN${r.listenDrops === 1 ? '' : 's'} dropped at a full listen queue`);
-  return parts.join(', ');
+  let text = parts.join(', ');
+  const aside: string[] = [];
+  if (r.explained > 0) aside.push(`${r.explained} more reset${r.explained === 1 ? '' : 's'} ended this machine's own connections`);
+  if (r.listenDrops > 0) aside.push(`${r.listenDrops} SYN${r.listenDrops === 1 ? '' : 's'} dropped at a full listen queue`);
+  if (aside.length > 0) text += ` (not counted: ${aside.join('; ')})`;
+  return text;
 }
 
 function portList(ports: number[]): string {

@@ -109,12 +109,12 @@ describe('new-listener', () => {
     expect(a!.rule).toEqual({ kind: 'listener', exe: '/usr/bin/python3', port: 8000, protocol: 'tcp' });
   });
 
-  it('is high on a public address and [::], medium on loopback and private addresses', () => {
+  it('is high on a public address and [::], medium on private addresses, low on loopback only', () => {
     const sev = (address: string) => of(run([sock({ address, port: 8000, owner: python })]).alerts, 'new-listener')[0]!.severity;
     expect(sev('::')).toBe('high');
     expect(sev('203.0.113.7')).toBe('high');
-    expect(sev('127.0.0.1')).toBe('medium');
-    expect(sev('::1')).toBe('medium');
+    expect(sev('127.0.0.1')).toBe('low');
+    expect(sev('::1')).toBe('low');
     expect(sev('192.168.1.20')).toBe('medium');
     expect(of(run([sock({ address: '127.0.0.1', port: 8000, owner: python })]).alerts, 'new-listener')[0]!.message).toContain('reachable from this machine only');
   });
@@ -272,6 +272,10 @@ describe('port-scan', () => {
     activeOpens: 0,
     udpNoPorts: 0,
     listenDrops: 0,
+    listenOverflows: 0,
+    estabResets: 0,
+    abortResets: 0,
+    abortOnOverflow: false,
     ...more,
   });
   const web = proc(500, 'nginx');
@@ -334,6 +338,77 @@ describe('port-scan', () => {
     expect(a!.message).toContain('the scanner is probably local');
     r = step(r.scan, NOW + 3000, [], counters(NOW + 3000, 400));
     expect(r.alerts).toHaveLength(0);
+  });
+
+  it('SYNs dropped at a full listen queue are a burst of connections, not a scan', () => {
+    let r = step(emptyScanState(), NOW, [], counters(NOW, 0));
+    // What a burst of 300 local connections to a listener with a backlog of 1 did to the counters (measured).
+    for (let i = 1; i <= 4; i++) {
+      r = step(r.scan, NOW + i * 1000, [], counters(NOW + i * 1000, 0, { listenDrops: 400 * i, listenOverflows: 400 * i, activeOpens: 300 }));
+      expect(r.alerts).toHaveLength(0);
+    }
+    // Unless the kernel is told to answer an overflow with a reset: those resets are the overflows, still no scan.
+    r = step(emptyScanState(), NOW, [], counters(NOW, 0, { abortOnOverflow: true }));
+    for (let i = 1; i <= 3; i++) {
+      r = step(r.scan, NOW + i * 1000, [], counters(NOW + i * 1000, 300 * i, { listenDrops: 300 * i, listenOverflows: 300 * i, abortOnOverflow: true }));
+      expect(r.alerts).toHaveLength(0);
+    }
+  });
+
+  it('a server going away resets its own connections: no scan, whether the resets are aborts, resets of local clients, or late segments of ended ones', () => {
+    const shutdown = (more: (i: number) => Partial<KernelCounters>, ended: (i: number) => number) => {
+      let r = step(emptyScanState(), NOW, [], counters(NOW, 0));
+      const out: number[] = [];
+      for (let i = 1; i <= 4; i++) {
+        r = analyseSockets({
+          sockets: [],
+          now: NOW + i * 1000,
+          listening: () => false,
+          trust: quiet,
+          raised: () => true,
+          scan: r.scan,
+          counters: counters(NOW + i * 1000, 0, more(i)),
+          ended: ended(i),
+          options,
+        });
+        out.push(r.alerts.length);
+      }
+      return out;
+    };
+    // Killed with unread data on 2,250 of its 4,500 connections (measured): TCPAbortOnClose.
+    expect(shutdown((i) => ({ tcpResets: i > 1 ? 2250 : 0, abortResets: i > 1 ? 2250 : 0, estabResets: i > 1 ? 4500 : 0 }), () => 0)).toEqual([0, 0, 0, 0]);
+    // Its clients writing after it went: resets from its closed sockets, its clients' connections reset.
+    expect(shutdown((i) => ({ tcpResets: i > 1 ? 2250 : 0, estabResets: i > 1 ? 2250 : 0 }), () => 0)).toEqual([0, 0, 0, 0]);
+    // Remote clients (no local connection reset): the connections that ended in the window explain them.
+    expect(shutdown((i) => ({ tcpResets: i > 1 ? 249 : 0 }), (i) => (i === 2 ? 4500 : 0))).toEqual([0, 0, 0, 0]);
+  });
+
+  it('refusals beyond what is explained still make a burst, and the message keeps the two apart', () => {
+    let r = step(emptyScanState(), NOW, [], counters(NOW, 0));
+    r = step(r.scan, NOW + 1000, [], counters(NOW + 1000, 700, { abortResets: 200, listenDrops: 12 }));
+    r = step(r.scan, NOW + 2000, [], counters(NOW + 2000, 700, { abortResets: 200, listenDrops: 12 }));
+    const [a] = of(r.alerts, 'port-scan');
+    expect(a!.message).toContain('the kernel refused 500 TCP connection attempts (resets sent)');
+    expect(a!.message).toContain("not counted: 200 more resets ended this machine's own connections; 12 SYNs dropped at a full listen queue");
+    expect(a!.scan!.refused).toEqual({ tcpResets: 700, udpNoPorts: 0, listenDrops: 12, explainedResets: 200 });
+  });
+
+  it('on loopback a peer is the program holding the client ends: many programs on a few ports each are no scan, one program on many is', () => {
+    const port = (p: number, clientPid: number, clientPort: number): Socket[] => {
+      const owner = proc(clientPid, `client${clientPid}`);
+      return [
+        sock({ address: '127.0.0.1', port: p, remote: ['127.0.0.1', clientPort], owner: web }),
+        sock({ address: '127.0.0.1', port: clientPort, remote: ['127.0.0.1', p], owner }),
+      ];
+    };
+    // Five programs, each talking to three local services: fifteen ports from 127.0.0.1, no scan.
+    const busy = Array.from({ length: 15 }, (_, i) => port(9000 + i, 700 + Math.floor(i / 3), 41000 + i)).flat();
+    expect(of(step(emptyScanState(), NOW, busy, null).alerts, 'port-scan')).toHaveLength(0);
+    // One program touching ten: a scan, and it is named.
+    const scan = Array.from({ length: 10 }, (_, i) => port(9000 + i, 901, 42000 + i)).flat();
+    const [a] = of(step(emptyScanState(), NOW, scan, null).alerts, 'port-scan');
+    expect(a).toMatchObject({ subject: 'port-scan|127.0.0.1|pid 901', pid: 901 });
+    expect(a!.message).toContain('Port scan from 127.0.0.1 (this machine: client901, pid 901)');
   });
 
   it('resets spread out below the burst size within any window are no scan', () => {
