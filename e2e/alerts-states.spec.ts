@@ -106,7 +106,7 @@ test('a new alert arrives live: prepended, badge up; A acknowledges the selected
   const badge = page.getByRole('tab', { name: /Alerts/ }).getByTestId('alert-count');
   await expect(badge).toHaveText(/^5/);
   const [first] = syntheticAlerts(Date.now()).alerts.slice(-1);
-  fake.raiseAlert({ ...first!, id: 'live-1', at: Date.now(), message: 'New listener on all interfaces: ncat listens on 0.0.0.0:4444 (TCP) — reachable from any network this machine is on', process: { ...first!.process!, name: 'ncat', pid: 9911 }, pid: 9911 });
+  fake.raiseAlert({ ...first!, id: 'live-1', at: Date.now(), message: 'New listener on all interfaces: ncat listens on 0.0.0.0:4444 (TCP) — reachable from any network this machine is on', process: { ...first!.process!, name: 'ncat', pid: 9911, exe: '/usr/bin/ncat' }, pid: 9911 });
   await expect(rows(page).first()).toContainText('ncat');
   await expect(badge).toHaveText(/^6/);
   await rows(page).first().click();

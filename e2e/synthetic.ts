@@ -393,3 +393,39 @@ export function syntheticAlerts(now = NOW): { alerts: Alert[]; trees: Record<str
   };
   return { alerts, trees };
 }
+
+/**
+ * A busy port: a server on 0.0.0.0:`port` with `clients` connections, most of them from programs on
+ * this machine (each connection is then two sockets: the client's and the one the server accepted),
+ * the rest from two machines on the network. Some connections are winding down (TIME_WAIT, CLOSE_WAIT).
+ */
+export function busyPortSockets(port = 18080, clients = 4980, now = NOW): Socket[] {
+  const server: ProcessInfo = { pid: 7700, name: 'api-server', exe: '/opt/api/bin/api-server', cmdline: `/opt/api/bin/api-server --listen 0.0.0.0:${port}`, user: 'ada', uid: 1000, ppid: 1, startedAt: now - 600_000 };
+  const loaders: ProcessInfo[] = [
+    { pid: 7801, name: 'wrk', exe: '/usr/bin/wrk', cmdline: `wrk -c 3000 -d 10m http://127.0.0.1:${port}/`, user: 'ada', uid: 1000, ppid: 2801, startedAt: now - 120_000 },
+    { pid: 7802, name: 'node', exe: '/usr/bin/node', cmdline: 'node load/soak.js --connections 1500', user: 'ada', uid: 1000, ppid: 2801, startedAt: now - 90_000 },
+    { pid: 7803, name: 'python3', exe: '/usr/bin/python3.12', cmdline: 'python3 health_probe.py', user: 'ada', uid: 1000, ppid: 2801, startedAt: now - 60_000 },
+  ];
+  const remotes = ['192.168.1.77', '192.168.1.80'];
+  const out: Socket[] = [
+    make({ protocol: 'tcp', family: 4, localAddress: '0.0.0.0', localPort: port, remoteAddress: null, remotePort: null, state: 'LISTEN', listening: true, pid: server.pid, process: server, inode: 500_000, firstSeen: now - 600_000 }),
+  ];
+  const r = rng(port);
+  for (let i = 0; i < clients; i++) {
+    const ephemeral = 33_000 + i;
+    const state: TcpState = i % 50 === 0 ? 'TIME_WAIT' : i % 37 === 0 ? 'CLOSE_WAIT' : 'ESTABLISHED';
+    const firstSeen = now - Math.floor(r() * 100_000);
+    const remote = i % 10 === 9 ? remotes[Math.floor(i / 10) % 2]! : '127.0.0.1';
+    // The server's end of the connection.
+    out.push(
+      make({ protocol: 'tcp', family: 4, localAddress: remote === '127.0.0.1' ? '127.0.0.1' : '192.168.1.23', localPort: port, remoteAddress: remote, remotePort: ephemeral, state, listening: false, pid: state === 'TIME_WAIT' ? null : server.pid, process: state === 'TIME_WAIT' ? null : server, inode: state === 'TIME_WAIT' ? 0 : 510_000 + i, firstSeen }),
+    );
+    if (remote !== '127.0.0.1') continue;
+    const loader = i % 10 < 6 ? loaders[0]! : i % 10 < 8 ? loaders[1]! : loaders[2]!;
+    const clientState: TcpState = state === 'TIME_WAIT' ? 'FIN_WAIT2' : state === 'CLOSE_WAIT' ? 'FIN_WAIT2' : 'ESTABLISHED';
+    out.push(
+      make({ protocol: 'tcp', family: 4, localAddress: '127.0.0.1', localPort: ephemeral, remoteAddress: '127.0.0.1', remotePort: port, state: clientState, listening: false, pid: loader.pid, process: loader, inode: 520_000 + i, firstSeen }),
+    );
+  }
+  return out;
+}

@@ -135,7 +135,10 @@ export function defaultChoice(alert: Alert, choices: readonly TrustChoice[]): Tr
 
 /** Why "Trust…" offers nothing, when it offers nothing. */
 export function noTrustReason(alert: Alert): string {
-  if (alert.kind === 'port-scan') return 'A port scan comes from a remote, not a program: there is nothing to trust. Acknowledge it once you know where it came from.';
+  if (alert.kind === 'port-scan')
+    return alert.process === null
+      ? 'A port scan comes from a remote, not a program: there is nothing to trust. Acknowledge it once you know where it came from.'
+      : `A port scan is not something to trust: ${alert.process.name} (pid ${alert.process.pid}) on this machine did it. End it, or acknowledge the alert once you know why it scanned.`;
   if (alert.process === null) return 'Portwatch cannot see the process behind this alert (another user’s; run Portwatch as root to name it), so no rule can name it.';
   if (alert.process.exe?.endsWith(DELETED_MARK)) return 'Its executable was deleted after it started: nothing at that path is what ran, so it cannot be trusted by path. Restart the program, then trust it.';
   return 'No trust rule applies to this alert.';

@@ -199,6 +199,27 @@ export function usesNames(filter: Filter): boolean {
   return filter.terms.some((t) => t.kind === 'host' || t.kind === 'country');
 }
 
+function sameTerm(a: FilterTerm, b: FilterTerm): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Whether everything `next` lets through, `prev` let through too: the same terms, the last one made
+ * longer (a text term contains the shorter text), and more terms after it. Typing forward narrows, so
+ * the rows need only be filtered from what the last keystroke left.
+ */
+export function narrows(prev: Filter, next: Filter): boolean {
+  const a = prev.terms;
+  const b = next.terms;
+  if (a.length === 0) return true;
+  if (b.length < a.length) return false;
+  for (let i = 0; i < a.length - 1; i++) if (!sameTerm(a[i]!, b[i]!)) return false;
+  const last = a[a.length - 1]!;
+  const now = b[a.length - 1]!;
+  if (sameTerm(last, now)) return true;
+  return (last.kind === 'text' || last.kind === 'proc') && now.kind === last.kind && !last.negate && !now.negate && now.text.includes(last.text);
+}
+
 export function matchSocket(filter: Filter, s: Socket, names?: NameLookup): boolean {
   for (const term of filter.terms) {
     if (matchTerm(term, s, names) === term.negate) return false;

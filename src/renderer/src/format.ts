@@ -14,6 +14,47 @@ export function formatAge(ms: number): string {
   return `${Math.floor(h / 24)}d`;
 }
 
+/**
+ * The state as the tables say it: the kernel's TCP names (as netstat and TCPView say them), but a UDP
+ * socket with no peer is "BOUND" rather than ss's "UNCONN". The detail panel keeps the raw state.
+ */
+export function stateLabel(s: Pick<Socket, 'state'>): string {
+  return s.state === 'UNCONN' ? 'BOUND' : s.state;
+}
+
+export interface AgeReading {
+  /** "12s", "≥ 2m": what the cell shows. */
+  text: string;
+  /** False when the socket was already open when Portwatch started: `text` is then a lower bound. */
+  exact: boolean;
+  /** What is known of its age, in words ("at least 2m old", "between 2m and 52m old"). */
+  known: string;
+  /** Says how the age is known, for a tooltip. */
+  title: string;
+}
+
+/**
+ * How old a socket is, honestly. Portwatch knows when it first saw a socket; a socket seen in the first
+ * poll (firstSeen at watchStart) was open before that, so its age is at least the time since, and at
+ * most the age of its process (a socket cannot be older than the process that holds it). When both
+ * bounds read the same, that is its age; otherwise "≥" the lower one.
+ */
+export function readAge(s: Pick<Socket, 'firstSeen' | 'process'>, now: number, watchStart: number | null): AgeReading {
+  const lower = formatAge(now - s.firstSeen);
+  if (watchStart === null || s.firstSeen > watchStart) return { text: lower, exact: true, known: `${lower} old`, title: `First seen ${formatDateTime(s.firstSeen)}` };
+  const started = s.process?.startedAt ?? null;
+  const since = `Already open when Portwatch started watching (${formatDateTime(watchStart)})`;
+  if (started !== null && started <= s.firstSeen) {
+    const upper = formatAge(now - started);
+    const process = `its process started ${formatDateTime(started)}`;
+    if (upper === lower) return { text: lower, exact: true, known: `${lower} old`, title: `${since}; ${process}` };
+    const known = `between ${lower} and ${upper} old`;
+    return { text: `≥ ${lower}`, exact: false, known, title: `${since}: ${known} (${process})` };
+  }
+  const known = `at least ${lower} old`;
+  return { text: `≥ ${lower}`, exact: false, known, title: `${since}: ${known}` };
+}
+
 /** tcp4, tcp6, udp4, udp6 */
 export function protoLabel(s: Pick<Socket, 'protocol' | 'family'>): string {
   return `${s.protocol}${s.family}`;

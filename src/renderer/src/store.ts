@@ -77,6 +77,12 @@ export interface StoreSnapshot {
   counts: Counts;
   /** Counts over the last few minutes, at most one sample per second, oldest first. */
   history: readonly CountSample[];
+  /**
+   * When Portwatch's first poll was taken, as far as the page can tell: the earliest firstSeen in the
+   * last full state. A socket first seen then was already open before it (its age is a lower bound).
+   * null until the state is read.
+   */
+  watchStart: number | null;
 }
 
 export interface StoreOptions {
@@ -187,6 +193,7 @@ export function createStore(transport: Pick<Transport, 'api' | 'onConnection'>, 
     rows,
     counts: tally.snapshot(),
     history,
+    watchStart: null,
   };
 
   function commit(patch: Partial<StoreSnapshot>, rowsChanged: boolean, socketsChanged = rowsChanged): void {
@@ -349,7 +356,9 @@ export function createStore(transport: Pick<Transport, 'api' | 'onConnection'>, 
       }
     }
     sample(state.snapshot.takenAt);
-    commit({ phase: 'ready', seq: state.seq, status: state.status, error: null, history }, true);
+    let watchStart = state.snapshot.takenAt;
+    for (const s of state.snapshot.sockets) if (s.firstSeen < watchStart) watchStart = s.firstSeen;
+    commit({ phase: 'ready', seq: state.seq, status: state.status, error: null, history, watchStart }, true);
   }
 
   function refetch(): void {

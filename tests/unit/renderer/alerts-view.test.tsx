@@ -114,7 +114,10 @@ describe('Alerts tab and list', () => {
     const py = row('py');
     expect(py.textContent).toContain('High');
     expect(py.textContent).toContain('New listener');
-    expect(py.textContent).toContain('python3 listens on 0.0.0.0:8000');
+    // The row leads with the port and the program; the whole sentence is its tooltip.
+    const what = within(py).getAllByRole('gridcell')[2]!;
+    expect(what.textContent).toMatch(/^8000\/tcp\s*python3\s*listens on all interfaces/);
+    expect(what.querySelector('[title]')!.getAttribute('title')).toContain('python3 listens on 0.0.0.0:8000');
     expect(py.textContent).toContain('4242');
     expect(py.textContent).toMatch(/1\ds ago/);
     expect(py.textContent).toContain('New');
@@ -146,7 +149,7 @@ describe('Alerts tab and list', () => {
     const t = await mount();
     await openAlertsTab();
     await act(async () => {
-      t.raise(alert({ id: 'live', severity: 'medium', at: Date.now(), message: 'ncat listens on 0.0.0.0:4444' }));
+      t.raise(alert({ id: 'live', severity: 'medium', at: Date.now(), message: 'ncat listens on 0.0.0.0:4444', process: proc(7000, 'ncat', { exe: '/usr/bin/ncat' }) }));
     });
     expect(rowIds()[0]).toBe('live');
     expect(within(screen.getByRole('tab', { name: /Alerts/ })).getByTestId('alert-count').textContent).toBe('4 active alerts');

@@ -25,6 +25,7 @@ import { programKey } from '../../../shared/trust-rules.js';
 import { errorText } from '../errors.js';
 import { formatAge, formatDateTime, protoLabel } from '../format.js';
 import { useNow, useStore } from '../hooks.js';
+import type { Headline } from '../alert-groups.js';
 import { Endpoint, stateClass } from './columns.js';
 import { ContextMenu } from './context-menu.js';
 import type { EndTarget } from './end-process-dialog.js';
@@ -41,6 +42,8 @@ export interface AlertDetailProps {
   onAcknowledge: (id: string) => Promise<void>;
   onEnd: (target: EndTarget) => void;
   onNote: (note: Note) => void;
+  /** When the list's row is a group: what it holds, and acknowledging all of it. */
+  group?: { count: number; unacknowledged: number; what: Headline; onAcknowledgeAll: () => void };
 }
 
 export function SeverityPill({ severity }: { severity: Severity }) {
@@ -50,7 +53,7 @@ export function SeverityPill({ severity }: { severity: Severity }) {
 const SEV_ICON = { high: '!', medium: '!', low: 'i' } as const;
 
 
-export function AlertDetail({ ref, id, alert: fromStore, onClose, onAcknowledge, onEnd, onNote }: AlertDetailProps) {
+export function AlertDetail({ ref, id, alert: fromStore, onClose, onAcknowledge, onEnd, onNote, group }: AlertDetailProps) {
   const store = useStore();
   const now = useNow();
   const [explained, setExplained] = useState<{ loading: boolean; data: AlertExplanation | null; error: string | null }>({ loading: true, data: null, error: null });
@@ -145,6 +148,16 @@ export function AlertDetail({ ref, id, alert: fromStore, onClose, onAcknowledge,
           </span>
         )}
       </p>
+      {group !== undefined && (
+        <div className="group-banner" role="note">
+          <span>
+            <strong>{group.what.what}</strong> from {group.what.who}. The newest is shown below.
+          </span>
+          <button type="button" className="button small" disabled={group.unacknowledged === 0} onClick={group.onAcknowledgeAll} title="Mark every alert of this group as seen (A)">
+            Acknowledge all {group.unacknowledged > 0 ? group.unacknowledged : ''} <kbd>A</kbd>
+          </button>
+        </div>
+      )}
       <p className="alert-message">{alert.message}</p>
 
       <div className="alert-actions" role="group" aria-label="Actions">

@@ -1,17 +1,20 @@
 // The Alerts view: what Portwatch raised about programs, listeners and connections nobody had seen
-// before, newest first. A toolbar of filters (severity, kind, acknowledged), a line saying whether
-// Portwatch is still learning what is normal (and the engine's warnings, which must not be missed),
-// the dense list, and the selected alert's detail beside it, with what can be done about it.
-// Keys: ↑ ↓ move, A acknowledges, Enter opens the detail, Esc closes it.
-import { memo, useCallback, useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
+// before, newest first. A toolbar of filters (search, severity, kind, acknowledged), a line saying
+// whether Portwatch is still learning what is normal (and the engine's warnings, which must not be
+// missed), the dense list — alerts of one kind from one program are one row with a count, expandable
+// (alert-groups.ts) — and the selected alert's detail beside it, with what can be done about it.
+// Keys: Ctrl+F search, ↑ ↓ move, → ← expand and collapse a group, A acknowledges (a whole group on
+// its row), Enter opens the detail, Esc closes it.
+import { memo, useCallback, useEffect, useId, useMemo, useRef, useState, type ReactNode, type RefObject } from 'react';
 import type { Alert, AlertKind, Severity, TrustState } from '../../../shared/alerts.js';
 import { ALERT_KINDS, isSnoozed, MAX_LEARN_SECONDS, SEVERITIES } from '../../../shared/alerts.js';
+import { alertHeadline, groupAlerts, groupHeadline, matchAlert, type AlertGroup, type Headline } from '../alert-groups.js';
 import { formatDuration, KIND_HELP, kindShort, kindTitle, ownerLine, SEVERITY_TEXT, SEVERITY_TONE } from '../alert-text.js';
 import { newestFirst, type AlertsSnapshot } from '../alerts-store.js';
 import { errorText } from '../errors.js';
 import { formatAge, formatCount, formatDateTime } from '../format.js';
 import { useViewCommitMark } from '../commit-marks.js';
-import { useAlerts, useNotificationPermission, useNotifier, useNow, useStore } from '../hooks.js';
+import { useAlerts, useNotificationPermission, useNotifier, useNow, useSnapshot, useStore } from '../hooks.js';
 import { AlertDetail, SeverityPill } from './alert-detail.js';
 import type { EndTarget } from './end-process-dialog.js';
 import { isTypingTarget, useRowNavigation } from './grid.js';
@@ -23,15 +26,41 @@ export interface AlertFilterState {
   /** Empty: every kind. */
   kinds: readonly AlertKind[];
   showAcknowledged: boolean;
+  /** Words the alert must contain (message, program, pid, ports, addresses); '' for all. */
+  query: string;
 }
 
-export const DEFAULT_ALERT_FILTER: AlertFilterState = { severities: [], kinds: [], showAcknowledged: false };
+export const DEFAULT_ALERT_FILTER: AlertFilterState = { severities: [], kinds: [], showAcknowledged: false, query: '' };
 
 /** The alerts a filter shows, in the order given (newest first). */
 export function filterAlerts(list: readonly Alert[], f: AlertFilterState): Alert[] {
   return list.filter(
-    (a) => (f.showAcknowledged || a.acknowledgedAt === null) && (f.severities.length === 0 || f.severities.includes(a.severity)) && (f.kinds.length === 0 || f.kinds.includes(a.kind)),
+    (a) =>
+      (f.showAcknowledged || a.acknowledgedAt === null) &&
+      (f.severities.length === 0 || f.severities.includes(a.severity)) &&
+      (f.kinds.length === 0 || f.kinds.includes(a.kind)) &&
+      matchAlert(a, f.query),
   );
+}
+
+/** What the list shows: a lone alert, a group's row, or an alert inside an expanded group. */
+export type AlertItem = { type: 'alert'; id: string; alert: Alert; member: boolean } | { type: 'group'; id: string; group: AlertGroup; expanded: boolean };
+
+export const groupItemId = (key: string) => `group:${key}`;
+
+/** The list's rows: groups of more than one alert are one row, followed by their members when expanded. */
+export function alertItems(groups: readonly AlertGroup[], expanded: ReadonlySet<string>): AlertItem[] {
+  const items: AlertItem[] = [];
+  for (const g of groups) {
+    if (g.alerts.length === 1) {
+      items.push({ type: 'alert', id: g.alerts[0]!.id, alert: g.alerts[0]!, member: false });
+      continue;
+    }
+    const open = expanded.has(g.key);
+    items.push({ type: 'group', id: groupItemId(g.key), group: g, expanded: open });
+    if (open) for (const a of g.alerts) items.push({ type: 'alert', id: a.id, alert: a, member: true });
+  }
+  return items;
 }
 
 function toggle<T>(list: readonly T[], item: T): T[] {
@@ -46,21 +75,27 @@ export interface AlertsWorkspaceProps {
   detailOpen: boolean;
   onDetailOpen: (open: boolean) => void;
   onEnd: (target: EndTarget) => void;
+  /** The search box, for Ctrl+F. */
+  searchRef?: RefObject<HTMLInputElement | null>;
   /** The notices under the toolbar (the same as every view's). */
   notices: ReactNode;
 }
 
 /** Toolbar, notices, list and detail of the Alerts tab. */
-export function AlertsWorkspace({ filter, onFilter, selectedId, onSelect, detailOpen, onDetailOpen, onEnd, notices }: AlertsWorkspaceProps) {
+export function AlertsWorkspace({ filter, onFilter, selectedId, onSelect, detailOpen, onDetailOpen, onEnd, searchRef, notices }: AlertsWorkspaceProps) {
   const store = useStore();
   const alerts = useAlerts();
   const [note, setNote] = useState<{ text: string; error: boolean } | null>(null);
   const detailRef = useRef<HTMLElement>(null);
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(() => new Set());
 
   // version says when the Map (updated in place) changed.
   const all = useMemo(() => newestFirst(alerts.alerts), [alerts.alerts, alerts.version]);
   const visible = useMemo(() => filterAlerts(all, filter), [all, filter]);
-  useViewCommitMark(visible, { view: 'alerts', rows: visible.length });
+  const groups = useMemo(() => groupAlerts(visible), [visible]);
+  const groupsByKey = useMemo(() => new Map(groups.map((g) => [g.key, g])), [groups]);
+  const items = useMemo(() => alertItems(groups, expanded), [groups, expanded]);
+  useViewCommitMark(items, { view: 'alerts', rows: items.length });
   const counts = useMemo(() => {
     const bySeverity: Record<Severity, number> = { high: 0, medium: 0, low: 0 };
     const byKind = Object.fromEntries(ALERT_KINDS.map((k) => [k, 0])) as Record<AlertKind, number>;
@@ -78,23 +113,36 @@ export function AlertsWorkspace({ filter, onFilter, selectedId, onSelect, detail
     return () => clearTimeout(t);
   }, [note]);
 
-  const visibleRef = useRef(visible);
-  visibleRef.current = visible;
+  const itemsRef = useRef(items);
+  itemsRef.current = items;
+  const groupsRef = useRef(groupsByKey);
+  groupsRef.current = groupsByKey;
   const filterRef = useRef(filter);
   filterRef.current = filter;
 
-  /** Acknowledges one alert; when it leaves the list, the selection moves on to the next one. */
+  /**
+   * Acknowledges one alert, or every unacknowledged alert of a group (id "group:…"); when it leaves
+   * the list, the selection moves on to the next row.
+   */
   const acknowledge = useCallback(
     async (id: string) => {
-      const list = visibleRef.current;
-      const at = list.findIndex((a) => a.id === id);
-      if ((store.alerts.getSnapshot().alerts.get(id)?.acknowledgedAt ?? null) !== null) return;
+      const list = itemsRef.current;
+      const at = list.findIndex((it) => it.id === id);
+      const group = id.startsWith('group:') ? groupsRef.current.get(id.slice(6)) : undefined;
+      const ids = group ? group.alerts.filter((a) => a.acknowledgedAt === null).map((a) => a.id) : [id];
+      const held = store.alerts.getSnapshot().alerts;
+      const todo = ids.filter((x) => (held.get(x)?.acknowledgedAt ?? null) === null);
+      if (todo.length === 0) return;
       try {
-        const alert = await store.api.acknowledgeAlert(id);
-        store.alerts.put(alert);
-        setNote({ text: `Acknowledged: ${kindTitle(alert.kind).toLowerCase()} — ${ownerLine(alert)}`, error: false });
+        const done = await Promise.all(todo.map((x) => store.api.acknowledgeAlert(x)));
+        for (const a of done) store.alerts.put(a);
+        const first = done[0]!;
+        setNote({
+          text: done.length === 1 ? `Acknowledged: ${kindTitle(first.kind).toLowerCase()} — ${ownerLine(first)}` : `Acknowledged ${formatCount(done.length)} alerts: ${kindTitle(first.kind).toLowerCase()} — ${ownerLine(first)}`,
+          error: false,
+        });
         if (!filterRef.current.showAcknowledged && at >= 0) {
-          const next = list[at + 1] ?? list[at - 1];
+          const next = list.slice(at + 1).find((it) => !(it.type === 'alert' && it.member && group !== undefined && todo.includes(it.id))) ?? list[at - 1];
           if (next !== undefined) onSelect(next.id);
         }
       } catch (e) {
@@ -104,21 +152,33 @@ export function AlertsWorkspace({ filter, onFilter, selectedId, onSelect, detail
     [store, onSelect],
   );
 
+  const toggleGroup = useCallback((key: string, open?: boolean) => {
+    setExpanded((prev) => {
+      const has = prev.has(key);
+      if (open === has) return prev;
+      const next = new Set(prev);
+      if (has) next.delete(key);
+      else next.add(key);
+      return next;
+    });
+  }, []);
+
   const scrollToId = useCallback((id: string) => {
     document.querySelector(`[data-alert-id="${CSS.escape(id)}"]`)?.scrollIntoView({ block: 'nearest' });
   }, []);
 
   useRowNavigation({
-    ids: () => visibleRef.current.map((a) => a.id),
+    ids: () => itemsRef.current.map((it) => it.id),
     selectedId,
     onSelect: (id) => onSelect(id),
     scrollToId,
     pageSize: () => 15,
   });
 
-  // A acknowledges the selected alert; Enter opens its detail; Escape closes it.
-  const keyState = useRef({ selectedId, detailOpen, acknowledge, onDetailOpen });
-  keyState.current = { selectedId, detailOpen, acknowledge, onDetailOpen };
+  // A acknowledges the selected alert (or group); Enter opens its detail; Escape closes it; → ← expand
+  // and collapse the selected group.
+  const keyState = useRef({ selectedId, detailOpen, acknowledge, onDetailOpen, toggleGroup });
+  keyState.current = { selectedId, detailOpen, acknowledge, onDetailOpen, toggleGroup };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.altKey || e.ctrlKey || e.metaKey || isTypingTarget(e.target) || e.defaultPrevented) return;
@@ -136,6 +196,9 @@ export function AlertsWorkspace({ filter, onFilter, selectedId, onSelect, detail
         requestAnimationFrame(() => detailRef.current?.focus());
       } else if (e.key === 'Escape' && open && !onControl) {
         setOpen(false);
+      } else if ((e.key === 'ArrowRight' || e.key === 'ArrowLeft') && id.startsWith('group:') && !onControl) {
+        e.preventDefault();
+        keyState.current.toggleGroup(id.slice(6), e.key === 'ArrowRight');
       }
     };
     window.addEventListener('keydown', onKey);
@@ -150,12 +213,40 @@ export function AlertsWorkspace({ filter, onFilter, selectedId, onSelect, detail
     [onSelect, onDetailOpen],
   );
 
-  const filtering = filter.severities.length > 0 || filter.kinds.length > 0;
-  const selected = selectedId === null ? null : (alerts.alerts.get(selectedId) ?? null);
+  const filtering = filter.severities.length > 0 || filter.kinds.length > 0 || filter.query.trim() !== '';
+  const selectedGroup = selectedId !== null && selectedId.startsWith('group:') ? (groupsByKey.get(selectedId.slice(6)) ?? null) : null;
+  // A group's detail is its newest alert's, with the group's own actions above it.
+  const detailId = selectedGroup !== null ? selectedGroup.alerts[0]!.id : selectedId;
+  const selected = detailId === null ? null : (alerts.alerts.get(detailId) ?? null);
 
   return (
     <>
       <div className="toolbar alerts-toolbar" role="toolbar" aria-label="Alert filters">
+        <div className="filter-box alert-search">
+          <span className="filter-icon" aria-hidden="true">
+            ⌕
+          </span>
+          <input
+            ref={searchRef}
+            type="search"
+            aria-label="Search alerts"
+            placeholder="Search: program, port, address, pid"
+            value={filter.query}
+            spellCheck={false}
+            autoComplete="off"
+            onChange={(e) => onFilter({ ...filter, query: e.target.value })}
+            onKeyDown={(e) => {
+              if (e.key === 'Escape') {
+                e.preventDefault();
+                if (filter.query !== '') onFilter({ ...filter, query: '' });
+                else e.currentTarget.blur();
+              }
+            }}
+          />
+          <kbd className="filter-kbd" aria-hidden="true">
+            Ctrl F
+          </kbd>
+        </div>
         <div className="chip-group" role="group" aria-label="Severity">
           {[...SEVERITIES].reverse().map((s) => (
             <button
@@ -190,7 +281,7 @@ export function AlertsWorkspace({ filter, onFilter, selectedId, onSelect, detail
           Show acknowledged
         </label>
         {filtering && (
-          <button type="button" className="button small ghost" onClick={() => onFilter({ ...filter, severities: [], kinds: [] })}>
+          <button type="button" className="button small ghost" onClick={() => onFilter({ ...filter, severities: [], kinds: [], query: '' })}>
             Clear filters
           </button>
         )}
@@ -210,12 +301,13 @@ export function AlertsWorkspace({ filter, onFilter, selectedId, onSelect, detail
           <AlertsHead alerts={alerts} onNote={setNote} />
           <AlertList
             alerts={alerts}
-            visible={visible}
+            items={items}
             total={all.length}
             filtering={filtering}
             showAcknowledged={filter.showAcknowledged}
             selectedId={selectedId}
             onSelect={select}
+            onToggleGroup={toggleGroup}
             onShowAll={() => onFilter({ ...DEFAULT_ALERT_FILTER, showAcknowledged: true })}
           />
           {note !== null && (
@@ -224,24 +316,23 @@ export function AlertsWorkspace({ filter, onFilter, selectedId, onSelect, detail
             </div>
           )}
         </section>
-        {detailOpen && selectedId !== null ? (
+        {/* With nothing open the list takes the whole width. */}
+        {detailOpen && detailId !== null && (
           <AlertDetail
             ref={detailRef}
-            key={selectedId}
-            id={selectedId}
+            key={detailId}
+            id={detailId}
             alert={selected}
             onClose={() => onDetailOpen(false)}
             onAcknowledge={acknowledge}
             onEnd={onEnd}
             onNote={setNote}
+            group={
+              selectedGroup === null
+                ? undefined
+                : { count: selectedGroup.alerts.length, unacknowledged: selectedGroup.unacknowledged, what: groupHeadline(selectedGroup), onAcknowledgeAll: () => acknowledge(groupItemId(selectedGroup.key)) }
+            }
           />
-        ) : (
-          <aside className="detail empty" aria-label="No alert open">
-            <p>{selectedId === null ? 'Select an alert to see who did it, its parent processes and its sockets, and to trust, acknowledge or snooze it.' : 'Press Enter to open the selected alert.'}</p>
-            <p className="hint">
-              <kbd>↑</kbd> <kbd>↓</kbd> move · <kbd>A</kbd> acknowledge · <kbd>Enter</kbd> details · <kbd>Esc</kbd> close
-            </p>
-          </aside>
         )}
       </main>
     </>
@@ -308,6 +399,7 @@ const DEFAULT_LEARN_S = 60;
 function LearningLine({ learning, learningUntil, onNote }: { learning: boolean; learningUntil: number | null; onNote: (n: { text: string; error: boolean }) => void }) {
   const store = useStore();
   const now = useNow();
+  const online = useSnapshot().connection === 'open';
   const inputId = useId();
   const [trust, setTrust] = useState<TrustState | null>(null);
   const [asking, setAsking] = useState(false);
@@ -342,6 +434,18 @@ function LearningLine({ learning, learningUntil, onNote }: { learning: boolean; 
     }
   }
 
+  if (!online) {
+    return (
+      <div className="learning-line offline" role="status">
+        <span className="off-mark" aria-hidden="true">
+          ●
+        </span>
+        <span className="learning-text">
+          <strong>Offline:</strong> <span className="dim">the page has lost Portwatch; alerts raised meanwhile show when it reconnects.</span>
+        </span>
+      </div>
+    );
+  }
   if (learning) {
     const left = learningUntil === null ? null : learningUntil - now;
     return (
@@ -457,12 +561,13 @@ function BellIcon() {
 
 interface AlertListProps {
   alerts: AlertsSnapshot;
-  visible: readonly Alert[];
+  items: readonly AlertItem[];
   total: number;
   filtering: boolean;
   showAcknowledged: boolean;
   selectedId: string | null;
   onSelect: (id: string) => void;
+  onToggleGroup: (key: string, open?: boolean) => void;
   onShowAll: () => void;
 }
 
@@ -470,13 +575,12 @@ const HEADERS: { label: string; cls: string }[] = [
   { label: 'Severity', cls: 'a-sev' },
   { label: 'Kind', cls: 'a-kind' },
   { label: 'What happened', cls: 'a-msg' },
-  { label: 'Process', cls: 'a-proc' },
   { label: 'PID', cls: 'a-pid num' },
   { label: 'When', cls: 'a-when num' },
   { label: 'State', cls: 'a-state' },
 ];
 
-function AlertList({ alerts, visible, total, filtering, showAcknowledged, selectedId, onSelect, onShowAll }: AlertListProps) {
+function AlertList({ alerts, items, total, filtering, showAcknowledged, selectedId, onSelect, onToggleGroup, onShowAll }: AlertListProps) {
   let message: ReactNode = null;
   if (alerts.phase === 'disabled') {
     message = (
@@ -515,7 +619,7 @@ function AlertList({ alerts, visible, total, filtering, showAcknowledged, select
         </p>
       </div>
     );
-  } else if (visible.length === 0) {
+  } else if (items.length === 0) {
     message = (
       <div className="alerts-empty" role="status">
         <p>
@@ -529,7 +633,7 @@ function AlertList({ alerts, visible, total, filtering, showAcknowledged, select
   }
 
   return (
-    <div className="alert-list" role="grid" aria-label="Alerts" aria-rowcount={visible.length + 1} aria-busy={alerts.phase === 'loading'}>
+    <div className="alert-list" role="grid" aria-label="Alerts" aria-rowcount={items.length + 1} aria-busy={alerts.phase === 'loading'}>
       <div className="alert-row head" role="row" aria-rowindex={1}>
         {HEADERS.map((h) => (
           <div key={h.label} role="columnheader" className={`c ${h.cls}`}>
@@ -538,24 +642,40 @@ function AlertList({ alerts, visible, total, filtering, showAcknowledged, select
         ))}
       </div>
       <div role="rowgroup">
-        {visible.map((a, i) => (
-          <AlertRow key={a.id} alert={a} index={i} selected={a.id === selectedId} onSelect={onSelect} />
-        ))}
+        {items.map((it, i) =>
+          it.type === 'group' ? (
+            <GroupRow key={it.id} item={it} index={i} selected={it.id === selectedId} onSelect={onSelect} onToggle={onToggleGroup} />
+          ) : (
+            <AlertRow key={it.id} alert={it.alert} member={it.member} index={i} selected={it.id === selectedId} onSelect={onSelect} />
+          ),
+        )}
       </div>
       {message}
     </div>
   );
 }
 
-const AlertRow = memo(function AlertRow({ alert: a, index, selected, onSelect }: { alert: Alert; index: number; selected: boolean; onSelect: (id: string) => void }) {
+/** "8000/tcp  python3  listens on all interfaces": the port and the program first, then what. */
+function HeadlineText({ h, title }: { h: Headline; title: string }) {
+  return (
+    <span className="headline" title={title}>
+      {h.port !== null && <span className="h-port">{h.port}</span>}
+      <span className="h-who">{h.who}</span>
+      <span className="h-what">{h.what}</span>
+    </span>
+  );
+}
+
+const AlertRow = memo(function AlertRow({ alert: a, member, index, selected, onSelect }: { alert: Alert; member: boolean; index: number; selected: boolean; onSelect: (id: string) => void }) {
   const acknowledged = a.acknowledgedAt !== null;
   const tone = SEVERITY_TONE[a.severity];
   return (
     <div
-      className={`alert-row row sev-${tone}${selected ? ' selected' : ''}${acknowledged ? ' acknowledged' : ' unread'}`}
+      className={`alert-row row sev-${tone}${selected ? ' selected' : ''}${acknowledged ? ' acknowledged' : ' unread'}${member ? ' member' : ''}`}
       role="row"
       aria-rowindex={index + 2}
       aria-selected={selected}
+      aria-level={member ? 2 : undefined}
       data-alert-id={a.id}
       data-kind={a.kind}
       data-severity={a.severity}
@@ -568,11 +688,8 @@ const AlertRow = memo(function AlertRow({ alert: a, index, selected, onSelect }:
       <div role="gridcell" className="c a-kind" title={KIND_HELP[a.kind]}>
         {kindShort(a.kind)}
       </div>
-      <div role="gridcell" className="c a-msg" title={a.message}>
-        {a.message}
-      </div>
-      <div role="gridcell" className="c a-proc" title={a.process?.exe ?? undefined}>
-        {a.process?.name ?? <span className="dim">{a.kind === 'port-scan' ? (a.scan?.remoteAddress ?? 'kernel counters') : 'not visible'}</span>}
+      <div role="gridcell" className="c a-msg">
+        <HeadlineText h={alertHeadline(a)} title={a.message} />
       </div>
       <div role="gridcell" className="c a-pid num">
         {a.pid ?? <span className="dim">—</span>}
@@ -582,6 +699,78 @@ const AlertRow = memo(function AlertRow({ alert: a, index, selected, onSelect }:
       </div>
       <div role="gridcell" className="c a-state">
         <AlertState alert={a} />
+      </div>
+    </div>
+  );
+});
+
+const GroupRow = memo(function GroupRow({
+  item,
+  index,
+  selected,
+  onSelect,
+  onToggle,
+}: {
+  item: Extract<AlertItem, { type: 'group' }>;
+  index: number;
+  selected: boolean;
+  onSelect: (id: string) => void;
+  onToggle: (key: string, open?: boolean) => void;
+}) {
+  const g = item.group;
+  const newest = g.alerts[0]!;
+  const tone = SEVERITY_TONE[g.severity];
+  const pids = new Set(g.alerts.map((a) => a.pid));
+  const n = g.alerts.length;
+  return (
+    <div
+      className={`alert-row row group-row sev-${tone}${selected ? ' selected' : ''}${g.unacknowledged > 0 ? ' unread' : ' acknowledged'}`}
+      role="row"
+      aria-rowindex={index + 2}
+      aria-selected={selected}
+      aria-expanded={item.expanded}
+      data-group={g.key}
+      data-kind={g.kind}
+      data-count={n}
+      onMouseDown={() => onSelect(item.id)}
+    >
+      <div role="gridcell" className="c a-sev">
+        <SeverityPill severity={g.severity} />
+      </div>
+      <div role="gridcell" className="c a-kind" title={KIND_HELP[g.kind]}>
+        <button
+          type="button"
+          className="group-expander"
+          aria-label={`${item.expanded ? 'Collapse' : 'Expand'} ${n} alerts: ${kindShort(g.kind).toLowerCase()} — ${g.who}`}
+          onMouseDown={(e) => e.stopPropagation()}
+          onClick={() => onToggle(g.key)}
+        >
+          <span className="chevron" aria-hidden="true">
+            {item.expanded ? '▾' : '▸'}
+          </span>
+          {kindShort(g.kind)}
+          <span className="group-count">{formatCount(n)}</span>
+        </button>
+      </div>
+      <div role="gridcell" className="c a-msg">
+        <HeadlineText h={groupHeadline(g)} title={`${n} alerts of this kind from ${g.who}; the newest: ${newest.message}`} />
+      </div>
+      <div role="gridcell" className="c a-pid num">
+        {pids.size === 1 ? (newest.pid ?? <span className="dim">—</span>) : <span className="dim">{pids.size} pids</span>}
+      </div>
+      <div role="gridcell" className="c a-when num" title={formatDateTime(newest.at)}>
+        <AgoText since={newest.at} />
+      </div>
+      <div role="gridcell" className="c a-state">
+        {g.unacknowledged === 0 ? (
+          <span className="a-acked">✓ Acknowledged</span>
+        ) : g.unacknowledged === n ? (
+          <span className="a-active">{formatCount(n)} new</span>
+        ) : (
+          <span className="a-active">
+            {formatCount(g.unacknowledged)} of {formatCount(n)} new
+          </span>
+        )}
       </div>
     </div>
   );

@@ -1,6 +1,6 @@
 // The window: header, toolbar (the filter, or the port box in the Ports view), notices, the current
 // view and the detail panel; the row menu and the end-process dialog open over them.
-import { useCallback, useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState, type MouseEvent as ReactMouseEvent } from 'react';
+import { useCallback, useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState, type MouseEvent as ReactMouseEvent, type ReactNode } from 'react';
 import { addressScope } from '../../../shared/address.js';
 import type { Socket } from '../../../shared/model.js';
 import { formatEndpoint } from '../../../shared/model.js';
@@ -11,7 +11,11 @@ import { NotifierContext, StoreContext, useOpenAlertRequest, useSnapshot, useSto
 import type { NamesStore } from '../names-store.js';
 import type { PageNotifier } from '../notifications.js';
 import type { RowFlag, Store } from '../store.js';
+import { useViewRows, type ViewRows } from '../view-rows.js';
 import { AboutDialog } from './about.js';
+import { WatchStartContext } from './age.js';
+import { useColumnTable } from './column-header.js';
+import { CONNECTION_TABLE, LISTENING_TABLE } from './columns.js';
 import { AlertsWorkspace, DEFAULT_ALERT_FILTER, type AlertFilterState } from './alerts-view.js';
 import { ConnectionsView } from './connections-view.js';
 import { ContextMenu, type MenuItem } from './context-menu.js';
@@ -64,6 +68,46 @@ const canCopy = () => typeof navigator !== 'undefined' && typeof navigator.clipb
 const FILTER_HELP =
   'Filter: free text matches address, port, service, process, state, user or command line. Terms: port:3000  pid:1234  proc:node  state:listen  proto:tcp6  service:https  host:example  country:us  scope:public  -term excludes.';
 
+/** The views that show sockets, each with a selection of its own. */
+type SocketView = Exclude<View, 'alerts'>;
+
+interface Selection {
+  id: string;
+  /** The socket as it was when selected: still readable once it has left the table. */
+  socket: Socket;
+  /** Ports view: the lookup it was made in (a new lookup starts with no selection). */
+  lookup?: number;
+}
+
+const NO_SELECTION: Record<SocketView, Selection | null> = { connections: null, listening: null, ports: null };
+
+const isListener = (s: Socket) => s.listening;
+
+/** "7,052 sockets · 3 closing", or "12 of 7,052 match port 3000": the toolbar's count, from the rows on show. */
+function ShownCount({ rows, total, noun }: { rows: ViewRows; total: number; noun: string }) {
+  const closing =
+    rows.closing > 0 ? (
+      <span className="shown-closing" title="Closed a moment ago: still on show, no longer counted">
+        {' '}
+        · {formatCount(rows.closing)} closing
+      </span>
+    ) : null;
+  if (isEmptyFilter(rows.filter)) {
+    return (
+      <>
+        <strong>{formatCount(rows.live)}</strong> {noun}
+        {closing}
+      </>
+    );
+  }
+  return (
+    <>
+      <strong>{formatCount(rows.live)}</strong> of {formatCount(total)} match {describeFilter(rows.filter)}
+      {closing}
+    </>
+  );
+}
+
 const VIEW_LABEL: Record<View, string> = { connections: 'Connections', listening: 'Listening ports', ports: 'Ports', alerts: 'Alerts' };
 
 function Shell() {
@@ -73,10 +117,10 @@ function Shell() {
   const [filterText, setFilterText] = useState('');
   const [grouped, setGrouped] = useState(false);
   const [about, setAbout] = useState(false);
-  const [selectedId, setSelectedId] = useState<string | null>(null);
-  const [shown, setShown] = useState(0);
+  const [selection, setSelection] = useState(NO_SELECTION);
   const filterRef = useRef<HTMLInputElement>(null);
   const portRef = useRef<HTMLInputElement>(null);
+  const alertSearchRef = useRef<HTMLInputElement>(null);
   const [portText, setPortText] = useState('');
   const [portError, setPortError] = useState<string | null>(null);
   const [lookup, setLookup] = useState<LookupRequest | null>(null);
@@ -88,6 +132,8 @@ function Shell() {
   const [alertId, setAlertId] = useState<string | null>(null);
   const [alertDetail, setAlertDetail] = useState(false);
   const openRequest = useOpenAlertRequest();
+  const connCt = useColumnTable(CONNECTION_TABLE);
+  const listenCt = useColumnTable(LISTENING_TABLE);
 
   // "Open this alert", from the Electron host (tray, notification) or the page's own notification: the
   // request waits in the alerts store, so one made before this mounted is taken now.
@@ -105,17 +151,25 @@ function Shell() {
     setAlertDetail(true);
   }, [openRequest, store]);
 
-  // Typing stays responsive at 10,000 rows: the table filters on the deferred text.
+  // Typing stays responsive at 12,000 rows: the table filters on the deferred text.
   const deferredText = useDeferredValue(filterText);
   const filter = useMemo(() => parseFilter(deferredText), [deferredText]);
 
+  // One derivation per table, read by the table and the toolbar alike (the counts cannot disagree).
+  const connRows = useViewRows({ snap, sorting: connCt.sorting, columns: CONNECTION_TABLE.columns, filter, active: view === 'connections' });
+  const listenRows = useViewRows({ snap, include: isListener, sorting: listenCt.sorting, columns: LISTENING_TABLE.columns, filter, active: view === 'listening' });
+
+  const viewRef = useRef(view);
+  viewRef.current = view;
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 'f') {
+        // The box of the view on screen: the filter, the port box, or the alerts' search.
+        const box = viewRef.current === 'alerts' ? alertSearchRef.current : (filterRef.current ?? portRef.current);
+        if (!box) return;
         e.preventDefault();
-        const box = filterRef.current ?? portRef.current;
-        box?.focus();
-        box?.select();
+        box.focus();
+        box.select();
       }
     };
     window.addEventListener('keydown', onKey);
@@ -141,19 +195,38 @@ function Shell() {
     lookUp(port);
   }
 
-  // The row menu: right-click on a row, or the context-menu key / Shift+F10 on the selected one.
+  // Selection belongs to the view that made it; the Ports view's to the lookup it was made in.
   const snapRef = useRef(snap);
   snapRef.current = snap;
-  const viewRef = useRef(view);
-  viewRef.current = view;
-  const selectedRef = useRef(selectedId);
-  selectedRef.current = selectedId;
+  const lookupRef = useRef(lookup);
+  lookupRef.current = lookup;
+  const selectIn = useCallback((v: SocketView, id: string | null, socket?: Socket) => {
+    setSelection((prev) => {
+      if (id === null) return prev[v] === null ? prev : { ...prev, [v]: null };
+      const found = socket ?? snapRef.current.rows.get(id)?.socket;
+      if (found === undefined) return prev;
+      if (prev[v]?.id === id && prev[v]?.socket === found) return prev;
+      return { ...prev, [v]: { id, socket: found, lookup: v === 'ports' ? lookupRef.current?.nonce : undefined } };
+    });
+  }, []);
+  const selectConnection = useCallback((id: string | null) => selectIn('connections', id), [selectIn]);
+  const selectListener = useCallback((id: string | null) => selectIn('listening', id), [selectIn]);
+  const selectInLookup = useCallback((id: string | null, socket?: Socket) => selectIn('ports', id, socket), [selectIn]);
+
+  const socketView: SocketView | null = view === 'alerts' ? null : view;
+  const picked = socketView === null ? null : selection[socketView];
+  // A lookup selection lasts as long as its lookup.
+  const current = picked !== null && socketView === 'ports' && picked.lookup !== lookup?.nonce ? null : picked;
+  const currentRef = useRef(current);
+  currentRef.current = current;
+
+  // The row menu: right-click on a row, or the context-menu key / Shift+F10 on the selected one.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.key !== 'ContextMenu' && !(e.shiftKey && e.key === 'F10')) return;
       if (viewRef.current === 'alerts') return;
-      const id = selectedRef.current;
-      const row = id === null ? undefined : snapRef.current.rows.get(id);
+      const sel = currentRef.current;
+      const row = sel === null ? undefined : snapRef.current.rows.get(sel.id);
       if (!row) return;
       e.preventDefault();
       const el = document.querySelector(`[role="row"][data-id="${CSS.escape(row.id)}"]`);
@@ -164,15 +237,18 @@ function Shell() {
     return () => window.removeEventListener('keydown', onKey);
   }, []);
 
-  const onViewContextMenu = useCallback((e: ReactMouseEvent) => {
-    const el = e.target instanceof Element ? e.target.closest('[data-id]') : null;
-    const id = el?.getAttribute('data-id');
-    const row = id == null ? undefined : snapRef.current.rows.get(id);
-    if (!row) return;
-    e.preventDefault();
-    setSelectedId(row.id);
-    setMenu({ x: e.clientX, y: e.clientY, socket: row.socket });
-  }, []);
+  const onViewContextMenu = useCallback(
+    (e: ReactMouseEvent) => {
+      const el = e.target instanceof Element ? e.target.closest('[data-id]') : null;
+      const id = el?.getAttribute('data-id');
+      const row = id == null ? undefined : snapRef.current.rows.get(id);
+      if (!row || viewRef.current === 'alerts') return;
+      e.preventDefault();
+      selectIn(viewRef.current, row.id, row.socket);
+      setMenu({ x: e.clientX, y: e.clientY, socket: row.socket });
+    },
+    [selectIn],
+  );
 
   const menuItems = useMemo<MenuItem[]>(() => {
     if (menu === null) return [];
@@ -226,174 +302,181 @@ function Shell() {
     document.dispatchEvent(new CustomEvent(ROWS_COMMITTED_EVENT, { detail: { seq: snap.seq, rowsVersion: snap.rowsVersion } }));
   }, [snap.rowsVersion, snap.seq]);
 
-  // The selected socket stays readable after it closes and leaves the table.
-  const lastSelected = useRef<Socket | null>(null);
-  const selectedRow = selectedId === null ? undefined : snap.rows.get(selectedId);
-  if (selectedRow) lastSelected.current = selectedRow.socket;
-  else if (selectedId === null) lastSelected.current = null;
-  const detailSocket = selectedRow?.socket ?? lastSelected.current;
-  const detailFlag: RowFlag | 'gone' = selectedRow ? selectedRow.flag : 'gone';
+  // The selected socket as it is now; once it has left the table, as it was (marked gone).
+  const liveRow = current === null ? undefined : snap.rows.get(current.id);
+  const detailSocket = liveRow?.socket ?? current?.socket ?? null;
+  const detailFlag: RowFlag | 'gone' = liveRow ? liveRow.flag : 'gone';
+  const closeDetail = useCallback(() => {
+    const v = viewRef.current;
+    if (v !== 'alerts') selectIn(v, null);
+  }, [selectIn]);
 
-  const select = useCallback((id: string | null) => setSelectedId(id), []);
-  const total = view === 'connections' ? snap.counts.sockets : snap.counts.listening;
-  const filtering = !isEmptyFilter(filter);
+  const loading = snap.phase !== 'ready';
   const nConflicts = conflicts.conflicts.length;
 
+  let shown: ReactNode = null;
+  if (!loading) {
+    if (view === 'connections') shown = <ShownCount rows={connRows} total={snap.counts.sockets} noun="sockets" />;
+    else if (view === 'listening') shown = <ShownCount rows={listenRows} total={snap.counts.listening} noun="listening" />;
+  }
+
   return (
-    <div className={`app ${snap.connection === 'lost' ? 'offline' : ''}`}>
-      <Header view={view} onView={setView} />
-      <WatchedPortToasts />
-      {view === 'alerts' ? (
-        <AlertsWorkspace
-          filter={alertFilter}
-          onFilter={setAlertFilter}
-          selectedId={alertId}
-          onSelect={setAlertId}
-          detailOpen={alertDetail}
-          onDetailOpen={setAlertDetail}
-          onEnd={setEnding}
-          notices={<Notices snap={snap} />}
-        />
-      ) : (
-        <>
-          <div className="toolbar">
-            {view === 'ports' ? (
-              <form
-                className="filter-box port-box"
-                role="search"
-                aria-label="Look up a port"
-                onSubmit={(e) => {
-                  e.preventDefault();
-                  submitPort();
-                }}
-              >
-                <span className="filter-icon" aria-hidden="true">
-                  ⌕
-                </span>
-                <input
-                  ref={portRef}
-                  type="text"
-                  inputMode="numeric"
-                  aria-label="Port"
-                  aria-invalid={portError !== null}
-                  placeholder="Port, e.g. 3000 — Enter looks it up"
-                  value={portText}
-                  spellCheck={false}
-                  autoComplete="off"
-                  onChange={(e) => {
-                    setPortText(e.target.value);
-                    setPortError(null);
+    <WatchStartContext.Provider value={snap.watchStart}>
+      <div className={`app ${snap.connection === 'lost' ? 'offline' : ''}`}>
+        <Header view={view} onView={setView} />
+        <WatchedPortToasts />
+        {view === 'alerts' ? (
+          <AlertsWorkspace
+            filter={alertFilter}
+            onFilter={setAlertFilter}
+            selectedId={alertId}
+            onSelect={setAlertId}
+            detailOpen={alertDetail}
+            onDetailOpen={setAlertDetail}
+            onEnd={setEnding}
+            searchRef={alertSearchRef}
+            notices={<Notices snap={snap} />}
+          />
+        ) : (
+          <>
+            <div className="toolbar">
+              {view === 'ports' ? (
+                <form
+                  className="filter-box port-box"
+                  role="search"
+                  aria-label="Look up a port"
+                  onSubmit={(e) => {
+                    e.preventDefault();
+                    submitPort();
                   }}
-                  onKeyDown={(e) => {
-                    if (e.key === 'Escape') {
-                      e.preventDefault();
-                      if (portText !== '') setPortText('');
-                      else e.currentTarget.blur();
-                    }
-                  }}
-                />
-                <button type="submit" className="button small port-go">
-                  Look up
-                </button>
-              </form>
-            ) : (
-              <div className="filter-box">
-                <span className="filter-icon" aria-hidden="true">
-                  ⌕
-                </span>
-                <input
-                  ref={filterRef}
-                  type="search"
-                  aria-label="Filter"
-                  placeholder="Filter  ·  port:3000  proc:node  state:listen  proto:tcp6  pid:1234"
-                  value={filterText}
-                  spellCheck={false}
-                  autoComplete="off"
-                  title={FILTER_HELP}
-                  onChange={(e) => setFilterText(e.target.value)}
-                  onKeyDown={(e) => {
-                    if (e.key === 'Escape') {
-                      e.preventDefault();
-                      if (filterText !== '') setFilterText('');
-                      else e.currentTarget.blur();
-                    }
-                  }}
-                />
-                <kbd className="filter-kbd" aria-hidden="true">
-                  Ctrl F
-                </kbd>
-              </div>
-            )}
-            {view === 'connections' && (
-              <button type="button" className="toggle" aria-pressed={grouped} onClick={() => setGrouped((g) => !g)} title="Group the rows by owning process">
-                <span aria-hidden="true">{grouped ? '☰' : '☷'}</span> Group by process
-              </button>
-            )}
-            {(view === 'connections' || view === 'listening') && <ResolveToggle />}
-            {view === 'ports' ? (
-              <span className={`shown${portError ? ' control-error' : ''}`} aria-live="polite">
-                {portError ??
-                  (conflicts.loaded && (
-                    <>
-                      <strong>{formatCount(nConflicts)}</strong> port conflict{nConflicts === 1 ? '' : 's'}
-                    </>
-                  ))}
-              </span>
-            ) : (
-              <span className="shown" aria-live="polite">
-                {snap.phase === 'ready' &&
-                  (filtering ? (
-                    <>
-                      <strong>{formatCount(shown)}</strong> of {formatCount(total)} match {describeFilter(filter)}
-                    </>
-                  ) : (
-                    <>
-                      <strong>{formatCount(shown)}</strong> {view === 'connections' ? 'sockets' : 'listening'}
-                    </>
-                  ))}
-              </span>
-            )}
-            {copied !== null && (
-              <span className="copied" role="status">
-                {copied}
-              </span>
-            )}
-            {view === 'ports' ? (
-              <span className="legend" aria-hidden="true">
-                <span className="legend-item sev-danger">danger</span>
-                <span className="legend-item sev-warning">warning</span>
-                <span className="legend-item sev-info">info</span>
-              </span>
-            ) : (
-              <span className="legend" aria-hidden="true">
-                <span className="legend-item new">new</span>
-                <span className="legend-item changed">changed</span>
-                <span className="legend-item closing">closing</span>
-              </span>
-            )}
-            <EngineControls />
-            <button type="button" className="button small about-button" onClick={() => setAbout(true)} title="About Portwatch, and the data it ships">
-              About
-            </button>
-          </div>
-          {about && <AboutDialog onClose={() => setAbout(false)} />}
-          <Notices snap={snap} />
-          <main className="main">
-            <section className="view" aria-label={VIEW_LABEL[view]} onContextMenu={onViewContextMenu}>
-              {view === 'connections' ? (
-                <ConnectionsView filter={filter} grouped={grouped} selectedId={selectedId} onSelect={select} onShown={setShown} />
-              ) : view === 'listening' ? (
-                <ListeningView filter={filter} selectedId={selectedId} onSelect={select} onShown={setShown} />
+                >
+                  <span className="filter-icon" aria-hidden="true">
+                    ⌕
+                  </span>
+                  <input
+                    ref={portRef}
+                    type="text"
+                    inputMode="numeric"
+                    aria-label="Port"
+                    aria-invalid={portError !== null}
+                    placeholder="Port, e.g. 3000 — Enter looks it up"
+                    value={portText}
+                    spellCheck={false}
+                    autoComplete="off"
+                    onChange={(e) => {
+                      setPortText(e.target.value);
+                      setPortError(null);
+                    }}
+                    onKeyDown={(e) => {
+                      if (e.key === 'Escape') {
+                        e.preventDefault();
+                        if (portText !== '') setPortText('');
+                        else e.currentTarget.blur();
+                      }
+                    }}
+                  />
+                  <button type="submit" className="button small port-go">
+                    Look up
+                  </button>
+                </form>
               ) : (
-                <PortsView request={lookup} onLookup={lookUp} onClearLookup={clearLookup} onEnd={setEnding} selectedId={selectedId} onSelect={select} />
+                <div className="filter-box">
+                  <span className="filter-icon" aria-hidden="true">
+                    ⌕
+                  </span>
+                  <input
+                    ref={filterRef}
+                    type="search"
+                    aria-label="Filter"
+                    placeholder="Filter  ·  port:3000  proc:node  state:listen  proto:tcp6  pid:1234"
+                    value={filterText}
+                    spellCheck={false}
+                    autoComplete="off"
+                    title={FILTER_HELP}
+                    onChange={(e) => setFilterText(e.target.value)}
+                    onKeyDown={(e) => {
+                      if (e.key === 'Escape') {
+                        e.preventDefault();
+                        if (filterText !== '') setFilterText('');
+                        else e.currentTarget.blur();
+                      }
+                    }}
+                  />
+                  <kbd className="filter-kbd" aria-hidden="true">
+                    Ctrl F
+                  </kbd>
+                </div>
               )}
-            </section>
-            <DetailPanel socket={detailSocket} flag={detailFlag} onClose={() => setSelectedId(null)} />
-          </main>
-        </>
-      )}
-      {menu !== null && <ContextMenu x={menu.x} y={menu.y} label={`Socket ${formatEndpoint(menu.socket.localAddress, menu.socket.localPort)}`} items={menuItems} onClose={closeMenu} />}
-      {ending !== null && <EndProcessDialog key={`${ending.pid} ${ending.startedAt}`} target={ending} onClose={closeDialog} />}
-    </div>
+              {view === 'connections' && (
+                <button type="button" className="toggle" aria-pressed={grouped} onClick={() => setGrouped((g) => !g)} title="Group the rows by owning process">
+                  <span aria-hidden="true">{grouped ? '☰' : '☷'}</span> Group by process
+                </button>
+              )}
+              {(view === 'connections' || view === 'listening') && <ResolveToggle />}
+              {view === 'ports' ? (
+                <span className={`shown${portError ? ' control-error' : ''}`} aria-live="polite">
+                  {portError ??
+                    (conflicts.loaded && (
+                      <>
+                        <strong>{formatCount(nConflicts)}</strong> port conflict{nConflicts === 1 ? '' : 's'}
+                      </>
+                    ))}
+                </span>
+              ) : (
+                <span className="shown" aria-live="polite">
+                  {shown}
+                </span>
+              )}
+              {copied !== null && (
+                <span className="copied" role="status">
+                  {copied}
+                </span>
+              )}
+              {view === 'ports' ? (
+                <span className="legend" aria-hidden="true">
+                  <span className="legend-item sev-danger">danger</span>
+                  <span className="legend-item sev-warning">warning</span>
+                  <span className="legend-item sev-info">info</span>
+                </span>
+              ) : (
+                <span className="legend" aria-hidden="true">
+                  <span className="legend-item new">new</span>
+                  <span className="legend-item changed">changed</span>
+                  <span className="legend-item closing">closing</span>
+                </span>
+              )}
+              <EngineControls />
+              <button type="button" className="button small about-button" onClick={() => setAbout(true)} title="About Portwatch, and the data it ships">
+                About
+              </button>
+            </div>
+            {about && <AboutDialog onClose={() => setAbout(false)} />}
+            <Notices snap={snap} />
+            <main className="main">
+              <section className="view" aria-label={VIEW_LABEL[view]} onContextMenu={onViewContextMenu}>
+                {view === 'connections' ? (
+                  <ConnectionsView
+                    ct={connCt}
+                    view={connRows}
+                    total={snap.counts.sockets}
+                    loading={loading}
+                    grouped={grouped}
+                    selectedId={current?.id ?? null}
+                    onSelect={selectConnection}
+                  />
+                ) : view === 'listening' ? (
+                  <ListeningView ct={listenCt} view={listenRows} loading={loading} selectedId={current?.id ?? null} onSelect={selectListener} />
+                ) : (
+                  <PortsView request={lookup} onLookup={lookUp} onClearLookup={clearLookup} onEnd={setEnding} selectedId={current?.id ?? null} onSelect={selectInLookup} />
+                )}
+              </section>
+              {detailSocket !== null && <DetailPanel socket={detailSocket} flag={detailFlag} onClose={closeDetail} />}
+            </main>
+          </>
+        )}
+        {menu !== null && <ContextMenu x={menu.x} y={menu.y} label={`Socket ${formatEndpoint(menu.socket.localAddress, menu.socket.localPort)}`} items={menuItems} onClose={closeMenu} />}
+        {ending !== null && <EndProcessDialog key={`${ending.pid} ${ending.startedAt}`} target={ending} onClose={closeDialog} />}
+      </div>
+    </WatchStartContext.Provider>
   );
 }

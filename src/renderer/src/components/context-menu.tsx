@@ -11,6 +11,10 @@ export interface MenuItem {
   hint?: string;
   /** A line above this item. */
   separated?: boolean;
+  /** A check item (shown with a tick when true); it toggles without closing the menu. */
+  checked?: boolean;
+  /** Shown but cannot be picked (a column that cannot be hidden). */
+  disabled?: boolean;
 }
 
 export interface ContextMenuProps {
@@ -21,6 +25,8 @@ export interface ContextMenuProps {
   items: readonly MenuItem[];
   onClose: () => void;
 }
+
+const ITEMS = '[role="menuitem"], [role="menuitemcheckbox"]';
 
 export function ContextMenu({ x, y, label, items, onClose }: ContextMenuProps) {
   const ref = useRef<HTMLDivElement>(null);
@@ -40,7 +46,7 @@ export function ContextMenu({ x, y, label, items, onClose }: ContextMenuProps) {
 
   useEffect(() => {
     restore.current = document.activeElement;
-    ref.current?.querySelector<HTMLElement>('[role="menuitem"]')?.focus();
+    ref.current?.querySelector<HTMLElement>(ITEMS)?.focus();
     const outside = (e: Event) => {
       if (ref.current && e.target instanceof Node && ref.current.contains(e.target)) return;
       onClose();
@@ -62,7 +68,7 @@ export function ContextMenu({ x, y, label, items, onClose }: ContextMenuProps) {
   function onKeyDown(e: KeyboardEvent<HTMLDivElement>) {
     // Nothing behind the menu (row navigation, the filter shortcut) hears these keys.
     e.stopPropagation();
-    const buttons = [...(ref.current?.querySelectorAll<HTMLButtonElement>('[role="menuitem"]') ?? [])];
+    const buttons = [...(ref.current?.querySelectorAll<HTMLButtonElement>(ITEMS) ?? [])];
     const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
     const move = (i: number) => buttons[(i + buttons.length) % buttons.length]?.focus();
     switch (e.key) {
@@ -108,15 +114,23 @@ export function ContextMenu({ x, y, label, items, onClose }: ContextMenuProps) {
         <div key={item.id} role="none" className={item.separated ? 'menu-sep' : undefined}>
           <button
             type="button"
-            role="menuitem"
+            role={item.checked === undefined ? 'menuitem' : 'menuitemcheckbox'}
+            aria-checked={item.checked}
+            aria-disabled={item.disabled || undefined}
             tabIndex={-1}
-            className={`menu-item${item.danger ? ' danger' : ''}`}
+            className={`menu-item${item.danger ? ' danger' : ''}${item.disabled ? ' disabled' : ''}`}
             onMouseEnter={(e) => e.currentTarget.focus()}
             onClick={() => {
-              onClose();
+              if (item.disabled) return;
+              if (item.checked === undefined) onClose();
               item.onSelect();
             }}
           >
+            {item.checked !== undefined && (
+              <span className="menu-check" aria-hidden="true">
+                {item.checked ? '✓' : ''}
+              </span>
+            )}
             <span className="menu-label">{item.label}</span>
             {item.hint !== undefined && <span className="menu-hint">{item.hint}</span>}
           </button>

@@ -1,34 +1,27 @@
 // Everything known about the selected socket and its process. A socket that closes while selected
 // stays on show (marked closed) so the user can still read what it was.
+import { useContext } from 'react';
 import { addressScope } from '../../../shared/address.js';
 import type { Socket } from '../../../shared/model.js';
 import { formatEndpoint } from '../../../shared/model.js';
-import { formatAge, formatDateTime, protoLabel } from '../format.js';
+import { formatDateTime, protoLabel, readAge, stateLabel } from '../format.js';
 import { useNow } from '../hooks.js';
 import type { RowFlag } from '../store.js';
-import { ExposureBadge } from './listening-view.js';
+import { ExposureBadge } from './badges.js';
+import { WatchStartContext } from './age.js';
 import { Field, none } from './fields.js';
 
 export interface DetailPanelProps {
-  socket: Socket | null;
+  socket: Socket;
   /** The row's highlight; 'gone' once the row has left the table. */
   flag: RowFlag | 'gone';
   onClose: () => void;
 }
 
-
+/** Shown only while a row is selected: with nothing selected the table takes the whole width. */
 export function DetailPanel({ socket, flag, onClose }: DetailPanelProps) {
   const now = useNow();
-  if (socket === null) {
-    return (
-      <aside className="detail empty" aria-label="Details">
-        <p>Select a row to see its process, command line and socket.</p>
-        <p className="hint">
-          <kbd>↑</kbd> <kbd>↓</kbd> move · <kbd>Ctrl</kbd>+<kbd>F</kbd> filter · <kbd>Esc</kbd> clear
-        </p>
-      </aside>
-    );
-  }
+  const age = readAge(socket, now, useContext(WatchStartContext));
   const p = socket.process;
   const closed = flag === 'closing' || flag === 'gone';
   return (
@@ -83,14 +76,25 @@ export function DetailPanel({ socket, flag, onClose }: DetailPanelProps) {
           <Field label="Remote" mono>
             {socket.remoteAddress === null ? none : formatEndpoint(socket.remoteAddress, socket.remotePort)}
           </Field>
-          <Field label="State">{socket.state}</Field>
+          <Field label="State">
+            {stateLabel(socket)}
+            {socket.state === 'UNCONN' && <span className="dim"> (UNCONN: a UDP socket bound to the port, with no peer)</span>}
+          </Field>
           {socket.listening && (
             <Field label="Exposure">
               <ExposureBadge address={socket.localAddress} scope={addressScope(socket.localAddress)} />
             </Field>
           )}
           <Field label="First seen">
-            {formatDateTime(socket.firstSeen)} <span className="dim">({formatAge(now - socket.firstSeen)} ago)</span>
+            {age.exact ? (
+              <>
+                {formatDateTime(socket.firstSeen)} <span className="dim">({age.text} ago)</span>
+              </>
+            ) : (
+              <>
+                when Portwatch started, {formatDateTime(socket.firstSeen)} <span className="dim">(already open then: {age.known})</span>
+              </>
+            )}
           </Field>
           <Field label="Inode" mono>
             {socket.inode ?? none}

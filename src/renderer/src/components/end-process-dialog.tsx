@@ -140,6 +140,19 @@ export function EndProcessDialog({ target, onClose }: { target: EndTarget; onClo
 
   const finished = phase.step === 'done' || phase.step === 'failed';
   const who = `${target.name} (pid ${target.pid})`;
+  // The title follows what happened: a question only while it is one.
+  const title =
+    phase.step === 'done'
+      ? phase.result.outcome === 'killed' && !phase.result.exited
+        ? `${who} is still running`
+        : phase.result.outcome === 'already-gone'
+          ? `${who} had already exited`
+          : `${who} has ended`
+      : phase.step === 'failed'
+        ? `Could not end ${who}`
+        : phase.step === 'ending'
+          ? `Ending ${who}…`
+          : `End ${who}?`;
 
   return (
     <div
@@ -157,7 +170,7 @@ export function EndProcessDialog({ target, onClose }: { target: EndTarget; onClo
             </svg>
           </span>
           <div>
-            <h2 id={titleId}>End {who}?</h2>
+            <h2 id={titleId}>{title}</h2>
             <p id={descId} className="modal-sub">
               {phase.step === 'done'
                 ? 'Done: the outcome is below.'
@@ -168,7 +181,7 @@ export function EndProcessDialog({ target, onClose }: { target: EndTarget; onClo
           </div>
         </header>
         <div className="modal-body">
-          <dl className="end-facts">
+          <dl className={`end-facts${phase.step === 'done' && phase.result.exited ? ' ended' : ''}`}>
             <Field label="Process">
               <strong>{target.name}</strong>
             </Field>

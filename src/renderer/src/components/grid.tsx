@@ -39,6 +39,8 @@ export function isTypingTarget(target: EventTarget | null): boolean {
  * display order (`ids`, asked for only when a key is pressed) and scroll the new one into view.
  */
 export function useRowNavigation(options: {
+  /** False: the keys are left alone (a table that is not the view's main one). Default true. */
+  enabled?: boolean;
   ids: () => readonly string[];
   selectedId: string | null;
   onSelect: (id: string) => void;
@@ -49,7 +51,7 @@ export function useRowNavigation(options: {
   latest.current = options;
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.altKey || e.ctrlKey || e.metaKey || isTypingTarget(e.target)) return;
+      if (e.altKey || e.ctrlKey || e.metaKey || isTypingTarget(e.target) || latest.current.enabled === false) return;
       const { selectedId, onSelect, scrollToId, pageSize } = latest.current;
       const keys = ['ArrowDown', 'ArrowUp', 'PageDown', 'PageUp', 'Home', 'End'];
       if (!keys.includes(e.key)) return;

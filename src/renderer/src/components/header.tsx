@@ -1,6 +1,6 @@
 // The top bar: which view, what is live right now (counts by state, a five-minute chart), where the
 // data comes from and what reading it costs, and the pause / interval controls.
-import { useDeferredValue, useState } from 'react';
+import { memo, useDeferredValue, useState } from 'react';
 import type { MonitorStatus } from '../../../shared/status.js';
 import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../../../shared/status.js';
 import { SEVERITY_TONE } from '../alert-text.js';
@@ -26,7 +26,8 @@ const STATE_LABEL: Record<MonitorStatus['state'], string> = {
   'backing-off': 'Retrying',
 };
 
-export function Header({ view, onView }: { view: View; onView: (view: View) => void }) {
+/** Memoised: a keystroke in the filter re-renders the shell, not this (it follows the store by itself). */
+export const Header = memo(function Header({ view, onView }: { view: View; onView: (view: View) => void }) {
   const { counts, status, history, connection, phase } = useSnapshot();
   const conflicts = useConflicts();
   const nConflicts = conflicts.conflicts.length;
@@ -106,7 +107,7 @@ export function Header({ view, onView }: { view: View; onView: (view: View) => v
       </div>
     </header>
   );
-}
+});
 
 function AlertsTab({ selected, onSelect, alerts }: { selected: boolean; onSelect: () => void; alerts: ReturnType<typeof useAlerts> }) {
   const { status, phase } = alerts;

@@ -1,8 +1,9 @@
 // The Ports view: "who is on port N?" — a verdict per bind address, the processes with their command
-// line and working directory, every socket on the port and its local clients — above the list of
-// port conflicts the engine explains. Both refresh when the socket table changes (at most once a
-// second, with the conflicts).
-import { memo, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+// line and working directory, who is connected (counted per address and per client program), then
+// every socket on the port and its local clients in virtualised lists — above the list of port
+// conflicts the engine explains. Both refresh when the socket table changes (at most once a second,
+// with the conflicts; a lookup of thousands of sockets at most every few seconds).
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { BindVerdict, Conflict, PortLookup, PortProcess } from '../../../shared/api.js';
 import type { Socket } from '../../../shared/model.js';
 import { formatHost } from '../../../shared/model.js';
@@ -12,8 +13,12 @@ import { errorText } from '../errors.js';
 import { formatCount, formatDateTime } from '../format.js';
 import { useStore } from '../hooks.js';
 import { useViewCommitMark } from '../commit-marks.js';
+import { clientsByProcess, connectionsByAddress, statesText, type PeerSummary } from '../port-peers.js';
 import { addressMeaning, ROLE_HELP, ROLE_LABEL, verdictDetail, verdictHolders } from '../ports-text.js';
-import { NUMERIC_COLUMNS, renderCell, type ColumnId } from './columns.js';
+import type { Row } from '../store.js';
+import { useColumnTable } from './column-header.js';
+import { LOOKUP_TABLE, sortRows } from './columns.js';
+import { SocketGrid } from './socket-grid.js';
 import { ConflictCard } from './conflict-card.js';
 import type { EndTarget } from './end-process-dialog.js';
 import { WatchedPortsSection } from './watched-ports.js';
@@ -30,8 +35,13 @@ export interface PortsViewProps {
   onClearLookup: () => void;
   onEnd: (target: EndTarget) => void;
   selectedId: string | null;
-  onSelect: (id: string | null) => void;
+  /** A socket picked in the lookup's lists (it need not be in the live table any more). */
+  onSelect: (id: string | null, socket?: Socket) => void;
 }
+
+/** A lookup with more sockets than this is fetched again at most every BIG_REFRESH_MS. */
+const BIG_LOOKUP = 2000;
+const BIG_REFRESH_MS = 5000;
 
 interface LookupState {
   port: number;
@@ -49,6 +59,10 @@ export function PortsView({ request, onLookup, onClearLookup, onEnd, selectedId,
 
   // A new request shows its spinner; a refresh after the table changed keeps the old answer on show.
   const lastNonce = useRef<number | null>(null);
+  const lastAsked = useRef(0);
+  const size = lookup?.data ? lookup.data.holders.length + lookup.data.clients.length : 0;
+  const sizeRef = useRef(size);
+  sizeRef.current = size;
   useEffect(() => {
     if (request === null) {
       setLookup(null);
@@ -56,7 +70,10 @@ export function PortsView({ request, onLookup, onClearLookup, onEnd, selectedId,
       return;
     }
     const fresh = lastNonce.current !== request.nonce;
+    // Thousands of sockets are megabytes to send and parse: a busy port refreshes less often.
+    if (!fresh && sizeRef.current > BIG_LOOKUP && Date.now() - lastAsked.current < BIG_REFRESH_MS) return;
     lastNonce.current = request.nonce;
+    lastAsked.current = Date.now();
     const id = ++asked.current;
     if (fresh) {
       setLookup({ port: request.port, data: null, loading: true, error: null });
@@ -133,10 +150,19 @@ function LookupPanel({
   onClose: () => void;
   onEnd: (target: EndTarget) => void;
   selectedId: string | null;
-  onSelect: (id: string | null) => void;
+  onSelect: (id: string | null, socket?: Socket) => void;
 }) {
   const { port, data, loading, error } = lookup;
+  const ct = useColumnTable(LOOKUP_TABLE);
   const listeners = data?.holders.filter((s) => s.listening).length ?? 0;
+  const byAddress = useMemo(() => (data ? connectionsByAddress(data.holders) : []), [data]);
+  const byProcess = useMemo(() => (data ? clientsByProcess(data.clients) : []), [data]);
+  // The lists sort like any socket table; their rows are the lookup's sockets.
+  const holderRows = useMemo(() => sortRows(asRows(data?.holders ?? []), ct.sorting, LOOKUP_TABLE.columns), [data, ct.sorting]);
+  const clientRows = useMemo(() => sortRows(asRows(data?.clients ?? []), ct.sorting, LOOKUP_TABLE.columns), [data, ct.sorting]);
+  const socketsById = useMemo(() => new Map([...(data?.holders ?? []), ...(data?.clients ?? [])].map((s) => [s.id, s])), [data]);
+  const select = useCallback((id: string) => onSelect(id, socketsById.get(id)), [onSelect, socketsById]);
+
   let body: ReactNode;
   if (data === null) {
     body = loading ? (
@@ -145,15 +171,40 @@ function LookupPanel({
       </p>
     ) : null;
   } else {
+    const accepted = data.holders.length - listeners;
     body = (
       <>
         <h3 className="panel-title first">Who holds it, per bind address</h3>
         <VerdictTable port={port} verdicts={data.verdicts} holders={data.holders} />
-        <h3 className="panel-title">Processes</h3>
+        <h3 className="panel-title">
+          Processes <span className="title-count">{formatCount(data.processes.length)}</span>
+        </h3>
         {data.processes.length === 0 ? (
           <p className="empty-line">No process Portwatch can see holds port {port} or is connected to it.</p>
         ) : (
           <ProcessTable processes={data.processes} port={port} onEnd={onEnd} />
+        )}
+        {(byAddress.length > 0 || byProcess.length > 0) && (
+          <div className="peer-summaries">
+            {byAddress.length > 0 && (
+              <PeerTable
+                title={`Connections to port ${port}, by address`}
+                help="Connections its server accepted, counted by the address they come from"
+                peerHeader="From address"
+                peers={byAddress}
+                total={accepted}
+              />
+            )}
+            {byProcess.length > 0 && (
+              <PeerTable
+                title={`Clients on this machine, by program`}
+                help="This machine’s own programs connected to the port, counted per process"
+                peerHeader="Program"
+                peers={byProcess}
+                total={data.clients.length}
+              />
+            )}
+          </div>
         )}
         <h3 className="panel-title">
           Sockets on port {port} <span className="title-count">{formatCount(data.holders.length)}</span>
@@ -161,7 +212,7 @@ function LookupPanel({
         {data.holders.length === 0 ? (
           <p className="empty-line">No socket is bound to port {port}, by any protocol or address.</p>
         ) : (
-          <SocketTable label={`Sockets on port ${port}`} sockets={data.holders} selectedId={selectedId} onSelect={onSelect} />
+          <SocketGrid label={`Sockets on port ${port}`} className="conn-grid" ct={ct} items={holderRows} selectedId={selectedId} onSelect={select} maxRows={12} />
         )}
         <h3 className="panel-title">
           Clients of port {port} on this machine <span className="title-count">{formatCount(data.clients.length)}</span>
@@ -169,7 +220,7 @@ function LookupPanel({
         {data.clients.length === 0 ? (
           <p className="empty-line">No program on this machine is connected to it.</p>
         ) : (
-          <SocketTable label={`Clients of port ${port}`} sockets={data.clients} selectedId={selectedId} onSelect={onSelect} />
+          <SocketGrid label={`Clients of port ${port}`} className="conn-grid" ct={ct} items={clientRows} selectedId={selectedId} onSelect={select} maxRows={12} />
         )}
       </>
     );
@@ -198,6 +249,53 @@ function LookupPanel({
       )}
       {body}
     </section>
+  );
+}
+
+function asRows(sockets: readonly Socket[]): Row[] {
+  return sockets.map((socket) => ({ id: socket.id, socket, flag: null, flagUntil: 0 }));
+}
+
+const PEERS_SHOWN = 8;
+
+/** Who is on the other end, counted: the top few, and the rest on request. */
+function PeerTable({ title, help, peerHeader, peers, total }: { title: string; help: string; peerHeader: string; peers: readonly PeerSummary[]; total: number }) {
+  const [all, setAll] = useState(false);
+  const shown = all ? peers : peers.slice(0, PEERS_SHOWN);
+  return (
+    <div className="peer-summary">
+      <h3 className="panel-title" title={help}>
+        {title} <span className="title-count">{formatCount(peers.length)}</span>
+      </h3>
+      <table className="mini-table peer-table" aria-label={title}>
+        <thead>
+          <tr>
+            <th>{peerHeader}</th>
+            <th className="num">Connections</th>
+            <th>States</th>
+          </tr>
+        </thead>
+        <tbody>
+          {shown.map((p) => (
+            <tr key={p.key} data-peer={p.key}>
+              <td title={p.detail ?? undefined}>
+                <span className="peer-label">{p.label}</span>
+              </td>
+              <td className="num mono">
+                {formatCount(p.count)}
+                <span className="peer-share" aria-hidden="true" style={{ width: `${Math.max(2, Math.round((p.count / Math.max(1, total)) * 60))}px` }} />
+              </td>
+              <td className="dim peer-states">{statesText(p.states, formatCount)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {peers.length > PEERS_SHOWN && (
+        <button type="button" className="link-button" onClick={() => setAll((a) => !a)}>
+          {all ? 'Show the top few' : `Show all ${formatCount(peers.length)}`}
+        </button>
+      )}
+    </div>
   );
 }
 
@@ -255,8 +353,13 @@ function VerdictTable({ port, verdicts, holders }: { port: number; verdicts: rea
   );
 }
 
+const PROCESSES_SHOWN = 12;
+
 function ProcessTable({ processes, port, onEnd }: { processes: readonly PortProcess[]; port: number; onEnd: (target: EndTarget) => void }) {
+  const [all, setAll] = useState(false);
+  const shown = all ? processes : processes.slice(0, PROCESSES_SHOWN);
   return (
+    <>
     <table className="mini-table process-table" aria-label={`Processes on port ${port}`}>
       <thead>
         <tr>
@@ -272,7 +375,7 @@ function ProcessTable({ processes, port, onEnd }: { processes: readonly PortProc
         </tr>
       </thead>
       <tbody>
-        {processes.map((p) => (
+        {shown.map((p) => (
           <tr key={p.pid} data-pid={p.pid}>
             <td>
               <strong>{p.name}</strong>
@@ -305,52 +408,11 @@ function ProcessTable({ processes, port, onEnd }: { processes: readonly PortProc
         ))}
       </tbody>
     </table>
-  );
-}
-
-const SOCKET_COLUMNS: { id: ColumnId; header: string }[] = [
-  { id: 'proto', header: 'Proto' },
-  { id: 'local', header: 'Local address' },
-  { id: 'remote', header: 'Remote address' },
-  { id: 'state', header: 'State' },
-  { id: 'process', header: 'Process' },
-  { id: 'pid', header: 'PID' },
-  { id: 'user', header: 'User' },
-  { id: 'age', header: 'Age' },
-];
-
-/** The connections table's look for a handful of rows: no virtualising, no sorting. */
-function SocketTable({ label, sockets, selectedId, onSelect }: { label: string; sockets: readonly Socket[]; selectedId: string | null; onSelect: (id: string | null) => void }) {
-  return (
-    <div className="grid conn-grid static-grid" role="grid" aria-label={label} aria-rowcount={sockets.length + 1}>
-      <div className="grid-head" role="rowgroup">
-        <div className="grid-row head" role="row" aria-rowindex={1}>
-          {SOCKET_COLUMNS.map((c) => (
-            <div key={c.id} role="columnheader" className={`c c-${c.id}${NUMERIC_COLUMNS.has(c.id) ? ' num' : ''}`}>
-              <span className="head-label">{c.header}</span>
-            </div>
-          ))}
-        </div>
-      </div>
-      <div className="static-body" role="rowgroup">
-        {sockets.map((s, i) => (
-          <div
-            key={s.id}
-            className={`grid-row row${s.id === selectedId ? ' selected' : ''}`}
-            role="row"
-            aria-rowindex={i + 2}
-            aria-selected={s.id === selectedId}
-            data-id={s.id}
-            onMouseDown={() => onSelect(s.id)}
-          >
-            {SOCKET_COLUMNS.map((c) => (
-              <div key={c.id} role="gridcell" className={`c c-${c.id}${NUMERIC_COLUMNS.has(c.id) ? ' num' : ''}`} title={c.id === 'process' ? s.process?.cmdline || undefined : undefined}>
-                {renderCell(c.id, s)}
-              </div>
-            ))}
-          </div>
-        ))}
-      </div>
-    </div>
+    {processes.length > PROCESSES_SHOWN && (
+      <button type="button" className="link-button" onClick={() => setAll((a) => !a)}>
+        {all ? `Show the first ${PROCESSES_SHOWN}` : `Show all ${formatCount(processes.length)} processes`}
+      </button>
+    )}
+    </>
   );
 }
