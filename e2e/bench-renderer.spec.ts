@@ -305,7 +305,10 @@ async function timed(page: Page, act: () => Promise<void>, done: Awaited): Promi
   );
   const result = (await handle.jsonValue()) as { commit: number; frame: number };
   // Let the frame settle (and any deferred work finish) before the next input.
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await page.evaluate(() => {
+    const raf = (globalThis as unknown as { requestAnimationFrame(cb: () => void): void }).requestAnimationFrame;
+    return new Promise<void>((r) => raf(() => raf(r)));
+  });
   return result;
 }
 

@@ -429,3 +429,25 @@ export function busyPortSockets(port = 18080, clients = 4980, now = NOW): Socket
   }
   return out;
 }
+
+/** One program opening `n` listeners on 127.0.0.1, one alert each (Low: reachable from this machine only). */
+export function loopbackListenerAlerts(n: number, now = NOW): Alert[] {
+  const python: ProcessInfo = { pid: 6401, name: 'python3', exe: '/usr/bin/python3.11', cmdline: 'python3 -m uvicorn app:main --reload --workers 13', user: 'ada', uid: 1000, ppid: 2801, startedAt: now - 300_000 };
+  return Array.from({ length: n }, (_, i): Alert => {
+    const port = 8101 + i;
+    const socket = make({ protocol: 'tcp', family: 4, localAddress: '127.0.0.1', localPort: port, remoteAddress: null, remotePort: null, state: 'LISTEN', listening: true, pid: python.pid, process: python, inode: 640_000 + i, firstSeen: now - 240_000 + i * 1000 });
+    return {
+      id: `lo-${port}`,
+      kind: 'new-listener',
+      severity: 'low',
+      message: `New listener: python3 listens on 127.0.0.1:${port} (TCP) — reachable from this machine only (pid ${python.pid}, ${python.exe}, user ada)`,
+      at: now - 240_000 + i * 1000,
+      pid: python.pid,
+      process: python,
+      sockets: [socket],
+      acknowledgedAt: null,
+      snoozedUntil: null,
+      rule: { kind: 'listener', exe: python.exe!, port, protocol: 'tcp' },
+    };
+  });
+}

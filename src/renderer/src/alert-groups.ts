@@ -112,7 +112,7 @@ export function alertHeadline(a: Alert): Headline {
 export function groupHeadline(g: AlertGroup): Headline {
   const first = alertHeadline(g.alerts[0]!);
   if (g.alerts.length === 1) return first;
-  const ports = [...new Set(g.alerts.flatMap((a) => (alertHeadline(a).port ?? '').split('/')[0]!).filter((p) => p !== ''))];
+  const ports = [...new Set(g.alerts.flatMap((a) => (alertHeadline(a).port ?? '').split('/')[0]!).filter((p) => p !== ''))].sort((a, b) => Number(a) - Number(b));
   const n = g.alerts.length;
   const list = ports.length === 0 ? '' : `: ${ports.slice(0, 8).join(', ')}${ports.length > 8 ? ', …' : ''}`;
   let what = `${n} ${kindLabel(g.kind, n)}${list}`;

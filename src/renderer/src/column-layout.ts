@@ -91,7 +91,7 @@ export function normaliseLayout(saved: unknown, columns: readonly ColumnBasics[]
 
   let sort = base.sort;
   if (Array.isArray(saved.sort)) {
-    const entries = saved.sort.filter((s): s is SortEntry => isRecord(s) && typeof s.id === 'string' && typeof s.desc === 'boolean' && sortable(s.id));
+    const entries = saved.sort.filter((s): s is SortEntry => isRecord(s) && typeof s.id === 'string' && typeof s.desc === 'boolean' && byId.has(s.id) && sortable(s.id));
     if (entries.length > 0) sort = entries.map((s) => ({ id: s.id, desc: s.desc }));
   }
   return { order, hidden, widths, sort };

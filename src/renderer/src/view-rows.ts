@@ -85,6 +85,8 @@ export function updateSorted(prev: Sorted | null, rows: ReadonlyMap<string, Row>
     const kept: Row[] = [];
     const moved: Row[] = [];
     let same = true;
+    // How many of the rows listed before are still in the table: fewer than the table holds means new ones.
+    let present = 0;
     for (const r of prev.list) {
       seen.add(r.id);
       const now = rows.get(r.id);
@@ -92,6 +94,7 @@ export function updateSorted(prev: Sorted | null, rows: ReadonlyMap<string, Row>
         same = false;
         continue;
       }
+      present++;
       if (now.socket === r.socket) {
         if (now !== r) same = false;
         kept.push(now);
@@ -100,7 +103,7 @@ export function updateSorted(prev: Sorted | null, rows: ReadonlyMap<string, Row>
         if (include === undefined || include(now.socket)) moved.push(now);
       }
     }
-    if (rows.size > seen.size || include !== undefined) {
+    if (rows.size > present || include !== undefined) {
       for (const r of rows.values()) if (!seen.has(r.id) && (include === undefined || include(r.socket))) moved.push(r);
     }
     if (same && moved.length === 0) return prev;

@@ -514,3 +514,104 @@ describe('browser-mode notifications', () => {
     expect(pageNotifier(alertsStore, {})?.permission()).toBe('unsupported');
   });
 });
+
+describe('alerts grouped by program and kind, searchable', () => {
+  const loopback = (port: number, i: number) =>
+    alert({
+      id: `lo-${port}`,
+      severity: 'low',
+      at: NOW - 5_000 - i * 1000,
+      process: python,
+      pid: 4242,
+      sockets: [{ ...listener(port, '127.0.0.1', 4242, 'python3'), process: python }],
+      message: `New listener: python3 listens on 127.0.0.1:${port} (TCP) — reachable from this machine only (pid 4242, /usr/bin/python3.12, user ada)`,
+      rule: { kind: 'listener', exe: '/usr/bin/python3.12', port, protocol: 'tcp' },
+    });
+  const thirteen = () => Array.from({ length: 13 }, (_, i) => loopback(8001 + i, i));
+  const group = () => document.querySelector<HTMLElement>('[role="row"][data-group]');
+
+  it('thirteen loopback listeners of one python3 (and its listener on all interfaces) are one row with a count, expandable, leading with the ports', async () => {
+    await mount((t) => t.alerts.push(...thirteen()));
+    await openAlertsTab();
+    const g = group()!;
+    // The same program and kind as 'py' (python3 on 0.0.0.0:8000): one group of 14, as bad as its worst.
+    expect(g.dataset.count).toBe('14');
+    expect(g.dataset.group).toBe('new-listener|/usr/bin/python3.12');
+    expect(g.dataset.kind).toBe('new-listener');
+    expect(g.className).toContain('sev-danger');
+    expect(g.getAttribute('aria-expanded')).toBe('false');
+    expect(within(g).getAllByRole('gridcell')[2]!.textContent).toMatch(/^python3\s*14 new listeners: 8000, 8001, 8002/);
+    expect(g.textContent).toContain('14 new');
+    expect(rowIds()).toEqual(['scan', 'fetch']);
+    await click(within(g).getByRole('button', { name: /Expand 14 alerts/ }));
+    expect(rowIds().filter((id) => id!.startsWith('lo-'))).toHaveLength(13);
+    expect(row('lo-8001').getAttribute('aria-level')).toBe('2');
+    expect(row('lo-8001').dataset.severity).toBe('low');
+    await click(within(g).getByRole('button', { name: /Collapse 14 alerts/ }));
+    expect(rowIds()).toEqual(['scan', 'fetch']);
+  });
+
+  it('A on a group acknowledges every alert in it; its detail offers the same', async () => {
+    const t = await mount((f) => f.alerts.push(...thirteen()));
+    await openAlertsTab();
+    await act(async () => {
+      fireEvent.mouseDown(group()!);
+      await settle();
+    });
+    const d = detail();
+    expect(within(d).getByRole('note').textContent).toContain('14 new listeners');
+    expect(within(d).getByRole('button', { name: /Acknowledge all 14/ })).toBeTruthy();
+    await act(async () => {
+      fireEvent.keyDown(window, { key: 'a' });
+      await settle();
+    });
+    await act(settle);
+    expect(t.alerts.filter((a) => (a.id.startsWith('lo-') || a.id === 'py') && a.acknowledgedAt === null)).toEqual([]);
+    expect(t.alerts.filter((a) => a.acknowledgedAt === null).map((a) => a.id).sort()).toEqual(['fetch', 'scan']);
+    expect(group()).toBeNull(); // acknowledged ones leave the default list
+  });
+
+  it('the search finds alerts by program, port or address; Ctrl+F focuses it in the Alerts view', async () => {
+    await mount((t) => t.alerts.push(...thirteen()));
+    await openAlertsTab();
+    const search = screen.getByRole('searchbox', { name: 'Search alerts' });
+    await act(async () => {
+      fireEvent.keyDown(window, { key: 'f', ctrlKey: true });
+    });
+    expect(document.activeElement).toBe(search);
+    await act(async () => {
+      fireEvent.change(search, { target: { value: '8005' } });
+      await settle();
+    });
+    expect(rowIds()).toEqual(['lo-8005']);
+    await act(async () => {
+      fireEvent.change(search, { target: { value: 'fetcher' } });
+      await settle();
+    });
+    expect(rowIds()).toEqual(['fetch']);
+    await act(async () => {
+      fireEvent.keyDown(search, { key: 'Escape' });
+      await settle();
+    });
+    expect(group()).not.toBeNull();
+    expect(rowIds()).toEqual(['scan', 'fetch']);
+  });
+
+  it('while the page has lost Portwatch it does not say "Alerts are on"', async () => {
+    const t = await mount();
+    await openAlertsTab();
+    expect(screen.getByText(/Alerts are on\./)).toBeTruthy();
+    await act(async () => {
+      t.setConnection('lost');
+      await settle();
+    });
+    expect(screen.queryByText(/Alerts are on\./)).toBeNull();
+    expect(document.querySelector('.learning-line.offline')!.textContent).toContain('Offline:');
+  });
+
+  it('with no alert open, the list takes the whole width: no empty detail column', async () => {
+    await mount();
+    await openAlertsTab();
+    expect(screen.queryByRole('complementary')).toBeNull();
+  });
+});

@@ -108,6 +108,9 @@ describe('End process dialog', () => {
     expect(f.endCalls).toEqual([{ pid: 1234, startedAt: STARTED, graceMs: 5000 }]);
     expect(within(dialog).getByRole('status').textContent).toContain('node (pid 1234) ended');
     expect(within(dialog).getByRole('status').textContent).toContain('Sent SIGTERM; gone after 40 ms.');
+    // No longer a question once it is answered.
+    expect(within(dialog).getByRole('heading').textContent).toBe('node (pid 1234) has ended');
+    expect(dialog.getAttribute('aria-labelledby')).toBe(within(dialog).getByRole('heading').id);
     expect(document.activeElement).toBe(within(dialog).getByRole('button', { name: 'Close' }));
     expect(within(dialog).queryByRole('button', { name: 'End process' })).toBeNull();
   });
@@ -131,6 +134,7 @@ describe('End process dialog', () => {
       await settle();
     });
     expect(within(second.dialog).getByRole('status').textContent).toContain('node (pid 1234) was already gone');
+    expect(within(second.dialog).getByRole('heading').textContent).toBe('node (pid 1234) had already exited');
   });
 
   it('shows the engine\'s refusal in its own words, without a stack or the IPC wrapping', async () => {

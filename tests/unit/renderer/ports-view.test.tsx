@@ -2,7 +2,7 @@
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Conflict, PortLookup } from '../../../src/shared/api.js';
-import { socketId } from '../../../src/shared/model.js';
+import { socketId, type Socket } from '../../../src/shared/model.js';
 import { App, parsePort } from '../../../src/renderer/src/components/app.js';
 import { createConflictWatcher } from '../../../src/renderer/src/conflicts-store.js';
 import { conflictTitle } from '../../../src/renderer/src/ports-text.js';
@@ -265,6 +265,57 @@ describe('Ports view: lookup', () => {
     expect(parsePort(' :8080 ')).toBe(8080);
     expect(parsePort('65536')).toBeNull();
     expect(parsePort('0')).toBe(0);
+  });
+});
+
+describe('Ports view: a busy port', () => {
+  it('4,980 clients: counted per address and per program first, then listed in virtualised tables', async () => {
+    const server = listener(18080, '0.0.0.0', 7700, 'api-server');
+    const holders = [server];
+    const clients: Socket[] = [];
+    for (let i = 0; i < 4980; i++) {
+      const owner = i % 3 === 0 ? proc(7802, 'node') : proc(7801, 'wrk');
+      holders.push(sock({ localPort: 18080, remoteAddress: '127.0.0.1', remotePort: 30_000 + i, pid: 7700, process: proc(7700, 'api-server'), inode: 600_000 + i }));
+      clients.push(sock({ localPort: 30_000 + i, remoteAddress: '127.0.0.1', remotePort: 18080, pid: owner.pid, process: owner, inode: 700_000 + i }));
+    }
+    await mount((t) =>
+      t.lookups.set(18080, {
+        port: 18080,
+        holders,
+        clients,
+        verdicts: [],
+        processes: [
+          { pid: 7700, name: 'api-server', cmdline: 'api-server', user: 'ada', startedAt: 1, cwd: '/srv', role: 'listener' },
+          { pid: 7801, name: 'wrk', cmdline: 'wrk', user: 'ada', startedAt: 1, cwd: '/home/ada', role: 'client' },
+          { pid: 7802, name: 'node', cmdline: 'node', user: 'ada', startedAt: 1, cwd: '/home/ada', role: 'client' },
+        ],
+      }),
+    );
+    await openPorts();
+    await lookUp('18080');
+    const region = screen.getByRole('region', { name: 'Port 18080' });
+    const byProgram = within(region).getByRole('table', { name: 'Clients on this machine, by program' });
+    expect(within(byProgram).getAllByRole('row').slice(1).map((r) => r.textContent)).toEqual([
+      expect.stringMatching(/^wrk · pid 78013,320.*ESTABLISHED 3,320$/),
+      expect.stringMatching(/^node · pid 78021,660.*ESTABLISHED 1,660$/),
+    ]);
+    const byAddress = within(region).getByRole('table', { name: 'Connections to port 18080, by address' });
+    expect(within(byAddress).getAllByRole('row')[1]!.textContent).toMatch(/^127\.0\.0\.14,980/);
+    // Both lists say how many rows they hold and draw only what is in view.
+    for (const name of ['Sockets on port 18080', 'Clients of port 18080']) {
+      const list = within(region).getByRole('grid', { name });
+      expect(Number(list.getAttribute('aria-rowcount'))).toBe(name.startsWith('Sockets') ? 4982 : 4981);
+      const drawn = within(list).getAllByRole('row').filter((r) => r.hasAttribute('data-id'));
+      expect(drawn.length).toBeGreaterThan(5);
+      expect(drawn.length).toBeLessThan(60);
+    }
+    // The listener comes first (the engine's order), and a row selects like any other.
+    const first = within(within(region).getByRole('grid', { name: 'Sockets on port 18080' })).getAllByRole('row').find((r) => r.hasAttribute('data-id'))!;
+    expect(first.getAttribute('data-id')).toBe(server.id);
+    await act(async () => {
+      fireEvent.mouseDown(first);
+    });
+    expect(within(screen.getByRole('complementary', { name: 'Details' })).getByRole('heading', { level: 2 }).textContent).toBe('api-server');
   });
 });
 

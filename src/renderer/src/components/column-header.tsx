@@ -182,6 +182,16 @@ export const GridHead = memo(function GridHead({ ct, label }: { ct: ColumnTable;
     setDropBefore(before ?? '');
   };
 
+  const startDrag = (id: string, label: string) => (e: DragEvent) => {
+    e.dataTransfer.effectAllowed = 'move';
+    e.dataTransfer.setData('text/plain', label);
+    setDragging(id);
+  };
+  const endDrag = () => {
+    setDragging(null);
+    setDropBefore(null);
+  };
+
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     if (dragging !== null && dropBefore !== null) {
@@ -216,26 +226,24 @@ export const GridHead = memo(function GridHead({ ct, label }: { ct: ColumnTable;
             className={`c c-${id}${c.numeric ? ' num' : ''}${dragging === id ? ' dragging' : ''}${dropBefore === id ? ' drop-before' : ''}`}
             aria-sort={dir === 'asc' ? 'ascending' : dir === 'desc' ? 'descending' : 'none'}
             data-column={id}
-            draggable
-            onDragStart={(e) => {
-              e.dataTransfer.effectAllowed = 'move';
-              e.dataTransfer.setData('text/plain', c.header);
-              setDragging(id);
-            }}
             onDragOver={onDragOver(id)}
             onDrop={onDrop}
-            onDragEnd={() => {
-              setDragging(null);
-              setDropBefore(null);
-            }}
           >
+            {/* The label is what drags (not the whole cell): pressing the resize edge must not start a move. */}
             {canSort ? (
-              <button type="button" onClick={header.column.getToggleSortingHandler()} title={`${c.help ? `${c.help}. ` : ''}Click to sort, Shift+click to add a column; drag to move; right-click for columns`}>
+              <button
+                type="button"
+                draggable
+                onDragStart={startDrag(id, c.header)}
+                onDragEnd={endDrag}
+                onClick={header.column.getToggleSortingHandler()}
+                title={`${c.help ? `${c.help}. ` : ''}Click to sort, Shift+click to add a column; drag to move; right-click for columns`}
+              >
                 <span className="head-text">{c.header}</span>
                 <SortGlyph dir={dir} />
               </button>
             ) : (
-              <span className="head-label" title={c.help}>
+              <span className="head-label" title={c.help} draggable onDragStart={startDrag(id, c.header)} onDragEnd={endDrag}>
                 {c.header}
               </span>
             )}
@@ -247,9 +255,9 @@ export const GridHead = memo(function GridHead({ ct, label }: { ct: ColumnTable;
               aria-valuenow={Math.round(header.getSize())}
               aria-valuemin={c.minWidth ?? 36}
               tabIndex={0}
-              draggable={false}
-              onDragStart={(e) => e.preventDefault()}
               onMouseDown={(e) => {
+                // No text selection, and no header drag: this press resizes.
+                e.preventDefault();
                 e.stopPropagation();
                 header.getResizeHandler()(e);
               }}

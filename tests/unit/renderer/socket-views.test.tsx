@@ -1,0 +1,248 @@
+// @vitest-environment happy-dom
+// The socket views as a TCPView user checks them: one meaning of each count everywhere, a selection
+// that belongs to the view that made it, a detail column only while something is selected, honest
+// ages and state names, and columns that can be hidden, resized and moved — and stay so.
+import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { App } from '../../../src/renderer/src/components/app.js';
+import { VIEW_COMMITTED_EVENT } from '../../../src/renderer/src/commit-marks.js';
+import { createStore, type Store } from '../../../src/renderer/src/store.js';
+import { delta, fakeTransport, fullState, listener, proc, settle, sock, type FakeTransport } from './fixtures.js';
+import type { PortLookup } from '../../../src/shared/api.js';
+
+const sizes = ['clientHeight', 'offsetHeight'] as const;
+const saved = sizes.map((k) => Object.getOwnPropertyDescriptor(HTMLElement.prototype, k));
+beforeAll(() => {
+  for (const k of sizes) Object.defineProperty(HTMLElement.prototype, k, { configurable: true, get: () => 700 });
+  Object.defineProperty(HTMLElement.prototype, 'clientWidth', { configurable: true, get: () => 1200 });
+});
+afterAll(() => {
+  sizes.forEach((k, i) => saved[i] && Object.defineProperty(HTMLElement.prototype, k, saved[i]!));
+});
+
+let store: Store | null = null;
+afterEach(() => {
+  cleanup();
+  store?.dispose();
+  store = null;
+  localStorage.clear();
+});
+
+const START = 1_700_000_000_000;
+const web = sock({ localPort: 51000, remoteAddress: '142.250.74.46', remotePort: 443, pid: 311, process: proc(311, 'firefox', { startedAt: START - 30 * 86_400_000 }), firstSeen: START });
+const api = listener(3000, '0.0.0.0', 520, 'node');
+const mdns = { ...listener(5353, '0.0.0.0', 1201, 'avahi-daemon', 'udp'), firstSeen: START + 60_000 };
+const client = sock({ localPort: 52000, remoteAddress: '127.0.0.1', remotePort: 3000, pid: 777, process: proc(777, 'curl'), firstSeen: START + 120_000 });
+const SOCKETS = [web, api, mdns, client];
+
+async function mount(sockets = SOCKETS, setup: (t: FakeTransport) => void = () => {}) {
+  const t = fakeTransport(fullState(sockets));
+  setup(t);
+  store = createStore(t);
+  render(<App store={store} />);
+  await act(settle);
+  return t;
+}
+
+const grid = (name = 'Connections') => screen.getByRole('grid', { name });
+const rows = (name = 'Connections') => within(grid(name)).queryAllByRole('row').filter((r) => r.hasAttribute('data-id'));
+const shown = () => document.querySelector('.toolbar .shown')!.textContent!.replace(/\s+/g, ' ').trim();
+const tab = (name: RegExp) => screen.getByRole('tab', { name });
+const details = () => screen.queryByRole('complementary', { name: 'Details' });
+const headers = (name = 'Connections') => within(grid(name)).getAllByRole('columnheader').map((h) => h.getAttribute('data-column')).filter((c) => c !== null);
+
+async function click(el: Element) {
+  await act(async () => {
+    fireEvent.click(el);
+    await settle();
+  });
+}
+
+async function select(row: Element) {
+  await act(async () => {
+    fireEvent.mouseDown(row);
+  });
+}
+
+describe('counts: one meaning everywhere (live sockets; closing rows are on show, counted apart)', () => {
+  it('the first paint with rows says their count, never "0 sockets"', async () => {
+    const seen: string[] = [];
+    const onCommit = (e: Event) => {
+      if ((e as CustomEvent<{ rows: number }>).detail.rows > 0) seen.push(shown());
+    };
+    document.addEventListener(VIEW_COMMITTED_EVENT, onCommit);
+    try {
+      await mount();
+    } finally {
+      document.removeEventListener(VIEW_COMMITTED_EVENT, onCommit);
+    }
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((s) => s === '4 sockets')).toBe(true);
+  });
+
+  it('during a mass close the tab, the toolbar and the filter agree, and "N of M" never has N > M', async () => {
+    const t = await mount();
+    await act(async () => {
+      t.emitDelta(delta(2, { removed: [web.id, client.id, mdns.id] }));
+    });
+    expect(rows()).toHaveLength(4); // the closing rows stay on show for a moment
+    expect(tab(/Connections/).textContent).toContain('1');
+    expect(shown()).toBe('1 sockets · 3 closing');
+    await act(async () => {
+      fireEvent.change(screen.getByLabelText('Filter'), { target: { value: 'tcp' } });
+      await settle();
+    });
+    expect(shown()).toBe('1 of 1 match “tcp” · 2 closing');
+  });
+
+  it('the Listening tab and its toolbar say the same number', async () => {
+    await mount();
+    await click(tab(/Listening/));
+    expect(tab(/Listening/).textContent).toContain('2');
+    expect(shown()).toBe('2 listening');
+    expect(rows('Listening ports')).toHaveLength(2);
+  });
+});
+
+describe('selection belongs to the view that made it', () => {
+  it('Connections and Listening each keep their own, and the detail shows only the current view’s', async () => {
+    await mount();
+    const curl = rows().find((r) => r.textContent?.includes('curl'))!;
+    await select(curl);
+    expect(within(details()!).getByRole('heading', { level: 2 }).textContent).toBe('curl');
+
+    await click(tab(/Listening/));
+    expect(details()).toBeNull(); // nothing selected here yet: no detail column at all
+    await select(rows('Listening ports').find((r) => r.textContent?.includes('node'))!);
+    expect(within(details()!).getByRole('heading', { level: 2 }).textContent).toBe('node');
+
+    await click(tab(/Connections/));
+    expect(within(details()!).getByRole('heading', { level: 2 }).textContent).toBe('curl');
+  });
+
+  it('a port lookup’s selection lasts as long as the lookup', async () => {
+    const lookup = (port: number, holders: typeof SOCKETS): PortLookup => ({ port, holders, clients: [], verdicts: [], processes: [] });
+    await mount(SOCKETS, (t) => {
+      t.lookups.set(3000, lookup(3000, [api]));
+      t.lookups.set(5353, lookup(5353, [mdns]));
+    });
+    await click(tab(/Ports/));
+    const box = screen.getByRole('textbox', { name: 'Port' });
+    await act(async () => {
+      fireEvent.change(box, { target: { value: '3000' } });
+      fireEvent.submit(box.closest('form')!);
+      await settle();
+    });
+    await select(rows('Sockets on port 3000')[0]!);
+    expect(within(details()!).getByRole('heading', { level: 2 }).textContent).toBe('node');
+    await act(async () => {
+      fireEvent.change(box, { target: { value: '5353' } });
+      fireEvent.submit(box.closest('form')!);
+      await settle();
+    });
+    expect(details()).toBeNull();
+  });
+
+  it('closing the detail collapses its column; nothing selected, no empty column', async () => {
+    await mount();
+    expect(details()).toBeNull();
+    await select(rows()[0]!);
+    expect(details()).not.toBeNull();
+    await click(within(details()!).getByRole('button', { name: 'Close details' }));
+    expect(details()).toBeNull();
+  });
+});
+
+describe('what the cells say', () => {
+  it('a UDP socket with no peer is BOUND in the table; the detail keeps the raw UNCONN', async () => {
+    await mount();
+    const row = rows().find((r) => r.textContent?.includes('avahi-daemon'))!;
+    expect(within(row).getByText('BOUND')).toBeTruthy();
+    expect(row.textContent).not.toContain('UNCONN');
+    await select(row);
+    expect(details()!.textContent).toContain('BOUND (UNCONN: a UDP socket bound to the port, with no peer)');
+  });
+
+  it('a socket already open when Portwatch started reads "≥", one it saw open reads its age', async () => {
+    await mount();
+    const age = (name: string) => {
+      const row = rows().find((r) => r.textContent?.includes(name))!;
+      return within(row).getAllByRole('gridcell').find((c) => c.classList.contains('c-age'))!;
+    };
+    // firefox was there at the first poll (the earliest firstSeen); curl came two minutes later.
+    expect(age('firefox').textContent).toMatch(/^≥ /);
+    expect(age('firefox').querySelector('[title]')!.getAttribute('title')).toContain('Already open when Portwatch started watching');
+    expect(age('curl').textContent).not.toMatch(/≥/);
+  });
+});
+
+describe('columns: hide, resize, move — and they stay', () => {
+  it('right-click the header, untick a column: it goes, and stays gone after a reload', async () => {
+    await mount();
+    expect(headers()).toContain('user');
+    await act(async () => {
+      fireEvent.contextMenu(within(grid()).getAllByRole('columnheader')[0]!);
+    });
+    const menu = screen.getByRole('menu', { name: 'Columns of Connections' });
+    const user = within(menu).getByRole('menuitemcheckbox', { name: /User/ });
+    expect(user.getAttribute('aria-checked')).toBe('true');
+    // Process cannot be hidden: the table would not say whose the sockets are.
+    expect(within(menu).getByRole('menuitemcheckbox', { name: /Process/ }).getAttribute('aria-disabled')).toBe('true');
+    await click(user);
+    expect(headers()).not.toContain('user');
+    expect(within(rows()[0]!).getAllByRole('gridcell').some((c) => c.classList.contains('c-user'))).toBe(false);
+    await act(async () => {
+      await new Promise((r) => setTimeout(r, 400)); // saved once the layout rests
+    });
+    cleanup();
+    store?.dispose();
+    await mount();
+    expect(headers()).not.toContain('user');
+    expect(headers()).toContain('pid');
+  });
+
+  it('the keyboard resizes a column from its edge; double-click gives its width back', async () => {
+    await mount();
+    const edge = within(grid()).getByRole('separator', { name: 'Resize Process' });
+    const before = Number(edge.getAttribute('aria-valuenow'));
+    await act(async () => {
+      fireEvent.keyDown(edge, { key: 'ArrowRight' });
+      fireEvent.keyDown(edge, { key: 'ArrowRight' });
+    });
+    expect(Number(within(grid()).getByRole('separator', { name: 'Resize Process' }).getAttribute('aria-valuenow'))).toBe(before + 20);
+    expect(grid().style.getPropertyValue('--cols')).toContain(`${before + 20}px`);
+    await act(async () => {
+      fireEvent.doubleClick(within(grid()).getByRole('separator', { name: 'Resize Process' }));
+    });
+    expect(Number(within(grid()).getByRole('separator', { name: 'Resize Process' }).getAttribute('aria-valuenow'))).toBe(before);
+  });
+
+  it('dragging a header onto another moves the column there, cells and all', async () => {
+    await mount();
+    const header = (id: string) => within(grid()).getAllByRole('columnheader').find((h) => h.getAttribute('data-column') === id)!;
+    const dataTransfer = { effectAllowed: '', setData: () => {}, getData: () => '' };
+    await act(async () => {
+      fireEvent.dragStart(within(header('process')).getByRole('button'), { dataTransfer });
+    });
+    await act(async () => {
+      fireEvent.dragOver(header('local'), { dataTransfer, clientX: 0 });
+    });
+    await act(async () => {
+      fireEvent.drop(header('local'), { dataTransfer });
+    });
+    expect(headers().slice(0, 3)).toEqual(['proto', 'process', 'local']);
+    const cells = within(rows()[0]!).getAllByRole('gridcell').map((c) => [...c.classList].find((k) => k.startsWith('c-') && k !== 'c-endpoint'));
+    expect(cells.slice(0, 3)).toEqual(['c-proto', 'c-process', 'c-local']);
+  });
+
+  it('“Reset columns” brings back the default order, widths and sort', async () => {
+    await mount();
+    await act(async () => {
+      fireEvent.contextMenu(within(grid()).getAllByRole('columnheader')[0]!);
+    });
+    await click(within(screen.getByRole('menu')).getByRole('menuitemcheckbox', { name: /Proto/ }));
+    expect(headers()).not.toContain('proto');
+    await click(within(screen.getByRole('menu')).getByRole('menuitem', { name: /Reset columns/ }));
+    expect(headers()[0]).toBe('proto');
+  });
+});
