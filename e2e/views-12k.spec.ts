@@ -31,6 +31,19 @@ test('every view at 12,000 sockets, light and dark', async ({ page }) => {
   await expect(page.locator('.toolbar .shown')).toContainText(`${total} sockets`);
   await both(page, 'view-connections-12k');
 
+  // The filter box keeps its width while the count beside it grows and shrinks with what is typed.
+  const filterBox = page.getByRole('searchbox', { name: 'Filter' });
+  const width = async () => (await filterBox.boundingBox())!.width;
+  const before = await width();
+  for (const text of ['c', 'chrome', 'chrome 443', 'proc:api-server state:est', 'no-such-thing']) {
+    await filterBox.fill(text);
+    await expect(page.locator('.toolbar .shown')).toContainText(text === 'no-such-thing' ? '0 of' : 'match');
+    expect(await width()).toBe(before);
+  }
+  await filterBox.fill('chrome 443');
+  await both(page, 'view-connections-filtered-12k');
+  await filterBox.fill('');
+
   await page.getByRole('button', { name: /Group by process/ }).click();
   await both(page, 'view-connections-grouped-12k');
   await page.getByRole('button', { name: /Group by process/ }).click();
