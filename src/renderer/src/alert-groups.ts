@@ -103,7 +103,7 @@ export function alertHeadline(a: Alert): Headline {
       const ports = a.scan?.localPorts ?? [];
       if (ports.length > 0) return { port: null, who, what: `touched ${ports.length} ports (${ports.slice(0, 6).join(', ')}${ports.length > 6 ? ', …' : ''})` };
       const r = a.scan?.refused;
-      return { port: null, who, what: r ? `${r.tcpResets + r.udpNoPorts} connection attempts refused, sender unknown` : 'a burst of refused connection attempts' };
+      return { port: null, who, what: r ? `${r.tcpResets - (r.explainedResets ?? 0) + r.udpNoPorts} connection attempts refused, sender unknown` : 'a burst of refused connection attempts' };
     }
   }
 }

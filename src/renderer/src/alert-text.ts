@@ -178,12 +178,17 @@ export function scanEvidence(alert: Alert): string[] {
   }
   if (evidence.includes('kernel-counters')) {
     const r = scan?.refused;
-    const parts = r ? [`${r.tcpResets} TCP resets sent`] : [];
+    const explained = r?.explainedResets ?? 0;
+    const parts = r ? [`${r.tcpResets - explained} TCP resets sent`] : [];
     if (r && r.udpNoPorts > 0) parts.push(`${r.udpNoPorts} UDP datagrams to closed ports`);
-    if (r && r.listenDrops > 0) parts.push(`${r.listenDrops} SYNs dropped at a full listen queue`);
     lines.push(
       `Kernel counters: ${parts.length ? parts.join(', ') : 'a burst of refused attempts'}${seconds !== null ? ` in ${seconds} s` : ''}. The counters say how many, not who sent them.`,
     );
+    // What the engine did not count as refusals, so the numbers add up for whoever checks them.
+    const aside: string[] = [];
+    if (explained > 0) aside.push(`${explained} more resets ended this machine's own connections`);
+    if (r && r.listenDrops > 0) aside.push(`${r.listenDrops} SYNs were dropped at a full listen queue`);
+    if (aside.length > 0) lines.push(`Not counted as refusals: ${aside.join('; ')}.`);
     if (scan?.localAttemptFails) lines.push(`${scan.localAttemptFails} connection attempts by programs on this machine failed in the same window: the scanner may be local.`);
   } else if (evidence.includes('sockets')) {
     lines.push('Kernel counters: no burst of refused attempts (it reached only open ports, or the counters are not readable here).');

@@ -115,5 +115,11 @@ describe('alert text', () => {
     ]);
     const sockets = alert({ kind: 'port-scan', process: null, evidence: ['sockets'], scan: { remoteAddress: '10.0.0.5', localPorts: [1, 2], windowMs: 10_000, refused: null, localAttemptFails: null } });
     expect(scanEvidence(sockets)[1]).toMatch(/^Kernel counters: no burst/);
+    // Resets that ended this machine's own connections, and listen-queue drops, are said apart.
+    const mixed = alert({ kind: 'port-scan', process: null, evidence: ['kernel-counters'], scan: { remoteAddress: null, localPorts: [], windowMs: 10_000, refused: { tcpResets: 700, udpNoPorts: 0, listenDrops: 12, explainedResets: 200 }, localAttemptFails: 0 } });
+    expect(scanEvidence(mixed)).toEqual([
+      'Kernel counters: 500 TCP resets sent in 10 s. The counters say how many, not who sent them.',
+      "Not counted as refusals: 200 more resets ended this machine's own connections; 12 SYNs were dropped at a full listen queue.",
+    ]);
   });
 });
