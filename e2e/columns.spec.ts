@@ -11,7 +11,7 @@ const headerIds = (page: Page) => grid(page).locator('[role="columnheader"][data
 test('resize, move and hide columns; the layout survives a reload', async ({ page }) => {
   await openFake(page, syntheticState(2000));
   await expect(socketRows(page).first()).toBeVisible();
-  expect(await headerIds(page)).toEqual(['proto', 'local', 'remote', 'state', 'process', 'pid', 'user', 'age', 'command']);
+  expect(await headerIds(page)).toEqual(['proto', 'local', 'remote', 'state', 'process', 'pid', 'user', 'age']);
 
   // Resize: drag the Process column's right edge 90 px to the right.
   const process = grid(page).locator('[role="columnheader"][data-column="process"]');
@@ -30,13 +30,15 @@ test('resize, move and hide columns; the layout survives a reload', async ({ pag
 
   // Move: drag the PID header onto Local address; it lands before it.
   await grid(page).locator('[role="columnheader"][data-column="pid"] button').dragTo(grid(page).locator('[role="columnheader"][data-column="local"]'), { targetPosition: { x: 5, y: 10 } });
-  await expect.poll(() => headerIds(page)).toEqual(['proto', 'pid', 'local', 'remote', 'state', 'process', 'user', 'age', 'command']);
+  await expect.poll(() => headerIds(page)).toEqual(['proto', 'pid', 'local', 'remote', 'state', 'process', 'user', 'age']);
   await expect(socketRows(page).first().locator('[role="gridcell"]').nth(1)).toHaveClass(/c-pid/);
 
   // Hide: right-click the header, untick User.
   await grid(page).locator('[role="columnheader"][data-column="state"]').click({ button: 'right' });
   const menu = page.getByRole('menu', { name: 'Columns of Connections' });
   await menu.getByRole('menuitemcheckbox', { name: /User/ }).click();
+  // …and show the command line, hidden by default.
+  await menu.getByRole('menuitemcheckbox', { name: /Command line/ }).click();
   await page.keyboard.press('Escape');
   await expect.poll(() => headerIds(page)).toEqual(['proto', 'pid', 'local', 'remote', 'state', 'process', 'age', 'command']);
   await screenshot(page, 'columns-changed');
@@ -51,5 +53,5 @@ test('resize, move and hide columns; the layout survives a reload', async ({ pag
   // Reset brings the defaults back.
   await grid(page).locator('[role="columnheader"][data-column="state"]').click({ button: 'right' });
   await page.getByRole('menu', { name: 'Columns of Connections' }).getByRole('menuitem', { name: /Reset columns/ }).click();
-  await expect.poll(() => headerIds(page)).toEqual(['proto', 'local', 'remote', 'state', 'process', 'pid', 'user', 'age', 'command']);
+  await expect.poll(() => headerIds(page)).toEqual(['proto', 'local', 'remote', 'state', 'process', 'pid', 'user', 'age']);
 });

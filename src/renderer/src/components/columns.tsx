@@ -217,6 +217,8 @@ export const SOCKET_COLUMNS = {
     header: 'Command line',
     width: 360,
     minWidth: 80,
+    // TCPView's default set; one right-click on the header shows it.
+    defaultHidden: true,
     cellClass: 'mono',
     sort: { get: (s) => s.process?.cmdline ?? null },
     cell: (s) => s.process?.cmdline || dash,
