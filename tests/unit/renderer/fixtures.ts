@@ -9,7 +9,7 @@ import type { MonitorStatus } from '../../../src/shared/status.js';
 import type { TrafficUpdate } from '../../../src/shared/traffic.js';
 import type { ConnectionListener, ConnectionState, Transport } from '../../../src/renderer/src/api/transport.js';
 import { createStore, type Store } from '../../../src/renderer/src/store.js';
-import { afterEach, beforeEach, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
 
 export function proc(pid: number, name: string, extra: Partial<ProcessInfo> = {}): ProcessInfo {
   return { pid, name, exe: `/usr/bin/${name}`, cmdline: `${name} --serve`, user: 'ada', uid: 1000, ppid: 1, startedAt: 1_700_000_000_000, ...extra };
@@ -453,4 +453,20 @@ export function storesUnderTest(): (t: Transport) => Store {
     made.push(s);
     return s;
   };
+}
+
+/**
+ * happy-dom does no layout: for the tests of one file, every element has the size of a window, so the
+ * virtualised tables render rows. Call at the top of the file.
+ */
+export function elementsSizedLikeAWindow(): void {
+  const sizes = ['clientHeight', 'offsetHeight'] as const;
+  const saved = [...sizes, 'clientWidth' as const].map((k) => Object.getOwnPropertyDescriptor(HTMLElement.prototype, k));
+  beforeAll(() => {
+    for (const k of sizes) Object.defineProperty(HTMLElement.prototype, k, { configurable: true, get: () => 700 });
+    Object.defineProperty(HTMLElement.prototype, 'clientWidth', { configurable: true, get: () => 1200 });
+  });
+  afterAll(() => {
+    [...sizes, 'clientWidth' as const].forEach((k, i) => saved[i] && Object.defineProperty(HTMLElement.prototype, k, saved[i]!));
+  });
 }

@@ -1,24 +1,15 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Conflict, PortLookup } from '../../../src/shared/api.js';
 import { socketId, type Socket } from '../../../src/shared/model.js';
 import { App, parsePort } from '../../../src/renderer/src/components/app.js';
 import { createConflictWatcher } from '../../../src/renderer/src/conflicts-store.js';
 import { conflictTitle } from '../../../src/renderer/src/ports-text.js';
 import { createStore, type Store } from '../../../src/renderer/src/store.js';
-import { delta, fakeTransport, fullState, listener, proc, settle, sock, type FakeTransport } from './fixtures.js';
+import { delta, fakeTransport, fullState, listener, proc, settle, sock, type FakeTransport, elementsSizedLikeAWindow } from './fixtures.js';
 
-// happy-dom does no layout: give every element the size of a window so the virtualiser renders rows.
-const sizes = ['clientHeight', 'offsetHeight'] as const;
-const saved = sizes.map((k) => Object.getOwnPropertyDescriptor(HTMLElement.prototype, k));
-beforeAll(() => {
-  for (const k of sizes) Object.defineProperty(HTMLElement.prototype, k, { configurable: true, get: () => 700 });
-  Object.defineProperty(HTMLElement.prototype, 'clientWidth', { configurable: true, get: () => 1200 });
-});
-afterAll(() => {
-  sizes.forEach((k, i) => saved[i] && Object.defineProperty(HTMLElement.prototype, k, saved[i]!));
-});
+elementsSizedLikeAWindow();
 
 let store: Store | null = null;
 afterEach(() => {

@@ -3,22 +3,14 @@
 // that belongs to the view that made it, a detail column only while something is selected, honest
 // ages and state names, and columns that can be hidden, resized and moved — and stay so.
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../../src/renderer/src/components/app.js';
 import { VIEW_COMMITTED_EVENT } from '../../../src/renderer/src/commit-marks.js';
 import { createStore, type Store } from '../../../src/renderer/src/store.js';
-import { delta, fakeTransport, fullState, listener, proc, settle, sock, type FakeTransport } from './fixtures.js';
+import { delta, fakeTransport, fullState, listener, proc, settle, sock, type FakeTransport, elementsSizedLikeAWindow } from './fixtures.js';
 import type { PortLookup } from '../../../src/shared/api.js';
 
-const sizes = ['clientHeight', 'offsetHeight'] as const;
-const saved = sizes.map((k) => Object.getOwnPropertyDescriptor(HTMLElement.prototype, k));
-beforeAll(() => {
-  for (const k of sizes) Object.defineProperty(HTMLElement.prototype, k, { configurable: true, get: () => 700 });
-  Object.defineProperty(HTMLElement.prototype, 'clientWidth', { configurable: true, get: () => 1200 });
-});
-afterAll(() => {
-  sizes.forEach((k, i) => saved[i] && Object.defineProperty(HTMLElement.prototype, k, saved[i]!));
-});
+elementsSizedLikeAWindow();
 
 let store: Store | null = null;
 afterEach(() => {

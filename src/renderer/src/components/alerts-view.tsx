@@ -19,6 +19,7 @@ import { AlertDetail, SeverityPill } from './alert-detail.js';
 import type { EndTarget } from './end-process-dialog.js';
 import { isTypingTarget, useRowNavigation } from './grid.js';
 import { EngineControls } from './header.js';
+import { SearchBox } from './search-box.js';
 
 export interface AlertFilterState {
   /** Empty: every severity. */
@@ -88,6 +89,7 @@ export function AlertsWorkspace({ filter, onFilter, selectedId, onSelect, detail
   const [note, setNote] = useState<{ text: string; error: boolean } | null>(null);
   const detailRef = useRef<HTMLElement>(null);
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(() => new Set());
+  const localSearch = useRef<HTMLInputElement>(null);
 
   // version says when the Map (updated in place) changed.
   const all = useMemo(() => newestFirst(alerts.alerts), [alerts.alerts, alerts.version]);
@@ -222,31 +224,14 @@ export function AlertsWorkspace({ filter, onFilter, selectedId, onSelect, detail
   return (
     <>
       <div className="toolbar alerts-toolbar" role="toolbar" aria-label="Alert filters">
-        <div className="filter-box alert-search">
-          <span className="filter-icon" aria-hidden="true">
-            ⌕
-          </span>
-          <input
-            ref={searchRef}
-            type="search"
-            aria-label="Search alerts"
-            placeholder="Search: program, port, address, pid"
-            value={filter.query}
-            spellCheck={false}
-            autoComplete="off"
-            onChange={(e) => onFilter({ ...filter, query: e.target.value })}
-            onKeyDown={(e) => {
-              if (e.key === 'Escape') {
-                e.preventDefault();
-                if (filter.query !== '') onFilter({ ...filter, query: '' });
-                else e.currentTarget.blur();
-              }
-            }}
-          />
-          <kbd className="filter-kbd" aria-hidden="true">
-            Ctrl F
-          </kbd>
-        </div>
+        <SearchBox
+          inputRef={searchRef ?? localSearch}
+          className="alert-search"
+          label="Search alerts"
+          placeholder="Search: program, port, address, pid"
+          value={filter.query}
+          onChange={(query) => onFilter({ ...filter, query })}
+        />
         <div className="chip-group" role="group" aria-label="Severity">
           {[...SEVERITIES].reverse().map((s) => (
             <button

@@ -19,6 +19,7 @@ import { CONNECTION_TABLE, LISTENING_TABLE } from './columns.js';
 import { AlertsWorkspace, DEFAULT_ALERT_FILTER, type AlertFilterState } from './alerts-view.js';
 import { ConnectionsView } from './connections-view.js';
 import { ContextMenu, type MenuItem } from './context-menu.js';
+import { SearchBox } from './search-box.js';
 import { DetailPanel } from './detail-panel.js';
 import { EndProcessDialog, endTargetOf, type EndTarget } from './end-process-dialog.js';
 import { EngineControls, Header, type View } from './header.js';
@@ -380,32 +381,14 @@ function Shell() {
                   </button>
                 </form>
               ) : (
-                <div className="filter-box">
-                  <span className="filter-icon" aria-hidden="true">
-                    ⌕
-                  </span>
-                  <input
-                    ref={filterRef}
-                    type="search"
-                    aria-label="Filter"
-                    placeholder="Filter  ·  port:3000  proc:node  state:listen  proto:tcp6  pid:1234"
-                    value={filterText}
-                    spellCheck={false}
-                    autoComplete="off"
-                    title={FILTER_HELP}
-                    onChange={(e) => setFilterText(e.target.value)}
-                    onKeyDown={(e) => {
-                      if (e.key === 'Escape') {
-                        e.preventDefault();
-                        if (filterText !== '') setFilterText('');
-                        else e.currentTarget.blur();
-                      }
-                    }}
-                  />
-                  <kbd className="filter-kbd" aria-hidden="true">
-                    Ctrl F
-                  </kbd>
-                </div>
+                <SearchBox
+                  inputRef={filterRef}
+                  label="Filter"
+                  placeholder="Filter  ·  port:3000  proc:node  state:listen  proto:tcp6  pid:1234"
+                  value={filterText}
+                  onChange={setFilterText}
+                  title={FILTER_HELP}
+                />
               )}
               {view === 'connections' && (
                 <button type="button" className="toggle" aria-pressed={grouped} onClick={() => setGrouped((g) => !g)} title="Group the rows by owning process">
