@@ -1,7 +1,7 @@
 // Every socket, TCPView style: a dense, sortable, virtualised table that stays smooth at 12,000 rows.
 // New rows flash green, closing rows stay red for a moment, changed rows are briefly marked. The rows
 // come filtered and sorted from the shell (view-rows.ts), which says the same counts in the toolbar.
-import { useCallback, useMemo, useState, type ReactNode } from 'react';
+import { memo, useCallback, useMemo, useState, type ReactNode } from 'react';
 import { useViewCommitMark } from '../commit-marks.js';
 import { describeFilter, isEmptyFilter } from '../filter.js';
 import { formatCount } from '../format.js';
@@ -56,7 +56,8 @@ export function groupRows(rows: readonly Row[], collapsed: ReadonlySet<string>):
   return items;
 }
 
-export function ConnectionsView({ ct, view, total, loading, grouped, selectedId, onSelect }: ConnectionsViewProps) {
+/** Memoised: a keystroke's first, urgent render (the text in the box) leaves the table alone. */
+export const ConnectionsView = memo(function ConnectionsView({ ct, view, total, loading, grouped, selectedId, onSelect }: ConnectionsViewProps) {
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(() => new Set());
   const items = useMemo<readonly GridItem[]>(() => (grouped ? groupRows(view.rows, collapsed) : view.rows), [view.rows, grouped, collapsed]);
   useViewCommitMark(items, { view: 'connections', filter: view.filter.source, sorting: sortingText(ct.sorting), grouped, rows: items.length });
@@ -93,4 +94,4 @@ export function ConnectionsView({ ct, view, total, loading, grouped, selectedId,
       message={message}
     />
   );
-}
+});

@@ -1,7 +1,7 @@
 // What this machine offers to the network: every listening TCP port and bound UDP port, with the
 // process behind it and how exposed it is. Open-to-everything comes first (the default sort) and is
 // hard to miss; the columns are the user's to sort, move, resize and hide, as in Connections.
-import { useCallback, useMemo, type ReactNode } from 'react';
+import { memo, useCallback, useMemo, type ReactNode } from 'react';
 import { useViewCommitMark } from '../commit-marks.js';
 import { useConflicts } from '../conflicts-store.js';
 import { describeFilter } from '../filter.js';
@@ -24,7 +24,7 @@ export interface ListeningViewProps {
 
 const NO_CONFLICTS: CellContext = {};
 
-export function ListeningView({ ct, view, loading, selectedId, onSelect }: ListeningViewProps) {
+export const ListeningView = memo(function ListeningView({ ct, view, loading, selectedId, onSelect }: ListeningViewProps) {
   const { rows, rowsVersion } = useSnapshot();
   const { bySocket } = useConflicts();
   useViewCommitMark(view.rows, { view: 'listening', filter: view.filter.source, rows: view.rows.length });
@@ -97,4 +97,4 @@ export function ListeningView({ ct, view, loading, selectedId, onSelect }: Liste
       />
     </div>
   );
-}
+});
