@@ -18,6 +18,7 @@ import type { EndProcessResult, FullState, WsServerMessage } from '../src/shared
 import type { ApiErrorCode } from '../src/shared/api-errors.js';
 import type { ProcessInfo } from '../src/shared/model.js';
 import type { Delta } from '../src/shared/model.js';
+import type { NamesState, NamesUpdate } from '../src/shared/names.js';
 import type { MonitorStatus } from '../src/shared/status.js';
 import type { TrafficUpdate } from '../src/shared/traffic.js';
 
@@ -62,6 +63,9 @@ export interface FakePortwatch {
   /** What the engine's status warns about (a store kept aside, …). */
   alertWarnings: string[];
   trust: TrustState;
+  /** The looked-up names the engine knows (none unless the test gives some). */
+  names: NamesState;
+  sendNames(update: NamesUpdate): void;
   alertStatus(): AlertStatus;
   sendAlertEvent(event: AlertEvent): void;
   /** Appends an alert and sends it, then the status, as the engine does. */
@@ -75,6 +79,7 @@ export interface FakeOptions {
   alertTrees?: Record<string, Array<ProcessInfo | null>>;
   alertWarnings?: string[];
   learningUntil?: number | null;
+  names?: NamesState;
 }
 
 /** A failed result as the real server frames it: the words and the code. */
@@ -201,6 +206,8 @@ export async function startFake(initial: FullState, options: FakeOptions = {}): 
       createdAt: Date.now() - 6 * 86_400_000,
       baselineSize: { processes: 41, listeners: 12, destinations: 318, inbound: 3 },
     },
+    names: options.names ? structuredClone(options.names) : { version: 0, reverseDns: false, addresses: {} },
+    sendNames: (update) => fake.sendRaw(JSON.stringify({ type: 'event', event: 'names', payload: update })),
     alertStatus() {
       const now = Date.now();
       const counts = { low: 0, medium: 0, high: 0 };
@@ -269,7 +276,11 @@ export async function startFake(initial: FullState, options: FakeOptions = {}): 
         } else if (method === 'lookupPort') value = lookupPort(fake.state.snapshot.sockets, Number(args[0]), (pid) => `/home/ada/work/${pid}`);
         else if (method === 'getWatchedPorts') value = [3000, 5173, 8000, 8080, 5432, 6379];
         else if (method === 'setWatchedPorts') value = args[0];
-        else if (method === 'getNames' || method === 'setReverseDns') value = { version: 0, reverseDns: method === 'setReverseDns' ? args[0] === true : false, addresses: {} };
+        else if (method === 'getNames') value = fake.names;
+        else if (method === 'setReverseDns') {
+          fake.names = { ...fake.names, version: fake.names.version + 1, reverseDns: args[0] === true };
+          value = fake.names;
+        }
         else if (method === 'endProcess') {
           const r = fake.endResult;
           ws.send(JSON.stringify('error' in r ? failed(id, r.error, 'refused') : { type: 'result', id, ok: true, value: r }));

@@ -5,6 +5,7 @@ import type { Alert } from '../src/shared/alerts.js';
 import type { FullState } from '../src/shared/api.js';
 import type { Delta, ProcessInfo, Socket, TcpState } from '../src/shared/model.js';
 import { socketId } from '../src/shared/model.js';
+import type { NamesState } from '../src/shared/names.js';
 import type { MonitorStatus } from '../src/shared/status.js';
 
 export function rng(seed: number): () => number {
@@ -148,6 +149,32 @@ export function status(overrides: Partial<MonitorStatus> = {}): MonitorStatus {
     traffic: null,
     scope: null,
     ...overrides,
+  };
+}
+
+/**
+ * What the engine would have looked up for the synthetic peers: owners and countries of the public
+ * ones (as the offline databases say), host names for some (as reverse DNS would).
+ */
+export function syntheticNames(): NamesState {
+  const n = (host: string | null, country: string | null, asn: number | null, org: string | null) => ({ host, country, asn, org });
+  return {
+    version: 1,
+    reverseDns: true,
+    addresses: {
+      '142.250.74.46': n('lhr25s34-in-f14.1e100.net', 'US', 15169, 'Google LLC'),
+      '151.101.1.140': n(null, 'US', 54113, 'Fastly, Inc.'),
+      '140.82.112.4': n('lb-140-82-112-4-iad.github.com', 'US', 36459, 'GitHub, Inc.'),
+      '104.16.132.229': n(null, 'US', 13335, 'Cloudflare, Inc.'),
+      '13.107.42.14': n(null, 'US', 8068, 'Microsoft Corporation'),
+      '52.84.150.39': n('server-52-84-150-39.fra56.r.cloudfront.net', 'DE', 16509, 'Amazon.com, Inc.'),
+      '34.120.208.123': n('123.208.120.34.bc.googleusercontent.com', 'US', 396982, 'Google LLC'),
+      '185.199.108.153': n('cdn-185-199-108-153.github.com', 'NL', 54113, 'Fastly, Inc.'),
+      '192.168.1.1': n('router.lan', null, null, null),
+      '2a00:1450:4001:82b::200e': n('fra16s48-in-x0e.1e100.net', 'DE', 15169, 'Google LLC'),
+      '2606:4700::6810:84e5': n(null, 'US', 13335, 'Cloudflare, Inc.'),
+      '2620:1ec:c11::200': n(null, 'US', 8068, 'Microsoft Corporation'),
+    },
   };
 }
 

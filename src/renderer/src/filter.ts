@@ -217,7 +217,8 @@ export function narrows(prev: Filter, next: Filter): boolean {
   const last = a[a.length - 1]!;
   const now = b[a.length - 1]!;
   if (sameTerm(last, now)) return true;
-  return (last.kind === 'text' || last.kind === 'proc') && now.kind === last.kind && !last.negate && !now.negate && now.text.includes(last.text);
+  const textKinds = ['text', 'proc', 'service', 'host'];
+  return textKinds.includes(last.kind) && now.kind === last.kind && 'text' in last && 'text' in now && !last.negate && !now.negate && now.text.includes(last.text);
 }
 
 export function matchSocket(filter: Filter, s: Socket, names?: NameLookup): boolean {

@@ -11,10 +11,11 @@
 // cheap part, a keystroke's whole cost — comes last.
 import { useMemo, useRef } from 'react';
 import type { SortEntry } from './column-layout.js';
-import type { ColumnSpec } from './components/columns.js';
-import { mergeSorted, socketComparator, sortRows } from './components/columns.js';
+import type { ColumnSpec, SortNames } from './components/columns.js';
+import { mergeSorted, NO_NAMES, socketComparator, sortRows, sortUsesNames } from './components/columns.js';
+import { useNamesLookup, useResolve } from './components/names.js';
 import type { Filter } from './filter.js';
-import { isEmptyFilter, matchSocket, narrows } from './filter.js';
+import { isEmptyFilter, matchSocket, narrows, usesNames } from './filter.js';
 import type { Row, StoreSnapshot } from './store.js';
 import type { Socket } from '../../shared/model.js';
 
@@ -29,6 +30,28 @@ export interface ViewRows {
   filter: Filter;
 }
 
+/** The looked-up names a sort or filter may read, and a version that moves whenever they change. */
+export interface ViewNames {
+  lookup: SortNames;
+  version: number;
+}
+
+export const NO_VIEW_NAMES: ViewNames = { lookup: NO_NAMES, version: 0 };
+
+/**
+ * The names store's lookup for the views' sorts and filters. Live (its version moving with every
+ * names update) only while a sort or filter reads names, so that otherwise a names update costs the
+ * tables nothing.
+ */
+export function useViewNames(live: boolean): ViewNames {
+  const { get, version } = useNamesLookup(live);
+  const resolve = useResolve();
+  return useMemo(() => ({ lookup: { get, resolve }, version }), [get, resolve, version]);
+}
+
+/** A filter's result, with what it was computed from (for the next keystroke's shortcut). */
+export type FilteredFrom = ViewRows & { from: readonly Row[]; namesVersion: number };
+
 export interface RowsInput {
   snap: Pick<StoreSnapshot, 'rows' | 'rowsVersion' | 'socketsVersion'>;
   /** Which sockets belong to the view at all (Listening: listeners). */
@@ -36,6 +59,8 @@ export interface RowsInput {
   sorting: readonly SortEntry[];
   columns: readonly ColumnSpec[];
   filter: Filter;
+  /** Names for the sort and the filter (owner, host:, country:). */
+  names?: ViewNames;
   /** False while the view is not on screen: nothing is recomputed until it is again. */
   active: boolean;
 }
@@ -44,12 +69,15 @@ export interface RowsInput {
  * Filters `sorted` (order kept) and counts what it lets through. With `prev` — the result for the same
  * sorted list under a filter this one narrows — only prev's rows are looked at.
  */
-export function filterRows(sorted: readonly Row[], filter: Filter, prev?: ViewRows & { from: readonly Row[] }): ViewRows {
-  if (prev !== undefined && prev.from === sorted && !isEmptyFilter(prev.filter) && narrows(prev.filter, filter)) {
+export function filterRows(sorted: readonly Row[], filter: Filter, prev?: FilteredFrom, names: ViewNames = NO_VIEW_NAMES): ViewRows {
+  const get = names.lookup.get;
+  // A host: or country: term matches differently once names have changed: no shortcut then.
+  const sameNames = prev !== undefined && (prev.namesVersion === names.version || !usesNames(filter));
+  if (prev !== undefined && sameNames && prev.from === sorted && !isEmptyFilter(prev.filter) && narrows(prev.filter, filter)) {
     const rows: Row[] = [];
     let closing = 0;
     for (const r of prev.rows) {
-      if (!matchSocket(filter, r.socket)) continue;
+      if (!matchSocket(filter, r.socket, get)) continue;
       rows.push(r);
       if (r.flag === 'closing') closing++;
     }
@@ -59,7 +87,7 @@ export function filterRows(sorted: readonly Row[], filter: Filter, prev?: ViewRo
   const rows: Row[] = empty ? (sorted as Row[]) : [];
   let closing = 0;
   for (const r of sorted) {
-    if (!empty && !matchSocket(filter, r.socket)) continue;
+    if (!empty && !matchSocket(filter, r.socket, get)) continue;
     if (!empty) rows.push(r);
     if (r.flag === 'closing') closing++;
   }
@@ -71,15 +99,26 @@ interface Sorted {
   sorting: readonly SortEntry[];
   columns: readonly ColumnSpec[];
   include: ((s: Socket) => boolean) | undefined;
+  namesVersion: number;
 }
 
 /**
  * The view's rows in order, from the previous order where there is one: what left is dropped, what is
  * new or changed is merged in, the rest keeps its place (with its current row object).
  */
-export function updateSorted(prev: Sorted | null, rows: ReadonlyMap<string, Row>, sorting: readonly SortEntry[], columns: readonly ColumnSpec[], include?: (s: Socket) => boolean): Sorted {
-  const compare = socketComparator(sorting, columns);
-  const fresh = prev === null || prev.sorting !== sorting || prev.columns !== columns || prev.include !== include;
+export function updateSorted(
+  prev: Sorted | null,
+  rows: ReadonlyMap<string, Row>,
+  sorting: readonly SortEntry[],
+  columns: readonly ColumnSpec[],
+  include?: (s: Socket) => boolean,
+  names: ViewNames = NO_VIEW_NAMES,
+): Sorted {
+  const compare = socketComparator(sorting, columns, names.lookup);
+  const namesVersion = names.version;
+  // New names can move any row of a sort that reads them (owner, host): sort everything again.
+  const fresh =
+    prev === null || prev.sorting !== sorting || prev.columns !== columns || prev.include !== include || (prev.namesVersion !== namesVersion && sortUsesNames(sorting, columns));
   if (!fresh && compare !== null) {
     const seen = new Set<string>();
     const kept: Row[] = [];
@@ -106,34 +145,34 @@ export function updateSorted(prev: Sorted | null, rows: ReadonlyMap<string, Row>
     if (rows.size > present || include !== undefined) {
       for (const r of rows.values()) if (!seen.has(r.id) && (include === undefined || include(r.socket))) moved.push(r);
     }
-    if (same && moved.length === 0) return prev;
+    if (same && moved.length === 0) return prev.namesVersion === namesVersion ? prev : { ...prev, namesVersion };
     // Past a third of the list changing, one sort is cheaper than a merge.
-    if (moved.length * 3 < kept.length) return { list: mergeSorted(kept, moved, compare), sorting, columns, include };
+    if (moved.length * 3 < kept.length) return { list: mergeSorted(kept, moved, compare), sorting, columns, include, namesVersion };
   }
   const list: Row[] = [];
   if (include === undefined) for (const r of rows.values()) list.push(r);
   else for (const r of rows.values()) if (include(r.socket)) list.push(r);
-  return { list: sortRows(list, sorting, columns), sorting, columns, include };
+  return { list: sortRows(list, sorting, columns, names.lookup), sorting, columns, include, namesVersion };
 }
 
-export function useViewRows({ snap, include, sorting, columns, filter, active }: RowsInput): ViewRows {
+export function useViewRows({ snap, include, sorting, columns, filter, names = NO_VIEW_NAMES, active }: RowsInput): ViewRows {
   // While inactive the inputs are frozen at what was last computed, so the memos below keep their value.
-  const frozen = useRef({ socketsVersion: snap.socketsVersion, rowsVersion: snap.rowsVersion, sorting, filter });
-  if (active) frozen.current = { socketsVersion: snap.socketsVersion, rowsVersion: snap.rowsVersion, sorting, filter };
+  const frozen = useRef({ socketsVersion: snap.socketsVersion, rowsVersion: snap.rowsVersion, sorting, filter, names });
+  if (active) frozen.current = { socketsVersion: snap.socketsVersion, rowsVersion: snap.rowsVersion, sorting, filter, names };
   const f = frozen.current;
   const { rows } = snap;
   const last = useRef<Sorted | null>(null);
 
   const sorted = useMemo(() => {
-    last.current = updateSorted(last.current, rows, f.sorting, columns, include);
+    last.current = updateSorted(last.current, rows, f.sorting, columns, include, f.names);
     return last.current.list;
-    // The versions say when the Map (updated in place) changed.
-  }, [rows, f.socketsVersion, f.rowsVersion, f.sorting, columns, include]);
+    // The versions say when the Map (updated in place) changed, and when names did.
+  }, [rows, f.socketsVersion, f.rowsVersion, f.sorting, columns, include, f.names]);
 
-  const lastFiltered = useRef<(ViewRows & { from: readonly Row[] }) | undefined>(undefined);
+  const lastFiltered = useRef<FilteredFrom | undefined>(undefined);
   return useMemo(() => {
-    const result = filterRows(sorted, f.filter, lastFiltered.current);
-    lastFiltered.current = { ...result, from: sorted };
+    const result = filterRows(sorted, f.filter, lastFiltered.current, f.names);
+    lastFiltered.current = { ...result, from: sorted, namesVersion: f.names.version };
     return result;
-  }, [sorted, f.filter]);
+  }, [sorted, f.filter, f.names]);
 }

@@ -4,23 +4,16 @@
 // names arrive, "Resolve addresses" shows raw numbers, "DNS lookups" asks the engine, and the
 // filter's service:, host:, country: and scope: terms.
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../../src/renderer/src/components/app.js';
 import { describeFilter, matchSocket, parseFilter } from '../../../src/renderer/src/filter.js';
 import { createNamesStore, type NamesStore } from '../../../src/renderer/src/names-store.js';
 import { createStore, type Store } from '../../../src/renderer/src/store.js';
 import type { AddressNames } from '../../../src/shared/names.js';
-import { fakeTransport, fullState, listener, proc, settle, sock } from './fixtures.js';
+import type { Socket } from '../../../src/shared/model.js';
+import { elementsSizedLikeAWindow, fakeTransport, fullState, listener, proc, settle, sock } from './fixtures.js';
 
-const sizes = ['clientHeight', 'offsetHeight'] as const;
-const saved = sizes.map((k) => Object.getOwnPropertyDescriptor(HTMLElement.prototype, k));
-beforeAll(() => {
-  for (const k of sizes) Object.defineProperty(HTMLElement.prototype, k, { configurable: true, get: () => 700 });
-  Object.defineProperty(HTMLElement.prototype, 'clientWidth', { configurable: true, get: () => 1200 });
-});
-afterAll(() => {
-  sizes.forEach((k, i) => saved[i] && Object.defineProperty(HTMLElement.prototype, k, saved[i]!));
-});
+elementsSizedLikeAWindow();
 
 let store: Store | null = null;
 let names: NamesStore | null = null;
@@ -29,6 +22,7 @@ afterEach(() => {
   store?.dispose();
   names?.dispose();
   store = names = null;
+  localStorage.clear();
 });
 
 const google: AddressNames = { host: 'lhr25s34-in-f14.1e100.net', country: 'US', asn: 15169, org: 'Google LLC' };
@@ -41,8 +35,8 @@ function memoryStorage(): { getItem(k: string): string | null; setItem(k: string
   return { data, getItem: (k) => data.get(k) ?? null, setItem: (k, v) => void data.set(k, v) };
 }
 
-async function mount() {
-  const t = fakeTransport(fullState([web, ssh, local]));
+async function mount(sockets: Socket[] = [web, ssh, local]) {
+  const t = fakeTransport(fullState(sockets));
   t.names = { version: 3, reverseDns: true, addresses: { '127.0.0.1': { host: 'localhost', country: null, asn: null, org: null } } };
   store = createStore(t);
   names = createNamesStore(t.api, (l) => t.onConnection(l), memoryStorage());
@@ -82,6 +76,86 @@ describe('names in the Connections table', () => {
     await act(settle);
     expect(t.reverseDnsCalls).toEqual([false]);
     expect((screen.getByLabelText('DNS lookups') as HTMLInputElement).checked).toBe(false);
+  });
+});
+
+describe('names in the column system', () => {
+  // Peers whose address order is not their owners' order; one has no owner yet.
+  const peer = (pid: number, address: string) => sock({ localPort: 40_000 + pid, remoteAddress: address, remotePort: 443, pid, process: proc(pid, `app${pid}`) });
+  const peers = [peer(401, '1.1.1.1'), peer(402, '8.8.8.8'), peer(403, '9.9.9.9'), peer(404, '200.1.1.1')];
+  const owner = (org: string, country = 'US'): AddressNames => ({ host: null, country, asn: 64_500, org });
+  const pidsInOrder = () =>
+    within(screen.getByRole('grid', { name: 'Connections' }))
+      .getAllByRole('row')
+      .filter((r) => r.hasAttribute('data-id'))
+      .map((r) => Number(r.querySelector('.c-pid')!.textContent));
+  const sortBy = async (name: RegExp) => {
+    await act(async () => {
+      fireEvent.click(within(screen.getByRole('columnheader', { name })).getAllByRole('button')[0]!);
+      await settle();
+    });
+  };
+
+  it('Country · owner sorts by the owner’s name (not the address), and again as owners are looked up', async () => {
+    const t = await mount(peers);
+    await act(async () =>
+      t.emitNames({ version: 4, reverseDns: true, set: { '1.1.1.1': owner('Zeta Networks', 'AU'), '8.8.8.8': owner('alpha LLC'), '9.9.9.9': owner('Mid Corp', 'CH') }, forgotten: [] }),
+    );
+    await sortBy(/Country · owner/);
+    expect(screen.getByRole('columnheader', { name: /Country · owner/ }).getAttribute('aria-sort')).toBe('ascending');
+    // alpha < Mid < Zeta, case folded; the peer with no owner last.
+    expect(pidsInOrder()).toEqual([402, 403, 401, 404]);
+    // 200.1.1.1's owner arrives: it takes its place by name at once.
+    await act(async () => t.emitNames({ version: 5, reverseDns: true, set: { '200.1.1.1': owner('Beta SA', 'BR') }, forgotten: [] }));
+    expect(pidsInOrder()).toEqual([402, 404, 403, 401]);
+    await sortBy(/Country · owner/);
+    expect(pidsInOrder()).toEqual([401, 403, 404, 402]);
+  });
+
+  it('Remote address sorts as it reads: host names by name with names on, addresses by number with them off', async () => {
+    const t = await mount(peers);
+    await act(async () =>
+      t.emitNames({ version: 4, reverseDns: true, set: { '1.1.1.1': { ...owner('x'), host: 'one.one.one.one' }, '9.9.9.9': { ...owner('y'), host: 'dns9.quad9.net' } }, forgotten: [] }),
+    );
+    await sortBy(/Remote address/);
+    // Peers with no name first (as their digits read), by address; then the names.
+    expect(pidsInOrder()).toEqual([402, 404, 403, 401]);
+    fireEvent.click(screen.getByLabelText('Resolve addresses'));
+    await act(settle);
+    expect(pidsInOrder()).toEqual([401, 402, 403, 404]);
+  });
+
+  it('a host: or country: filter in the table takes names in as they arrive', async () => {
+    const t = await mount(peers);
+    await act(async () => {
+      fireEvent.change(screen.getByRole('searchbox', { name: 'Filter' }), { target: { value: 'country:ch' } });
+    });
+    expect(pidsInOrder()).toEqual([]);
+    await act(async () => t.emitNames({ version: 4, reverseDns: true, set: { '9.9.9.9': owner('Quad9', 'CH') }, forgotten: [] }));
+    expect(pidsInOrder()).toEqual([403]);
+    expect(document.querySelector('.toolbar .shown')!.textContent).toContain('1 of 4');
+  });
+
+  it('the owner column is one like the others: hidden from the header’s menu, and it stays hidden', async () => {
+    await mount(peers);
+    await act(async () => {
+      fireEvent.contextMenu(screen.getByRole('columnheader', { name: /Country · owner/ }));
+    });
+    await act(async () => {
+      fireEvent.click(within(screen.getByRole('menu', { name: 'Columns of Connections' })).getByRole('menuitemcheckbox', { name: /Country · owner/ }));
+      await settle();
+    });
+    expect(screen.queryByRole('columnheader', { name: /Country · owner/ })).toBeNull();
+    expect(document.querySelector('.c-owner')).toBeNull();
+    await act(async () => {
+      await new Promise((r) => setTimeout(r, 400)); // saved once the layout rests
+    });
+    cleanup();
+    store?.dispose();
+    names?.dispose();
+    await mount(peers);
+    expect(screen.queryByRole('columnheader', { name: /Country · owner/ })).toBeNull();
+    expect(screen.getByRole('columnheader', { name: /Remote address/ })).toBeTruthy();
   });
 });
 

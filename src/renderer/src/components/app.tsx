@@ -5,17 +5,17 @@ import { addressScope } from '../../../shared/address.js';
 import type { Socket } from '../../../shared/model.js';
 import { formatEndpoint } from '../../../shared/model.js';
 import { ConflictsContext, useConflicts, useConflictWatcher } from '../conflicts-store.js';
-import { describeFilter, isEmptyFilter, parseFilter } from '../filter.js';
+import { describeFilter, isEmptyFilter, parseFilter, usesNames } from '../filter.js';
 import { formatCount } from '../format.js';
 import { NotifierContext, StoreContext, useOpenAlertRequest, useSnapshot, useStore } from '../hooks.js';
 import type { NamesStore } from '../names-store.js';
 import type { PageNotifier } from '../notifications.js';
 import type { RowFlag, Store } from '../store.js';
-import { useViewRows, type ViewRows } from '../view-rows.js';
+import { useViewNames, useViewRows, type ViewRows } from '../view-rows.js';
 import { AboutDialog } from './about.js';
 import { WatchStartContext } from './age.js';
 import { useColumnTable } from './column-header.js';
-import { CONNECTION_TABLE, LISTENING_TABLE } from './columns.js';
+import { CONNECTION_TABLE, LISTENING_TABLE, sortUsesNames } from './columns.js';
 import { AlertsWorkspace, DEFAULT_ALERT_FILTER, type AlertFilterState } from './alerts-view.js';
 import { ConnectionsView } from './connections-view.js';
 import { ContextMenu, type MenuItem } from './context-menu.js';
@@ -158,8 +158,10 @@ function Shell() {
   const filter = useMemo(() => parseFilter(filterText), [filterText]);
 
   // One derivation per table, read by the table and the toolbar alike (the counts cannot disagree).
-  const connRows = useViewRows({ snap, sorting: connCt.sorting, columns: CONNECTION_TABLE.columns, filter, active: view === 'connections' });
-  const listenRows = useViewRows({ snap, include: isListener, sorting: listenCt.sorting, columns: LISTENING_TABLE.columns, filter, active: view === 'listening' });
+  // Names only where a sort (owner, host) or a filter term (host:, country:) reads them.
+  const names = useViewNames(usesNames(filter) || sortUsesNames(connCt.sorting, CONNECTION_TABLE.columns) || sortUsesNames(listenCt.sorting, LISTENING_TABLE.columns));
+  const connRows = useViewRows({ snap, sorting: connCt.sorting, columns: CONNECTION_TABLE.columns, filter, names, active: view === 'connections' });
+  const listenRows = useViewRows({ snap, include: isListener, sorting: listenCt.sorting, columns: LISTENING_TABLE.columns, filter, names, active: view === 'listening' });
 
   const viewRef = useRef(view);
   viewRef.current = view;

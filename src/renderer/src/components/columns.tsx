@@ -14,6 +14,8 @@ import type { AddressScope } from '../../../shared/address.js';
 import { addressScope, parseIPv4, parseIPv6 } from '../../../shared/address.js';
 import type { Conflict } from '../../../shared/api.js';
 import type { Socket } from '../../../shared/model.js';
+import type { AddressNames } from '../../../shared/names.js';
+import { hasRemote, namesKey } from '../../../shared/names.js';
 import { formatHost } from '../../../shared/model.js';
 import type { ColumnBasics, SortEntry } from '../column-layout.js';
 import { protoLabel, stateLabel } from '../format.js';
@@ -27,11 +29,22 @@ export interface CellContext {
   conflicts?: readonly Conflict[];
 }
 
+/** What a sort may read beyond the socket: the looked-up names, and whether they are shown. */
+export interface SortNames {
+  get: (key: string) => AddressNames | undefined;
+  resolve: boolean;
+}
+
+/** No names known (a table with no names store, a sort that reads none). */
+export const NO_NAMES: SortNames = { get: () => undefined, resolve: false };
+
 export interface SortKey {
   /** The value compared first; null sorts last whichever the direction. */
-  get: (s: Socket) => string | number | null;
+  get: (s: Socket, names: SortNames) => string | number | null;
   /** Ties broken by this number, in the same direction. */
   tie?: (s: Socket) => number;
+  /** The key reads looked-up names: a names update (or the Resolve switch) may reorder the rows. */
+  names?: boolean;
 }
 
 export interface ColumnSpec extends ColumnBasics {
@@ -63,6 +76,27 @@ function addressKey(address: string): string {
     addressKeys.set(address, key);
   }
   return key;
+}
+
+// A peer's key in the names store, kept per address text like the sort keys.
+const peerKeys = new Map<string, string>();
+function peerNames(s: Socket, names: SortNames): AddressNames | undefined {
+  if (!hasRemote(s)) return undefined;
+  let key = peerKeys.get(s.remoteAddress);
+  if (key === undefined) {
+    key = namesKey(s.remoteAddress);
+    if (peerKeys.size > 100_000) peerKeys.clear();
+    peerKeys.set(s.remoteAddress, key);
+  }
+  return names.get(key);
+}
+
+/** The owner a peer sorts by: its network's name (AS number where there is none), case folded. */
+function ownerKey(s: Socket, names: SortNames): string | null {
+  const n = peerNames(s, names);
+  if (n === undefined) return null;
+  if (n.org !== null) return n.org.toLowerCase();
+  return n.asn === null ? null : `as${n.asn}`;
 }
 
 const scopes = new Map<string, AddressScope>();
@@ -155,7 +189,17 @@ export const SOCKET_COLUMNS = {
     width: 220,
     minWidth: 80,
     cellClass: 'c-endpoint',
-    sort: { get: (s) => (s.remoteAddress === null ? null : addressKey(s.remoteAddress)), tie: (s) => s.remotePort ?? 0 },
+    // As shown (TCPView): with names on, host names sort by name after the peers that have none
+    // (which sort by address, as their digits read); with names off, by address.
+    sort: {
+      get: (s, names) => {
+        if (s.remoteAddress === null) return null;
+        const host = names.resolve ? (peerNames(s, names)?.host ?? null) : null;
+        return host === null ? `0${addressKey(s.remoteAddress)}` : `1${host.toLowerCase()}`;
+      },
+      tie: (s) => s.remotePort ?? 0,
+      names: true,
+    },
     cell: (s) => <RemoteEndpoint s={s} />,
   },
   owner: {
@@ -164,8 +208,8 @@ export const SOCKET_COLUMNS = {
     width: 170,
     minWidth: 60,
     help: 'A public peer’s country and the network that holds its address (offline databases)',
-    // Owners are looked up per address after the fact: peers of one network sort together by address.
-    sort: { get: (s) => (s.remoteAddress === null ? null : addressKey(s.remoteAddress)), tie: (s) => s.remotePort ?? 0 },
+    // By the owner's name (peers with none last); sorted again as owners are looked up.
+    sort: { get: ownerKey, tie: (s) => s.remotePort ?? 0, names: true },
     cell: (s) => <RemoteOwner s={s} />,
   },
   state: {
@@ -286,7 +330,7 @@ export const LISTENING_TABLE: TableColumns = {
 /** The port lookup's lists of sockets (bound to the port, and its clients); unsorted, they keep the engine's order (listeners first). */
 export const LOOKUP_TABLE: TableColumns = {
   id: 'port-lookup',
-  columns: pick(['proto', 'local', 'remote', 'state', 'process', 'pid', 'user', 'age', 'command']),
+  columns: pick(['proto', 'local', 'remote', 'owner', 'state', 'process', 'pid', 'user', 'age', 'command']),
   defaultSort: [],
 };
 
@@ -294,8 +338,13 @@ export const LOOKUP_TABLE: TableColumns = {
 export type HasSocket = { socket: Socket } | Socket;
 const socketOf = (item: HasSocket): Socket => ('socket' in item ? item.socket : item);
 
+/** Whether the order of `sorting` depends on looked-up names (so it is redone as names arrive). */
+export function sortUsesNames(sorting: readonly SortEntry[], columns: readonly ColumnSpec[]): boolean {
+  return sorting.some((e) => columns.find((c) => c.id === e.id)?.sort?.names === true);
+}
+
 /** Compares two sockets by `sorting`: negative when a comes first. Nulls last whichever the direction. */
-export function socketComparator(sorting: readonly SortEntry[], columns: readonly ColumnSpec[]): ((a: Socket, b: Socket) => number) | null {
+export function socketComparator(sorting: readonly SortEntry[], columns: readonly ColumnSpec[], names: SortNames = NO_NAMES): ((a: Socket, b: Socket) => number) | null {
   const byId = new Map(columns.map((c) => [c.id, c]));
   const keys = sorting.flatMap((s) => {
     const key = byId.get(s.id)?.sort;
@@ -304,8 +353,8 @@ export function socketComparator(sorting: readonly SortEntry[], columns: readonl
   if (keys.length === 0) return null;
   return (x, y) => {
     for (const { key, dir } of keys) {
-      const a = key.get(x);
-      const b = key.get(y);
+      const a = key.get(x, names);
+      const b = key.get(y, names);
       if (a !== b) {
         if (a === null) return 1;
         if (b === null) return -1;
@@ -326,7 +375,7 @@ export function socketComparator(sorting: readonly SortEntry[], columns: readonl
  * do not jump about between deltas. Each item's keys are read once, then the sort compares plain
  * arrays: 12,000 rows sort in a few milliseconds.
  */
-export function sortRows<T extends HasSocket>(items: T[], sorting: readonly SortEntry[], columns: readonly ColumnSpec[]): T[] {
+export function sortRows<T extends HasSocket>(items: T[], sorting: readonly SortEntry[], columns: readonly ColumnSpec[], names: SortNames = NO_NAMES): T[] {
   const byId = new Map(columns.map((c) => [c.id, c]));
   const keys = sorting.flatMap((s) => {
     const key = byId.get(s.id)?.sort;
@@ -335,7 +384,7 @@ export function sortRows<T extends HasSocket>(items: T[], sorting: readonly Sort
   const n = items.length;
   if (keys.length === 0 || n < 2) return items;
   const sockets = items.map(socketOf);
-  const primary = keys.map(({ key }) => sockets.map(key.get));
+  const primary = keys.map(({ key }) => sockets.map((s) => key.get(s, names)));
   const ties = keys.map(({ key }) => (key.tie ? sockets.map(key.tie) : null));
   const order = new Array<number>(n);
   for (let i = 0; i < n; i++) order[i] = i;

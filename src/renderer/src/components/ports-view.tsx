@@ -16,8 +16,9 @@ import { useViewCommitMark } from '../commit-marks.js';
 import { clientsByProcess, connectionsByAddress, statesText, type PeerSummary } from '../port-peers.js';
 import { addressMeaning, ROLE_HELP, ROLE_LABEL, verdictDetail, verdictHolders } from '../ports-text.js';
 import type { Row } from '../store.js';
+import { useViewNames } from '../view-rows.js';
 import { useColumnTable } from './column-header.js';
-import { LOOKUP_TABLE, sortRows } from './columns.js';
+import { LOOKUP_TABLE, sortRows, sortUsesNames } from './columns.js';
 import { SocketGrid } from './socket-grid.js';
 import { ConflictCard } from './conflict-card.js';
 import type { EndTarget } from './end-process-dialog.js';
@@ -158,8 +159,9 @@ function LookupPanel({
   const byAddress = useMemo(() => (data ? connectionsByAddress(data.holders) : []), [data]);
   const byProcess = useMemo(() => (data ? clientsByProcess(data.clients) : []), [data]);
   // The lists sort like any socket table; their rows are the lookup's sockets.
-  const holderRows = useMemo(() => sortRows(asRows(data?.holders ?? []), ct.sorting, LOOKUP_TABLE.columns), [data, ct.sorting]);
-  const clientRows = useMemo(() => sortRows(asRows(data?.clients ?? []), ct.sorting, LOOKUP_TABLE.columns), [data, ct.sorting]);
+  const names = useViewNames(sortUsesNames(ct.sorting, LOOKUP_TABLE.columns));
+  const holderRows = useMemo(() => sortRows(asRows(data?.holders ?? []), ct.sorting, LOOKUP_TABLE.columns, names.lookup), [data, ct.sorting, names]);
+  const clientRows = useMemo(() => sortRows(asRows(data?.clients ?? []), ct.sorting, LOOKUP_TABLE.columns, names.lookup), [data, ct.sorting, names]);
   const socketsById = useMemo(() => new Map([...(data?.holders ?? []), ...(data?.clients ?? [])].map((s) => [s.id, s])), [data]);
   const select = useCallback((id: string) => onSelect(id, socketsById.get(id)), [onSelect, socketsById]);
 
