@@ -14,8 +14,8 @@ import type { SortEntry } from './column-layout.js';
 import type { ColumnSpec, SortNames } from './components/columns.js';
 import { mergeSorted, NO_NAMES, socketComparator, sortRows, sortUsesNames } from './components/columns.js';
 import { useNamesLookup, useResolve } from './components/names.js';
-import type { Filter } from './filter.js';
-import { isEmptyFilter, matchSocket, narrows, usesNames } from './filter.js';
+import type { Filter } from '../../shared/filter.js';
+import { isEmptyFilter, matchSocket, narrows, usesNames } from '../../shared/filter.js';
 import type { Row, StoreSnapshot } from './store.js';
 import type { Socket } from '../../shared/model.js';
 

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest';
-import { describeFilter, matchSocket, parseFilter, tokenize } from '../../../src/renderer/src/filter.js';
+import { describeFilter, matchSocket, parseFilter, tokenize } from '../../../src/shared/filter.js';
 import { listener, proc, sock } from './fixtures.js';
 
 const web = sock({ localPort: 51000, remoteAddress: '142.250.74.46', remotePort: 443, pid: 311, process: proc(311, 'firefox', { user: 'ada', cmdline: '/usr/lib/firefox/firefox --private-window' }) });

@@ -6,7 +6,7 @@
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../../src/renderer/src/components/app.js';
-import { describeFilter, matchSocket, parseFilter } from '../../../src/renderer/src/filter.js';
+import { describeFilter, matchSocket, parseFilter } from '../../../src/shared/filter.js';
 import { createNamesStore, type NamesStore } from '../../../src/renderer/src/names-store.js';
 import { createStore, type Store } from '../../../src/renderer/src/store.js';
 import type { AddressNames } from '../../../src/shared/names.js';

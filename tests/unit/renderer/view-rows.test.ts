@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CONNECTION_TABLE, LISTENING_TABLE, NO_NAMES, sortRows } from '../../../src/renderer/src/components/columns.js';
-import { narrows, parseFilter } from '../../../src/renderer/src/filter.js';
+import { narrows, parseFilter } from '../../../src/shared/filter.js';
 import type { Row } from '../../../src/renderer/src/store.js';
 import { filterRows, updateSorted } from '../../../src/renderer/src/view-rows.js';
 import type { Socket } from '../../../src/shared/model.js';

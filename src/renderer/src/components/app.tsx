@@ -5,7 +5,7 @@ import { addressScope } from '../../../shared/address.js';
 import type { Socket } from '../../../shared/model.js';
 import { formatEndpoint } from '../../../shared/model.js';
 import { ConflictsContext, useConflicts, useConflictWatcher } from '../conflicts-store.js';
-import { describeFilter, isEmptyFilter, parseFilter, usesNames } from '../filter.js';
+import { describeFilter, isEmptyFilter, parseFilter, usesNames } from '../../../shared/filter.js';
 import { formatCount } from '../format.js';
 import { NotifierContext, StoreContext, useOpenAlertRequest, useSnapshot, useStore } from '../hooks.js';
 import type { NamesStore } from '../names-store.js';

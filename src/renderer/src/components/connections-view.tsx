@@ -3,7 +3,7 @@
 // come filtered and sorted from the shell (view-rows.ts), which says the same counts in the toolbar.
 import { memo, useCallback, useMemo, useState, type ReactNode } from 'react';
 import { useViewCommitMark } from '../commit-marks.js';
-import { describeFilter, isEmptyFilter } from '../filter.js';
+import { describeFilter, isEmptyFilter } from '../../../shared/filter.js';
 import { formatCount } from '../format.js';
 import type { Row } from '../store.js';
 import type { ViewRows } from '../view-rows.js';

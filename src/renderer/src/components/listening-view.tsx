@@ -4,7 +4,7 @@
 import { memo, useCallback, useMemo, type ReactNode } from 'react';
 import { useViewCommitMark } from '../commit-marks.js';
 import { useConflicts } from '../conflicts-store.js';
-import { describeFilter } from '../filter.js';
+import { describeFilter } from '../../../shared/filter.js';
 import { formatCount } from '../format.js';
 import { useSnapshot } from '../hooks.js';
 import type { Row } from '../store.js';

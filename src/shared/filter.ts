@@ -1,4 +1,4 @@
-// The filter box's small language. Terms are separated by spaces and all must match (AND):
+// The filter box's small language (the UI's, and the CLI's --filter). Terms are separated by spaces and all must match (AND):
 //   free text           address, port, process name, state, user or command line contains it
 //   port:3000           local or remote port (port:8000-8080 for a range)
 //   pid:1234            owning process id
@@ -13,13 +13,13 @@
 // A leading "-" negates a term. "quoted text" keeps spaces. Everything is case-insensitive. A term
 // whose value does not parse (port:abc, colour:red) is searched for as free text, so nothing typed
 // is silently ignored; a key with no value yet (port:) is ignored while the user is still typing.
-import type { AddressRange } from '../../shared/address.js';
-import { addressRange } from '../../shared/address.js';
-import type { Socket } from '../../shared/model.js';
-import { formatEndpoint } from '../../shared/model.js';
-import type { AddressNames } from '../../shared/names.js';
-import { hasRemote, namesKey } from '../../shared/names.js';
-import { serviceName } from '../../shared/services.js';
+import type { AddressRange } from './address.js';
+import { addressRange } from './address.js';
+import type { Socket } from './model.js';
+import { formatEndpoint } from './model.js';
+import type { AddressNames } from './names.js';
+import { hasRemote, namesKey } from './names.js';
+import { serviceName } from './services.js';
 
 export type FilterTerm =
   | { kind: 'text'; text: string; negate: boolean }
