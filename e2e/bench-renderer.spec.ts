@@ -172,6 +172,8 @@ test('@bench renderer with 10,000 sockets and 100-change deltas', async ({ page 
         setReverseDns: async () => ({ version: 0, reverseDns: false, addresses: {} }),
         onNames: () => () => {},
         onTraffic: () => () => {},
+        queryHistory: notEnabled,
+        closeConnection: notEnabled,
         // The benchmark's host has no alert engine, as `portwatch serve --no-alerts` would say.
         ...NO_ALERTS,
       },

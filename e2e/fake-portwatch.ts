@@ -14,7 +14,7 @@ import { findConflicts } from '../src/core/analysis/find-conflicts.js';
 import { lookupPort } from '../src/core/analysis/ports.js';
 import type { Alert, AlertEvent, AlertStatus, TrustRule, TrustState } from '../src/shared/alerts.js';
 import { sameRule } from '../src/shared/trust-rules.js';
-import type { EndProcessResult, FullState, WsServerMessage } from '../src/shared/api.js';
+import type { CloseConnectionResult, EndProcessResult, FullState, HistoryResult, WsServerMessage } from '../src/shared/api.js';
 import type { ApiErrorCode } from '../src/shared/api-errors.js';
 import type { ProcessInfo } from '../src/shared/model.js';
 import type { Delta } from '../src/shared/model.js';
@@ -56,6 +56,10 @@ export interface FakePortwatch {
    * otherwise answer as the engine would over `state` (its conflict and lookup code, run here).
    */
   endResult: EndProcessResult | { error: string };
+  /** What queryHistory answers (whatever the query: the page's filter and range are in `calls`). */
+  history: HistoryResult;
+  /** What closeConnection answers: a result, or an error message the engine would give. */
+  closeResult: CloseConnectionResult | { error: string };
   /** The alert log, oldest first; null: this host has no alert engine (as `serve --no-alerts`). */
   alerts: Alert[] | null;
   /** explainAlert's process tree by alert id (default: the alert's process alone). */
@@ -196,6 +200,8 @@ export async function startFake(initial: FullState, options: FakeOptions = {}): 
     refuse: false,
     stateDelayMs: options.stateDelayMs ?? 0,
     endResult: { error: 'this fake ends no process' },
+    history: { entries: [], matched: 0, totals: { connections: 0, listeners: 0, bytesSent: 0, bytesReceived: 0 }, oldest: null, warnings: [] },
+    closeResult: { error: 'this fake closes no connection' },
     alerts: options.alerts ? structuredClone(options.alerts) : null,
     alertTrees: options.alertTrees ?? {},
     alertWarnings: options.alertWarnings ?? [],
@@ -281,7 +287,12 @@ export async function startFake(initial: FullState, options: FakeOptions = {}): 
           fake.names = { ...fake.names, version: fake.names.version + 1, reverseDns: args[0] === true };
           value = fake.names;
         }
-        else if (method === 'endProcess') {
+        else if (method === 'queryHistory') value = fake.history;
+        else if (method === 'closeConnection') {
+          const r = fake.closeResult;
+          ws.send(JSON.stringify('error' in r ? failed(id, r.error, 'refused') : { type: 'result', id, ok: true, value: r }));
+          return;
+        } else if (method === 'endProcess') {
           const r = fake.endResult;
           ws.send(JSON.stringify('error' in r ? failed(id, r.error, 'refused') : { type: 'result', id, ok: true, value: r }));
           return;

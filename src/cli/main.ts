@@ -5,7 +5,10 @@ import { createSource } from '../core/sources/index.js';
 import { registerAgent } from './commands/agent.js';
 import { printable } from '../shared/printable.js';
 import { registerAlerts } from './commands/alerts.js';
+import { registerClose } from './commands/close.js';
 import { registerConflicts } from './commands/conflicts.js';
+import { registerExport } from './commands/export.js';
+import { registerHistory } from './commands/history.js';
 import { registerIp } from './commands/ip.js';
 import { registerKill } from './commands/kill.js';
 import { registerServe } from './commands/serve.js';
@@ -31,7 +34,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       ).argParser(parseDataDir),
     );
   const context: CommandContext = { io, source: io.source ?? (() => createSource()), setExit };
-  for (const register of [registerSnapshot, registerWatch, registerWho, registerConflicts, registerKill, registerServe, registerAlerts, registerTrust, registerIp, registerAgent]) {
+  for (const register of [registerSnapshot, registerWatch, registerWho, registerConflicts, registerKill, registerServe, registerAlerts, registerTrust, registerIp, registerAgent, registerClose, registerHistory, registerExport]) {
     register(program, context);
   }
   return program;

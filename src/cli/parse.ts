@@ -119,3 +119,25 @@ export function parseListenAddress(value: string): ListenAddress {
   if (parseIPv4(host) === null && parseIPv6(host) === null) throw new InvalidArgumentError(`'${value}' is not HOST:PORT: ${host} is not an IP address`);
   return { host, port: Number(m[2]) };
 }
+
+const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3600_000, d: 86_400_000, w: 7 * 86_400_000 };
+
+/**
+ * --since/--until: a duration back from now ("90s", "15m", "2h", "7d", "1w") or a date and time
+ * Date.parse reads ("2026-12-01", "2026-12-01T08:00"); epoch ms.
+ */
+export function parseWhen(value: string, now = Date.now()): number {
+  const m = /^(\d{1,9})([smhdw])$/.exec(value.trim());
+  if (m !== null) return now - Number(m[1]) * UNITS[m[2]!]!;
+  const t = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : NaN;
+  if (!Number.isFinite(t)) throw new InvalidArgumentError(`'${value}' is neither a duration (30s, 15m, 2h, 7d, 1w) nor a date (2026-12-01 or 2026-12-01T08:00)`);
+  return t;
+}
+
+/** --limit for history listings: 1 to max. */
+export function parseListLimit(max: number): (value: string) => number {
+  return (value) => {
+    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) throw new InvalidArgumentError(`'${value}' is not a limit (1-${max})`);
+    return Number(value);
+  };
+}

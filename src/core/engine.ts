@@ -12,6 +12,7 @@
 // - what the stores report as they open or run (a file kept aside, a failed write): 'store' warnings,
 //   each told once, through onWarning as they come.
 import { AlertEngine, type AlertEngineOptions } from './alert-engine.js';
+import { HistoryRecorder } from './history-recorder.js';
 import { Monitor } from './monitor.js';
 import { dnsFromEnvironment } from './names/dns-environment.js';
 import { NameService, type NameServiceOptions } from './names/name-service.js';
@@ -21,6 +22,7 @@ import type { SocketSource } from './sources/source.js';
 import { ensureDataDir } from './store/data-dir.js';
 import { engineIdentity } from './engine-identity.js';
 import type { EngineIdentity } from '../shared/status.js';
+import { HistoryLog, type HistoryLogOptions } from './store/history-log.js';
 import { WatchedPortsWatcher } from './watched-ports-watcher.js';
 
 export interface EngineOptions {
@@ -42,8 +44,10 @@ export interface EngineOptions {
    * as PORTWATCH_DNS_SERVER says (the system's resolver when unset).
    */
   names?: NameServiceOptions | false;
+  /** History of closed connections and gone listeners (in DATA_DIR/history); false runs without. Default {}. */
+  history?: Omit<HistoryLogOptions, 'onError'> | false;
   /** The OS facts the port tools read; tests may pin them. */
-  service?: Omit<ServiceOptions, 'alerts' | 'watchedPorts'>;
+  service?: Omit<ServiceOptions, 'alerts' | 'watchedPorts' | 'names' | 'history'>;
   /** Which host runs this engine (the status says it, with the engine's rights). Default 'app'. */
   host?: EngineIdentity['host'];
 }
@@ -61,6 +65,8 @@ export interface Engine {
   readonly watchedPorts: WatchedPortsWatcher | null;
   /** Null only when names are off. */
   readonly names: NameService | null;
+  /** Null when history is off or cannot be kept (see warnings). */
+  readonly history: HistoryLog | null;
   readonly service: ApiService;
   /** Everything told so far, oldest first. */
   readonly warnings: readonly EngineWarning[];
@@ -117,8 +123,9 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   const { dataDir } = options;
   const wantsAlerts = options.alerts !== false;
   const wantsWatched = options.watchedPorts !== false;
+  const wantsHistory = options.history !== false;
   let folderWorks = dataDir !== null;
-  if (dataDir !== null && (wantsAlerts || wantsWatched)) {
+  if (dataDir !== null && (wantsAlerts || wantsWatched || wantsHistory)) {
     try {
       await ensureDataDir(dataDir);
     } catch (e) {
@@ -178,7 +185,22 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     names = new NameService(monitor, { ...fromEnvironment, ...given, dns: { ...fromEnvironment.dns, ...given.dns } });
   }
 
-  const service = new ApiService(monitor, { ...options.service, alerts, watchedPorts, names });
+  let history: HistoryLog | null = null;
+  if (wantsHistory && folderWorks && dataDir !== null) {
+    try {
+      history = await HistoryLog.open(dataDir, {
+        ...(options.history || {}),
+        onError: (e) => warn({ code: 'store', message: `could not write history in ${dataDir}: ${describeFolderError(e)}` }),
+      });
+      for (const message of history.warnings) warn({ code: 'store', message });
+    } catch (e) {
+      warn({ code: 'store', message: `cannot keep history in ${dataDir}: ${describeFolderError(e)}; closed connections are not recorded` });
+    }
+  }
+  const nameService = names;
+  const recorder = history === null ? null : new HistoryRecorder(monitor, history, nameService ? { names: (key) => nameService.lookup(key) } : {});
+
+  const service = new ApiService(monitor, { ...options.service, alerts, watchedPorts, names, history });
 
   let closing: Promise<void> | null = null;
   return {
@@ -187,6 +209,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     alerts,
     watchedPorts,
     names,
+    history,
     service,
     warnings,
     onWarning(listener) {
@@ -202,7 +225,8 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
       closing ??= (async () => {
         monitor.stop();
         names?.close();
-        await Promise.all([alerts?.close(), watchedPorts?.close()]);
+        recorder?.close();
+        await Promise.all([alerts?.close(), watchedPorts?.close(), history?.flush()]);
       })();
       return closing;
     },

@@ -5,7 +5,7 @@ import type { Delta, Snapshot, Socket } from '../shared/model.js';
 import type { TrafficState, TrafficUpdate } from '../shared/traffic.js';
 import { diffSockets } from './diff.js';
 import { PreviousView } from './previous-view.js';
-import type { SocketSource, SourceChanges, SourceWarnings, TrafficSample } from './sources/source.js';
+import type { ClosedConnection, SocketSource, SourceChanges, SourceWarnings, TrafficSample } from './sources/source.js';
 import { TrafficMeter } from './traffic.js';
 import { MAX_INTERVAL_MS, MIN_INTERVAL_MS, type EngineIdentity, type MonitorStatus, type PollCost, type ScopeNote } from '../shared/status.js';
 
@@ -14,7 +14,10 @@ import { MAX_INTERVAL_MS, MIN_INTERVAL_MS, type EngineIdentity, type MonitorStat
  * listener call: a view over the monitor's table), so a listener can see what a removed or changed
  * socket was without keeping a copy of the table.
  */
-export type MonitorEvent = { type: 'delta'; delta: Delta; previous: ReadonlyMap<string, Socket> } | { type: 'status'; status: MonitorStatus };
+export type MonitorEvent =
+  /** closed: connections the kernel destroyed since the previous poll (while traffic is measured). */
+  | { type: 'delta'; delta: Delta; previous: ReadonlyMap<string, Socket>; closed?: readonly ClosedConnection[] }
+  | { type: 'status'; status: MonitorStatus };
 export type MonitorListener = (event: MonitorEvent) => void;
 /** Traffic updates come through their own subscription: after the delta of the same seq, before status. */
 export type TrafficListener = (update: TrafficUpdate) => void;
@@ -252,7 +255,7 @@ export class Monitor {
     this.lastWarnings = warnings;
     this.failures = 0;
     this.lastError = null;
-    this.emit({ type: 'delta', delta, previous });
+    this.emit({ type: 'delta', delta, previous, closed: traffic?.closed ?? [] });
     if (update !== null) {
       for (const l of this.trafficListeners) {
         try {

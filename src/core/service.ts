@@ -4,12 +4,17 @@ import type { AlertFilter, TrustRule } from '../shared/alerts.js';
 import { ApiError } from '../shared/api-errors.js';
 import type { EventName, EventPayloads, FullState } from '../shared/api.js';
 import { isRequestName, RATE_LIMITED_REQUESTS, requestSchemas } from '../shared/api.js';
+import type { CloseConnectionRequest, CloseConnectionResult } from '../shared/close-connection.js';
+import { parseEndpoint, whyNotClosable } from '../shared/close-connection.js';
 import type { Conflict } from '../shared/conflicts.js';
+import type { HistoryQuery, HistoryResult } from '../shared/history.js';
 import type { Family } from '../shared/model.js';
 import type { NamesState } from '../shared/names.js';
 import type { EndProcessRequest, EndProcessResult, PortLookup } from '../shared/ports.js';
 import { ephemeralPortRange, findConflicts, localhostOrder } from './analysis/find-conflicts.js';
 import { lookupPort } from './analysis/ports.js';
+import { closeConnection } from './close-connection.js';
+import type { HistoryLog } from './store/history-log.js';
 import type { AlertEngine } from './alert-engine.js';
 import type { Monitor } from './monitor.js';
 import type { NameService } from './names/name-service.js';
@@ -58,6 +63,10 @@ export interface ServiceOptions {
   alerts?: AlertBackend | null;
   /** Looked-up names of remote addresses, whose updates subscribe() forwards as 'names'. */
   names?: NamesBackend | null;
+  /** The history behind queryHistory; without one it answers that history is not kept. */
+  history?: Pick<HistoryLog, 'query'> | null;
+  /** Closes a connection (tests may count the calls); by default core/close-connection.ts. */
+  closeConnection?: (local: string, remote: string) => Promise<CloseConnectionResult>;
   /** The OS facts the port tools read; tests may pin them. */
   localhostOrder?: () => Promise<Family[]>;
   readCwd?: (pid: number) => string | null;
@@ -68,6 +77,7 @@ export interface ServiceOptions {
 
 export const ALERTS_DISABLED = 'alerts are not enabled in this host';
 export const WATCHED_PORTS_DISABLED = 'watched ports are not enabled in this host';
+export const HISTORY_DISABLED = 'no history is kept in this host (it needs a data folder it can write)';
 
 /** A listener that closed this recently still makes its port a server port for "still busy". */
 const RECENT_LISTENER_MS = 10 * 60_000;
@@ -170,6 +180,10 @@ export class ApiService {
       case 'setReverseDns':
         this.options.names?.setReverseDns(values[0] as boolean);
         return this.getNames();
+      case 'queryHistory':
+        return this.queryHistory((values[0] as HistoryQuery | undefined) ?? {});
+      case 'closeConnection':
+        return this.closeConnection(values[0] as CloseConnectionRequest);
       default:
         return unhandled(method);
     }
@@ -203,6 +217,29 @@ export class ApiService {
       if (e instanceof RangeError) throw new ApiError(e.message, 'bad-arguments');
       throw e;
     }
+  }
+
+  async queryHistory(query: HistoryQuery): Promise<HistoryResult> {
+    const history = this.options.history ?? null;
+    if (history === null) throw new ApiError(HISTORY_DISABLED, 'history-disabled');
+    return history.query(query);
+  }
+
+  /**
+   * Only a connection the current state shows, and not one of Portwatch's own (the same rule as the
+   * UI's and the CLI's): the page can close what it shows, not any pair of ends it makes up.
+   */
+  async closeConnection(request: CloseConnectionRequest): Promise<CloseConnectionResult> {
+    const local = parseEndpoint(request.local)!;
+    const remote = parseEndpoint(request.remote)!;
+    const same = (a: string | null, b: string) => a !== null && a.toLowerCase() === b.toLowerCase();
+    const shown = this.monitor
+      .getState()
+      .snapshot.sockets.find((s) => s.protocol === 'tcp' && s.localPort === local.port && s.remotePort === remote.port && same(s.localAddress, local.address) && same(s.remoteAddress, remote.address));
+    if (shown === undefined) throw new ApiError(`Portwatch shows no TCP connection from ${request.local} to ${request.remote}; it only closes connections it shows`, 'refused');
+    const why = whyNotClosable(shown, process.pid);
+    if (why !== null) throw new ApiError(`Not closing ${request.local} → ${request.remote}: ${why}`, 'refused');
+    return (this.options.closeConnection ?? closeConnection)(request.local, request.remote);
   }
 
   /** The names known now; a host without names has none, and no lookups to turn on. */

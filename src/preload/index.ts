@@ -4,7 +4,7 @@
 import type { IpcRendererEvent } from 'electron';
 import { contextBridge, ipcRenderer } from 'electron';
 import type { Alert, AlertExplanation, AlertStatus, TrustState } from '../shared/alerts.js';
-import type { Conflict, EndProcessResult, EventPayloads, FullState, PortLookup, PortwatchApi, Unsubscribe } from '../shared/api.js';
+import type { CloseConnectionResult, Conflict, EndProcessResult, EventPayloads, FullState, HistoryResult, PortLookup, PortwatchApi, Unsubscribe } from '../shared/api.js';
 import { channel, type EventName } from '../shared/channels.js';
 import type { NamesState } from '../shared/names.js';
 
@@ -57,6 +57,10 @@ const api: PortwatchApi = {
   setReverseDns: (on) => ipcRenderer.invoke(channel.request('setReverseDns'), on) as Promise<NamesState>,
   onNames: (listener) => listen('names', listener),
   onTraffic: (listener) => listen('traffic', listener),
+  // The query and the two ends are checked on the main side (schemas), and the engine closes only a
+  // connection it shows.
+  queryHistory: (query) => ipcRenderer.invoke(channel.request('queryHistory'), ...(query === undefined ? [] : [query])) as Promise<HistoryResult>,
+  closeConnection: (request) => ipcRenderer.invoke(channel.request('closeConnection'), request) as Promise<CloseConnectionResult>,
 };
 
 contextBridge.exposeInMainWorld('portwatch', api);

@@ -32,6 +32,8 @@ export const REQUEST_KINDS = {
   setWatchedPorts: 'action',
   getNames: 'watch',
   setReverseDns: 'action',
+  queryHistory: 'watch',
+  closeConnection: 'action',
 } as const satisfies Record<RequestName, 'watch' | 'action'>;
 
 export function isAction(method: RequestName): boolean {

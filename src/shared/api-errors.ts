@@ -14,6 +14,8 @@ export const API_ERROR_CODES = [
   'alerts-disabled',
   /** This host runs no watched-ports watcher. */
   'watched-ports-disabled',
+  /** This host keeps no history (no data folder, or it cannot be written). */
+  'history-disabled',
   /** Not allowed: a sender that is not our page, a process Portwatch does not show, pid 1, Portwatch itself. */
   'refused',
   /** The pid now belongs to another process than the one shown. */

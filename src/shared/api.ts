@@ -4,7 +4,11 @@ import { z } from 'zod';
 import type { ApiErrorCode } from './api-errors.js';
 import type { Alert, AlertEvent, AlertExplanation, AlertFilter, AlertStatus, TrustRule, TrustState } from './alerts.js';
 import { ALERT_KINDS, MAX_ALERT_LIMIT, MAX_LEARN_SECONDS, SEVERITIES } from './alerts.js';
+import type { CloseConnectionRequest, CloseConnectionResult } from './close-connection.js';
+import { parseEndpoint } from './close-connection.js';
 import type { Conflict } from './conflicts.js';
+import type { HistoryQuery, HistoryResult } from './history.js';
+import { historyQuerySchema } from './history.js';
 import type { Delta, Snapshot } from './model.js';
 import type { NamesState, NamesUpdate } from './names.js';
 import type { EndProcessRequest, EndProcessResult, PortLookup, WatchedPortEvent } from './ports.js';
@@ -19,6 +23,8 @@ export { channel, EVENT_NAMES, REQUEST_NAMES, type EventName, type RequestName }
 export type { Conflict, ConflictKind, ConflictSeverity, LocalhostTarget } from './conflicts.js';
 export type { BindHolder, BindVerdict, EndProcessOutcome, EndProcessRequest, EndProcessResult, PortLookup, PortProcess, WatchedPortEvent } from './ports.js';
 export { MAX_WATCHED_PORTS } from './ports.js';
+export type { CloseConnectionRequest, CloseConnectionResult } from './close-connection.js';
+export type { HistoryEntry, HistoryQuery, HistoryResult } from './history.js';
 export type { InterfaceTraffic, ProcessTraffic, SocketTraffic, TrafficAvailability, TrafficState, TrafficUpdate, UnattributedTraffic } from './traffic.js';
 
 /**
@@ -36,7 +42,7 @@ export interface FullState {
 export type Unsubscribe = () => void;
 
 /** Everything a view can ask of Portwatch: the live state and its controls, the port tools, alerts. */
-export interface PortwatchApi extends PortToolsApi, AlertsApi, WatchedPortsApi, NamesApi, TrafficApi {
+export interface PortwatchApi extends PortToolsApi, AlertsApi, WatchedPortsApi, NamesApi, TrafficApi, HistoryApi {
   getState(): Promise<FullState>;
   pause(): Promise<void>;
   resume(): Promise<void>;
@@ -67,6 +73,21 @@ export interface PortToolsApi {
    * for pid 1, Portwatch and its parents, and a pid whose start time is not startedAt (reused).
    */
   endProcess(request: EndProcessRequest): Promise<EndProcessResult>;
+}
+
+/**
+ * History (shared/history.ts): connections that closed and listeners that went while an engine ran,
+ * kept in the data folder. A host without a data folder answers with an error saying so.
+ */
+export interface HistoryApi {
+  /** Newest first, with totals over every match. */
+  queryHistory(query?: HistoryQuery): Promise<HistoryResult>;
+  /**
+   * Closes one TCP connection the current state shows, without ending its process (SOCK_DESTROY;
+   * needs CAP_NET_ADMIN). Refused for what whyNotClosable() refuses; otherwise resolves with the
+   * outcome and one line for the user, also when the kernel would not.
+   */
+  closeConnection(request: CloseConnectionRequest): Promise<CloseConnectionResult>;
 }
 
 /**
@@ -124,6 +145,10 @@ const anyExeText = z.string().min(1).max(4096);
 const exeText = anyExeText.refine(isProgramKey, 'not a full path (or name:COMM where the path is hidden)');
 const portNumber = z.number().int().min(0).max(65535);
 const alertId = z.string().min(1).max(64);
+const endpointText = z
+  .string()
+  .max(64)
+  .refine((t) => parseEndpoint(t) !== null, 'not ADDRESS:PORT');
 export const MAX_SNOOZE_MS = 30 * 24 * 3600_000;
 
 function trustRuleSchemaWith(exeText: z.ZodType<string>) {
@@ -198,6 +223,8 @@ export const requestSchemas = {
   setWatchedPorts: z.tuple([watchedPortsSchema]),
   getNames: z.tuple([]),
   setReverseDns: z.tuple([z.boolean()]),
+  queryHistory: z.tuple([historyQuerySchema.optional()]),
+  closeConnection: z.tuple([z.object({ local: endpointText, remote: endpointText }).strict()]),
 } as const satisfies Record<RequestName, z.ZodType>;
 
 /**

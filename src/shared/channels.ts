@@ -25,6 +25,8 @@ export const REQUEST_NAMES = [
   'setWatchedPorts',
   'getNames',
   'setReverseDns',
+  'queryHistory',
+  'closeConnection',
 ] as const;
 export type RequestName = (typeof REQUEST_NAMES)[number];
 

@@ -1,6 +1,5 @@
 // `portwatch kill`: end the process listening on a port, or a pid — SIGTERM, then SIGKILL after a
 // grace period, each pid checked against the start time Portwatch saw.
-import { createInterface } from 'node:readline/promises';
 import type { Command} from 'commander';
 import { Option } from 'commander';
 import { checkEndable, DEFAULT_GRACE_MS, describeProcess, endProcess, MAX_GRACE_MS, planKill, type KillTarget } from '../../core/process-control.js';
@@ -9,6 +8,7 @@ import { formatEndpoint } from '../../shared/model.js';
 import type { EndProcessResult } from '../../shared/ports.js';
 import { EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, type CliIO, type CommandContext } from '../context.js';
 import { printable } from '../../shared/printable.js';
+import { askOnTerminal } from '../ask.js';
 import { parseGrace, parsePid, parsePort } from '../parse.js';
 
 interface KillOptions {
@@ -41,21 +41,6 @@ export function registerKill(program: Command, { io, source, setExit }: CommandC
       }
       setExit(await kill(io, source, opts));
     });
-}
-
-/** Asks on the terminal; Ctrl+C or end of input is a no. */
-async function askOnTerminal(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = await new Promise<string>((resolve) => {
-      rl.once('SIGINT', () => resolve(''));
-      rl.once('close', () => resolve(''));
-      rl.question(question).then(resolve, () => resolve(''));
-    });
-    return /^y(es)?$/i.test(answer.trim());
-  } finally {
-    rl.close();
-  }
 }
 
 function describeTarget(t: KillTarget): string[] {

@@ -468,7 +468,15 @@ export class LinuxProcSource implements SocketSource {
         tw.row.bytesReceived = tw.socket.bytesReceived = final.bytesReceived;
       } else poll.finals.set(tupleKey(final), final);
       const owner = this.listenerOwner(final);
-      out.push({ socket: null, owner: owner?.info ?? null, pid: owner?.pid ?? null, sent: final.bytesSent, received: final.bytesReceived });
+      const { protocol, family, localAddress, localPort, remoteAddress, remotePort, bytesSent, bytesReceived } = final;
+      out.push({
+        socket: null,
+        owner: owner?.info ?? null,
+        pid: owner?.pid ?? null,
+        sent: final.bytesSent,
+        received: final.bytesReceived,
+        connection: { protocol, family, localAddress, localPort, remoteAddress, remotePort, bytesSent, bytesReceived },
+      });
     }
     return out;
   }

@@ -64,6 +64,11 @@ export interface ClosedConnection {
   /** Bytes not yet counted: the final counters less what the last dump saw. */
   sent: number;
   received: number;
+  /**
+   * For a connection shorter than a poll (socket null): its ends and final counters as the kernel
+   * told them, so history can keep it.
+   */
+  connection?: Pick<Socket, 'protocol' | 'family' | 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort' | 'bytesSent' | 'bytesReceived'>;
 }
 
 /** Per-interface byte counters as the OS keeps them (since the interface came up). */

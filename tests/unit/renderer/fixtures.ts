@@ -1,7 +1,7 @@
 // Sockets and a scriptable transport for the renderer's unit tests.
 import type { Alert, AlertEvent, AlertStatus, TrustRule, TrustState } from '../../../src/shared/alerts.js';
 import { sameRule } from '../../../src/shared/trust-rules.js';
-import type { AlertsApi, Conflict, EndProcessRequest, EndProcessResult, FullState, PortLookup, PortwatchApi, WatchedPortEvent } from '../../../src/shared/api.js';
+import type { AlertsApi, CloseConnectionRequest, CloseConnectionResult, Conflict, EndProcessRequest, EndProcessResult, FullState, HistoryQuery, HistoryResult, PortLookup, PortwatchApi, WatchedPortEvent } from '../../../src/shared/api.js';
 import type { Delta, ProcessInfo, Socket } from '../../../src/shared/model.js';
 import { socketId } from '../../../src/shared/model.js';
 import type { NamesState, NamesUpdate } from '../../../src/shared/names.js';
@@ -178,6 +178,12 @@ export interface FakeTransport extends Transport {
   reverseDnsCalls: boolean[];
   emitNames(update: NamesUpdate): void;
   emitTraffic(update: TrafficUpdate): void;
+  /** What queryHistory answers (or an error to throw), and each query the page made. */
+  history: HistoryResult | Error;
+  historyQueries: HistoryQuery[];
+  /** What closeConnection answers (or an error to throw), and each request the page made. */
+  closeResult: CloseConnectionResult | Error;
+  closeCalls: CloseConnectionRequest[];
 }
 
 export function emptyLookup(port: number): PortLookup {
@@ -208,6 +214,10 @@ export function fakeTransport(state: FullState, initial: ConnectionState = 'open
     lookupCalls: [],
     endResult: { pid: 0, name: null, outcome: 'terminated', signals: ['SIGTERM'], elapsedMs: 10, exited: true },
     endCalls: [],
+    history: { entries: [], matched: 0, totals: { connections: 0, listeners: 0, bytesSent: 0, bytesReceived: 0 }, oldest: null, warnings: [] },
+    historyQueries: [],
+    closeResult: { outcome: 'not-found', message: 'No TCP connection.' },
+    closeCalls: [],
     alerts: [],
     alertsError: null,
     alertWarnings: [],
@@ -324,6 +334,16 @@ export function fakeTransport(state: FullState, initial: ConnectionState = 'open
     onTraffic(l) {
       trafficListeners.add(l);
       return () => trafficListeners.delete(l);
+    },
+    async queryHistory(query) {
+      t.historyQueries.push(query ?? {});
+      if (t.history instanceof Error) throw t.history;
+      return structuredClone(t.history);
+    },
+    async closeConnection(request) {
+      t.closeCalls.push(request);
+      if (t.closeResult instanceof Error) throw t.closeResult;
+      return t.closeResult;
     },
   };
   return t;

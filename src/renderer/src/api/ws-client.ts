@@ -106,6 +106,8 @@ export class WsClient implements Transport {
       setReverseDns: (on) => call('setReverseDns', [on]),
       onNames: (listener) => subscribe(this.namesListeners, listener),
       onTraffic: (listener) => subscribe(this.trafficListeners, listener),
+      queryHistory: (query) => call('queryHistory', query === undefined ? [] : [query]),
+      closeConnection: (request) => call('closeConnection', [request]),
       // Only the Electron host opens an alert from outside the page (a tray or notification click); in
       // the browser mode the page's own notifications do that without the transport.
       onOpenAlert: () => () => {},
