@@ -14,6 +14,7 @@ import type { EndProcessRequest, EndProcessResult, PortLookup } from '../shared/
 import { ephemeralPortRange, findConflicts, localhostOrder } from './analysis/find-conflicts.js';
 import { lookupPort } from './analysis/ports.js';
 import { closeConnection } from './close-connection.js';
+import { ownSocketInodes } from './own-sockets.js';
 import type { HistoryLog } from './store/history-log.js';
 import type { AlertEngine } from './alert-engine.js';
 import type { Monitor } from './monitor.js';
@@ -237,7 +238,8 @@ export class ApiService {
       .getState()
       .snapshot.sockets.find((s) => s.protocol === 'tcp' && s.localPort === local.port && s.remotePort === remote.port && same(s.localAddress, local.address) && same(s.remoteAddress, remote.address));
     if (shown === undefined) throw new ApiError(`Portwatch shows no TCP connection from ${request.local} to ${request.remote}; it only closes connections it shows`, 'refused');
-    const why = whyNotClosable(shown, process.pid);
+    const own = shown.inode !== null && shown.inode !== 0 && ownSocketInodes().has(shown.inode);
+    const why = own ? "this is one of Portwatch's own connections" : whyNotClosable(shown, process.pid);
     if (why !== null) throw new ApiError(`Not closing ${request.local} → ${request.remote}: ${why}`, 'refused');
     return (this.options.closeConnection ?? closeConnection)(request.local, request.remote);
   }

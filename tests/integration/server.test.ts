@@ -258,6 +258,11 @@ describe('browser-mode WebSocket', () => {
     expect(await client.call('setInterval', [5])).toMatchObject({ ok: false, code: 'bad-arguments' });
     expect(await client.call('nope')).toMatchObject({ ok: false, code: 'unknown-request' });
     expect(await client.call('endProcess', [{ pid: 2 ** 31 - 1, startedAt: 1 }])).toMatchObject({ ok: false, code: 'refused' });
+    // History and closing a connection ride the same door: checked, then refused or answered.
+    expect(await client.call('queryHistory', [{ limit: 0 }])).toMatchObject({ ok: false, code: 'bad-arguments' });
+    expect(await client.call('queryHistory', [])).toMatchObject({ ok: false, code: 'history-disabled' });
+    expect(await client.call('closeConnection', [{ local: '127.0.0.1:1', remote: 'x' }])).toMatchObject({ ok: false, code: 'bad-arguments' });
+    expect(await client.call('closeConnection', [{ local: '127.0.0.1:1', remote: '127.0.0.1:2' }])).toMatchObject({ ok: false, code: 'refused' });
     client.send('this is not json');
     expect(await client.waitFor((m) => m.type === 'result' && m.id === -1)).toMatchObject({ ok: false, code: 'bad-request' });
     client.ws.close();

@@ -57,6 +57,8 @@ export class HistoryLog {
   private writing: Promise<void> | null = null;
   private lastPrune = 0;
   private readonly warned = new Set<string>();
+  /** Segments whose last line a crash cut: never appended to again. */
+  private readonly sealed = new Set<string>();
   readonly warnings: string[] = [];
 
   private constructor(dir: string, options: HistoryLogOptions) {
@@ -177,7 +179,7 @@ export class HistoryLog {
   /** The segment to append to: this engine's, or the newest one while it is young and small; else a new one. */
   private async segmentFor(bytes: number): Promise<Segment> {
     const now = this.now();
-    const fits = (s: Segment) => now - s.start < SEGMENT_MS && s.size + bytes <= this.maxBytes / 10;
+    const fits = (s: Segment) => now - s.start < SEGMENT_MS && s.size + bytes <= this.maxBytes / 10 && !this.sealed.has(s.path);
     if (this.current !== null && fits(this.current)) return this.current;
     const newest = (await this.segments()).at(-1);
     if (newest !== undefined && fits(newest)) return (this.current = newest);
@@ -266,13 +268,9 @@ export class HistoryLog {
     const { entries, damaged, torn } = parseSegment(text);
     if (damaged === 0 && !torn) return;
     if (damaged === 0) {
-      // Only the last line was cut by a crash: end it, so the next write starts a whole line.
-      const handle = await open(s.path, constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW);
-      try {
-        await handle.write('\n');
-      } finally {
-        await handle.close();
-      }
+      // Only the last line was cut by a crash: the file stays as it is (readers skip a cut last line)
+      // and nothing is appended to it again, so that line never turns into damage in the middle.
+      this.sealed.add(s.path);
       this.warnOnce(this.warnings, `The last line of ${s.path} was cut short, probably by a crash while it was written; it was skipped.`);
       return;
     }

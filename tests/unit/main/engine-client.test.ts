@@ -2,6 +2,8 @@
 // utilityProcess forks src/main/engine-entry.ts), and against scripted processes for what a real
 // engine does not do on cue (garbage, silence, refusing to close).
 import { EventEmitter } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
+import type { HistoryResult } from '../../../src/shared/history.js';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { EngineClient, type EngineProcess, type EngineState } from '../../../src/main/engine-client.js';
 import type { EngineSummary, HostMessage } from '../../../src/core/engine-protocol.js';
@@ -96,6 +98,27 @@ describe('EngineClient with the real engine process', () => {
     // Past the last seq forwarded, with a gap: a view reloads instead of mistaking new for old.
     expect(state.seq).toBeGreaterThan(lastSeq + 1);
     expect(state.status.state).toBe('paused');
+  });
+
+  it('history survives a kill -9 of the engine process: the restarted engine answers queryHistory with it', async () => {
+    const c = client({ restartDelayMs: 50 });
+    await c.start();
+    const seen = record(c);
+    // A real listener in this process that goes: the engine records it as a listener that went.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    await vi.waitFor(() => expect(seen.deltas().some((d) => d.added.some((s) => s.localPort === port && s.listening))).toBe(true), { timeout: 10_000 });
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const query = { filter: `port:${port}`, kinds: ['listener'] };
+    await vi.waitFor(async () => expect(((await c.call('queryHistory', [query])) as HistoryResult).entries).toHaveLength(1), { timeout: 10_000 });
+    const firstPid = c.pid!;
+    process.kill(firstPid, 'SIGKILL');
+    await vi.waitFor(() => expect(c.pid !== firstPid && c.state().phase === 'running').toBe(true), { timeout: 10_000 });
+    const after = (await c.call('queryHistory', [query])) as HistoryResult;
+    expect(after.entries).toHaveLength(1);
+    expect(after.entries[0]).toMatchObject({ kind: 'listener', localPort: port, pid: process.pid });
+    await expect(c.call('queryHistory', [{ limit: -1 }])).rejects.toThrow(/bad arguments for queryHistory/);
   });
 
   it('a restarted engine keeps reverse DNS as the user left it (off stays off)', async () => {

@@ -24,6 +24,7 @@ describe('window.portwatch', () => {
     expect(Object.keys(api).sort()).toEqual([
       'acknowledgeAlert',
       'acknowledgeAllAlerts',
+      'closeConnection',
       'endProcess',
       'explainAlert',
       'getAlertStatus',
@@ -42,6 +43,7 @@ describe('window.portwatch', () => {
       'onTraffic',
       'onWatchedPort',
       'pause',
+      'queryHistory',
       'resume',
       'setInterval',
       'setReverseDns',
@@ -104,6 +106,9 @@ describe('window.portwatch', () => {
     await api.setWatchedPorts([3000, 8080]);
     await api.getNames();
     await api.setReverseDns(false);
+    await api.queryHistory();
+    await api.queryHistory({ since: 1, filter: 'port:22', limit: 10 });
+    await api.closeConnection({ local: '127.0.0.1:5000', remote: '127.0.0.1:41234' });
     expect(ipcRenderer.invoke.mock.calls).toEqual([
       // No filter is no argument (not an undefined one).
       ['portwatch:listAlerts'],
@@ -122,6 +127,9 @@ describe('window.portwatch', () => {
       ['portwatch:setWatchedPorts', [3000, 8080]],
       ['portwatch:getNames'],
       ['portwatch:setReverseDns', false],
+      ['portwatch:queryHistory'],
+      ['portwatch:queryHistory', { since: 1, filter: 'port:22', limit: 10 }],
+      ['portwatch:closeConnection', { local: '127.0.0.1:5000', remote: '127.0.0.1:41234' }],
     ]);
   });
 
