@@ -9,15 +9,19 @@
 // maxAge (by their last write) or while the folder holds more than maxBytes. Several engines may
 // append to one segment at once (O_APPEND keeps each write whole); a query drops the same socket
 // recorded by two engines. A damaged segment is kept aside as .corrupt-<time> and its readable lines
-// written back, with a warning; symlinks and files of other users are never read nor written.
+// written back, with a warning; symlinks and files of other users are never read nor written. What
+// rewrites or removes segments (repair, pruning) holds the folder's cross-process lock.
 import { constants, type Stats } from 'node:fs';
-import { lstat, mkdir, open, readdir, readFile, unlink } from 'node:fs/promises';
+import { lstat, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseFilter, matchSocket, isEmptyFilter } from '../../shared/filter.js';
 import type { HistoryEntry, HistoryQuery, HistoryResult } from '../../shared/history.js';
 import { DEFAULT_HISTORY_LIMIT, DEFAULT_HISTORY_MAX_AGE_MS, DEFAULT_HISTORY_MAX_BYTES, entryNames, HISTORY_KINDS } from '../../shared/history.js';
 import { keepAside, syncDir, writeFileAtomic } from './atomic-file.js';
+import { checkDataDir, ensureDataDir } from './data-dir.js';
+import { LockTimeoutError, withFileLock } from './file-lock.js';
+import { openPrivate, UnsafeFileError } from './private-files.js';
 
 export const HISTORY_DIR = 'history';
 const SEGMENT = /^history-(\d{13})\.ndjson$/;
@@ -72,10 +76,11 @@ export class HistoryLog {
   /** Opens the history in DATA_DIR/history for writing: checks each segment, repairs damage, prunes. */
   static async open(dataDir: string, options: HistoryLogOptions = {}): Promise<HistoryLog> {
     const log = new HistoryLog(join(dataDir, HISTORY_DIR), options);
-    await mkdir(log.dir, { recursive: true, mode: 0o700 });
-    await log.checkFolder();
-    for (const s of await log.segments()) await log.repair(s);
-    await log.prune();
+    await ensureDataDir(log.dir);
+    await withFileLock(log.dir, async () => {
+      for (const s of await log.segments()) await log.repair(s);
+      await log.pruneLocked();
+    });
     return log;
   }
 
@@ -110,6 +115,7 @@ export class HistoryLog {
     const warnings: string[] = [];
     let segments: Segment[];
     try {
+      await checkDataDir(this.dir);
       segments = await this.segments(warnings);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], matched: 0, totals: emptyTotals(), oldest: null, warnings };
@@ -120,7 +126,7 @@ export class HistoryLog {
     for (const s of segments) {
       // A segment holds what closed after its start (less a poll) and before its last write.
       if (s.start - SAME_CLOSING_MS > until || s.mtimeMs + SAME_CLOSING_MS < since) continue;
-      const { entries, damaged } = await this.readSegment(s);
+      const { entries, damaged } = await this.readSegment(s, warnings);
       if (damaged > 0) warnings.push(`${damaged} damaged line${damaged === 1 ? ' was' : 's were'} skipped in ${s.path}`);
       for (const e of entries) {
         if (e.closedAt < since || e.closedAt > until || !kinds.has(e.kind)) continue;
@@ -155,8 +161,8 @@ export class HistoryLog {
       const text = lines.join('');
       try {
         const segment = await this.segmentFor(Buffer.byteLength(text));
-        // O_NOFOLLOW: a symlink put in place of a segment is never written through.
-        const handle = await open(segment.path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+        // Never through a link, only a file of the user's (private-files.ts).
+        const handle = await openPrivate(segment.path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT);
         try {
           await handle.write(text);
           await handle.datasync();
@@ -189,8 +195,18 @@ export class HistoryLog {
     return this.current;
   }
 
-  /** Whole segments older than maxAge, then the oldest while the folder is over maxBytes. */
+  /** Pruning waits a little for another engine's; it is tried again a minute later. */
   private async prune(): Promise<void> {
+    this.lastPrune = this.now();
+    try {
+      await withFileLock(this.dir, () => this.pruneLocked(), 2000);
+    } catch (e) {
+      if (!(e instanceof LockTimeoutError)) throw e;
+    }
+  }
+
+  /** Whole segments older than maxAge, then the oldest while the folder is over maxBytes. */
+  private async pruneLocked(): Promise<void> {
     this.lastPrune = this.now();
     const segments = await this.segments();
     let total = segments.reduce((n, s) => n + s.size, 0);
@@ -209,12 +225,6 @@ export class HistoryLog {
   }
 
   // ---- reading ----
-
-  private async checkFolder(): Promise<void> {
-    const st = await lstat(this.dir);
-    if (!st.isDirectory()) throw new Error(`${this.dir} is not a folder`);
-    if (typeof process.getuid === 'function' && st.uid !== process.getuid()) throw new Error(`${this.dir} belongs to another user`);
-  }
 
   /** Segments oldest first; what is not a plain file of ours is skipped with a warning. */
   private async segments(warnings: string[] = this.warnings): Promise<Segment[]> {
@@ -245,11 +255,11 @@ export class HistoryLog {
     warnings.push(message);
   }
 
-  private async readSegment(s: Segment): Promise<{ entries: StoredEntry[]; damaged: number; torn: boolean }> {
+  private async readSegment(s: Segment, warnings: string[] = this.warnings): Promise<{ entries: StoredEntry[]; damaged: number; torn: boolean }> {
     let text: string;
     try {
-      // O_NOFOLLOW again: the file may have been swapped since it was listed.
-      const handle = await open(s.path, constants.O_RDONLY | constants.O_NOFOLLOW);
+      // Checked again: the file may have been swapped since it was listed.
+      const handle = await openPrivate(s.path, constants.O_RDONLY);
       try {
         text = await handle.readFile('utf8');
       } finally {
@@ -257,6 +267,10 @@ export class HistoryLog {
       }
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], damaged: 0, torn: false };
+      if (e instanceof UnsafeFileError) {
+        this.warnOnce(warnings, `${e.message}; it was not read`);
+        return { entries: [], damaged: 0, torn: false };
+      }
       throw e;
     }
     return parseSegment(text);
@@ -264,8 +278,7 @@ export class HistoryLog {
 
   /** A segment with damaged lines (not only a torn last one) is kept aside and its good lines written back. */
   private async repair(s: Segment): Promise<void> {
-    const text = await readFile(s.path, 'utf8');
-    const { entries, damaged, torn } = parseSegment(text);
+    const { entries, damaged, torn } = await this.readSegment(s);
     if (damaged === 0 && !torn) return;
     if (damaged === 0) {
       // Only the last line was cut by a crash: the file stays as it is (readers skip a cut last line)
