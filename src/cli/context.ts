@@ -20,6 +20,8 @@ export interface CliIO {
   openPage?: (path: string) => void;
   /** Whether a person is there to answer a question; by default whether stdin is a terminal. */
   interactive?: boolean;
+  /** The terminal's size when stdout is one (views that refresh in place); null or absent otherwise. */
+  screen?: () => { columns: number; rows: number } | null;
   /** Asks a yes/no question; by default on the terminal, answering no unless "y" or "yes". */
   confirm?: (question: string) => Promise<boolean>;
 }

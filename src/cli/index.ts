@@ -21,6 +21,7 @@ const code = await main(process.argv.slice(2), {
   out: (t) => void process.stdout.write(t),
   err: (t) => void process.stderr.write(t),
   interrupted,
+  screen: () => (process.stdout.isTTY ? { columns: process.stdout.columns || 80, rows: process.stdout.rows || 24 } : null),
 });
 process.exitCode = code;
 // Stop now, without waiting for pending timers (a watch may still have one queued).

@@ -13,6 +13,7 @@ import { registerIp } from './commands/ip.js';
 import { registerKill } from './commands/kill.js';
 import { registerServe } from './commands/serve.js';
 import { registerSnapshot } from './commands/snapshot.js';
+import { registerTop } from './commands/top.js';
 import { registerTrust } from './commands/trust.js';
 import { registerWatch } from './commands/watch.js';
 import { registerWho } from './commands/who.js';
@@ -34,7 +35,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       ).argParser(parseDataDir),
     );
   const context: CommandContext = { io, source: io.source ?? (() => createSource()), setExit };
-  for (const register of [registerSnapshot, registerWatch, registerWho, registerConflicts, registerKill, registerServe, registerAlerts, registerTrust, registerIp, registerAgent, registerClose, registerHistory, registerExport]) {
+  for (const register of [registerSnapshot, registerWatch, registerTop, registerWho, registerConflicts, registerKill, registerServe, registerAlerts, registerTrust, registerIp, registerAgent, registerClose, registerHistory, registerExport]) {
     register(program, context);
   }
   return program;

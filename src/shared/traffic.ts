@@ -154,3 +154,46 @@ export function applySocketCounters<S extends { id: string; bytesSent: number | 
 export function processKey(pid: number, startedAt: number | null): string {
   return `${pid}:${startedAt ?? 0}`;
 }
+
+/** Names of loopback interfaces (Linux lo, macOS lo0, Windows' Loopback Pseudo-Interface). */
+export function isLoopbackInterface(name: string): boolean {
+  return name === 'lo' || /^lo\d+$/.test(name) || /loopback/i.test(name);
+}
+
+/** The machine's traffic right now, for the header and the tray: what leaves and enters it. */
+export interface TotalRate {
+  sendRate: number;
+  receiveRate: number;
+  /**
+   * 'interfaces': the network interfaces but loopback (what goes over the wire, UDP included);
+   * 'connections': the TCP connections Portwatch counts, where no interface totals exist.
+   */
+  basis: 'interfaces' | 'connections';
+}
+
+/**
+ * The total rate of a traffic state: the interfaces (loopback left out: a local transfer is not
+ * network traffic, and it would count twice), or where there are none the connections' sum; null
+ * before anything is measured.
+ */
+export function totalRate(state: Pick<TrafficState, 'interfaces' | 'processes' | 'unattributed' | 'availability'> | null): TotalRate | null {
+  if (state === null) return null;
+  if (state.availability.interfaces && state.interfaces.length > 0) {
+    let sendRate = 0;
+    let receiveRate = 0;
+    for (const i of state.interfaces) {
+      if (isLoopbackInterface(i.name)) continue;
+      sendRate += i.sendRate;
+      receiveRate += i.receiveRate;
+    }
+    return { sendRate, receiveRate, basis: 'interfaces' };
+  }
+  if (!state.availability.connections) return null;
+  let sendRate = state.unattributed.sendRate;
+  let receiveRate = state.unattributed.receiveRate;
+  for (const p of state.processes) {
+    sendRate += p.sendRate;
+    receiveRate += p.receiveRate;
+  }
+  return { sendRate, receiveRate, basis: 'connections' };
+}

@@ -15,9 +15,9 @@ export interface Peer {
   line(): Promise<string>;
 }
 
-/** Starts traffic-peer.mjs with spec (see its header) and waits for its ready line. */
-export async function peer(spec: Record<string, unknown>): Promise<Peer> {
-  const child = spawn(process.execPath, [PEER, JSON.stringify(spec)], { stdio: ['pipe', 'pipe', 'inherit'] });
+/** Starts traffic-peer.mjs with spec (see its header), by node or a copy of it, and waits for its ready line. */
+export async function peer(spec: Record<string, unknown>, node = process.execPath): Promise<Peer> {
+  const child = spawn(node, [PEER, JSON.stringify(spec)], { stdio: ['pipe', 'pipe', 'inherit'] });
   peers.add(child);
   child.once('exit', () => peers.delete(child));
   const lines = readline.createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
