@@ -7,6 +7,7 @@ import type { Delta, ProcessInfo, Socket, TcpState } from '../src/shared/model.j
 import { socketId } from '../src/shared/model.js';
 import type { NamesState } from '../src/shared/names.js';
 import type { MonitorStatus } from '../src/shared/status.js';
+import { processKey, type InterfaceTraffic, type ProcessTraffic, type SocketTraffic, type TrafficState, type TrafficUpdate } from '../src/shared/traffic.js';
 
 export function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
@@ -477,4 +478,78 @@ export function loopbackListenerAlerts(n: number, now = NOW): Alert[] {
       rule: { kind: 'listener', exe: python.exe!, port, protocol: 'tcp' },
     };
   });
+}
+
+/**
+ * Traffic for a synthetic state: every owned TCP connection carries counters (in its Socket, as the
+ * engine gives them), `moving` of them move data now (rates), and the processes and interfaces add
+ * up. Returns the state with counters and traffic, and a function that makes the next update (the
+ * same connections moving, their rates drifting), for the benchmark and the screenshots.
+ */
+export function withTraffic(state: FullState, moving: number, seed = 11): { state: FullState; next: (seq: number, takenAt: number) => TrafficUpdate } {
+  const r = rng(seed);
+  const sockets = state.snapshot.sockets.map((s) =>
+    s.protocol === 'tcp' && s.pid !== null && !s.listening
+      ? { ...s, bytesSent: Math.floor(r() * 5e6), bytesReceived: Math.floor(r() * 5e7), rttMs: Math.round(r() * 800) / 10 }
+      : s,
+  );
+  const tcp = sockets.filter((s) => s.bytesSent !== null);
+  // Heavier processes move more: a browser streaming, a package download.
+  const rated = new Map<string, { s: Socket; send: number; receive: number }>();
+  for (const s of tcp.slice(0, moving)) rated.set(s.id, { s, send: Math.floor(r() * r() * 400_000), receive: Math.floor(r() * r() * r() * 8_000_000) });
+  const counters = new Map(tcp.map((s) => [s.id, [s.bytesSent!, s.bytesReceived!] as [number, number]]));
+  const byProcess = (): ProcessTraffic[] => {
+    const out = new Map<number, ProcessTraffic>();
+    for (const s of tcp) {
+      const p = s.process!;
+      const key = processKey(p.pid, p.startedAt);
+      let rec = out.get(p.pid);
+      if (rec === undefined) out.set(p.pid, (rec = { key, pid: p.pid, name: p.name, exe: p.exe, startedAt: p.startedAt, bytesSent: 0, bytesReceived: 0, sendRate: 0, receiveRate: 0, connections: 0, closedConnections: 3 }));
+      const [sent, received] = counters.get(s.id)!;
+      rec.bytesSent += sent;
+      rec.bytesReceived += received;
+      rec.connections++;
+      const m = rated.get(s.id);
+      if (m) {
+        rec.sendRate += m.send;
+        rec.receiveRate += m.receive;
+      }
+    }
+    return [...out.values()];
+  };
+  const interfaces = (processes: ProcessTraffic[]): InterfaceTraffic[] => {
+    const send = processes.reduce((n, p) => n + p.sendRate, 0);
+    const receive = processes.reduce((n, p) => n + p.receiveRate, 0);
+    return [
+      { name: 'wlp2s0', bytesSent: 8.1e9, bytesReceived: 6.4e10, sendRate: Math.round(send * 1.04), receiveRate: Math.round(receive * 1.02) },
+      { name: 'lo', bytesSent: 2.2e9, bytesReceived: 2.2e9, sendRate: 41_000, receiveRate: 41_000 },
+      { name: 'docker0', bytesSent: 1.1e8, bytesReceived: 3.3e7, sendRate: 0, receiveRate: 0 },
+    ];
+  };
+  const processes = byProcess();
+  const traffic: TrafficState = {
+    seq: state.seq,
+    takenAt: state.snapshot.takenAt,
+    intervalMs: 1000,
+    sockets: [...rated.values()].map(({ s, send, receive }) => [s.id, s.bytesSent!, s.bytesReceived!, s.rttMs, send, receive]),
+    processes,
+    interfaces: interfaces(processes),
+    unattributed: { bytesSent: 120_000, bytesReceived: 3_400_000, sendRate: 0, receiveRate: 0, closedConnections: 41 },
+    availability: { connections: true, closedConnections: true, interfaces: true, notes: [] },
+  };
+  const availability = traffic.availability;
+  const next = (seq: number, takenAt: number): TrafficUpdate => {
+    const socketsOut: SocketTraffic[] = [];
+    for (const m of rated.values()) {
+      m.send = Math.max(0, Math.round(m.send * (0.7 + r() * 0.6)));
+      m.receive = Math.max(0, Math.round(m.receive * (0.7 + r() * 0.6)));
+      const c = counters.get(m.s.id)!;
+      c[0] += m.send;
+      c[1] += m.receive;
+      socketsOut.push([m.s.id, c[0], c[1], m.s.rttMs, m.send, m.receive]);
+    }
+    const procs = byProcess().filter((p) => p.sendRate > 0 || p.receiveRate > 0);
+    return { seq, takenAt, intervalMs: 1000, sockets: socketsOut, processes: procs, processesGone: [], interfaces: interfaces(byProcess()), unattributed: null };
+  };
+  return { state: { ...state, snapshot: { ...state.snapshot, sockets }, status: { ...state.status, traffic: availability }, traffic }, next };
 }

@@ -20,6 +20,7 @@ import {
   type HostMessage,
 } from './engine-protocol.js';
 import type { Socket } from '../shared/model.js';
+import { totalRate } from '../shared/traffic.js';
 
 /** How the engine talks to its host: Electron's parentPort, or any channel that carries clones. */
 export interface EnginePort {
@@ -59,6 +60,7 @@ export function summarize(engine: Engine): EngineSummary {
     status: engine.monitor.getStatus(),
     counts: countSockets(engine.monitor.getState().snapshot.sockets),
     unacknowledged: engine.alerts?.status().unacknowledged ?? 0,
+    traffic: totalRate(engine.monitor.getTraffic()),
     latest: latest.map(({ id, at, severity, message, acknowledgedAt }) => ({ id, at, severity, message, acknowledgedAt })),
   };
 }

@@ -125,6 +125,8 @@ export const engineSummarySchema = z
     status: monitorStatusSchema,
     counts: z.object({ connections: count, listeners: count, processes: count }).strict(),
     unacknowledged: count,
+    /** The machine's total rate (shared/traffic.ts totalRate); null while none is measured. */
+    traffic: z.object({ sendRate: z.number().min(0), receiveRate: z.number().min(0), basis: z.enum(['interfaces', 'connections']) }).strict().nullable(),
     /** The newest alerts not yet acknowledged, newest first. */
     latest: z.array(z.object({ id: text(64), at: z.number(), severity: z.enum(SEVERITIES), message: text(4000), acknowledgedAt: z.number().nullable() }).strict()).max(20),
   })

@@ -363,6 +363,8 @@ export class EngineClient {
       status,
       counts: this.lastSummary?.counts ?? { connections: 0, listeners: 0, processes: 0 },
       unacknowledged: this.lastSummary?.unacknowledged ?? 0,
+      // Nothing is measured while the engine is down.
+      traffic: null,
       latest: this.lastSummary?.latest ?? [],
     };
     for (const l of this.summaryListeners) safely(() => l(summary));

@@ -7,6 +7,7 @@ import { Menu, Tray } from 'electron';
 import type { EngineSummary } from '../core/engine-protocol.js';
 import { severityLabel } from '../shared/notify-policy.js';
 import type { MonitorStatus } from '../shared/status.js';
+import { formatRate } from '../shared/units.js';
 import { trayImage, type IconState } from './icons.js';
 
 /** Sockets that are not listening, listening ones, and distinct owning processes. */
@@ -21,6 +22,8 @@ export interface TrayView {
   unacknowledged: number;
   /** Recent alerts; the menu shows the newest unacknowledged ones. */
   latest: TrayAlert[];
+  /** The machine's total rate; null (or absent) while none is measured. */
+  traffic?: EngineSummary['traffic'];
   /** Said in the tooltip instead of the counts: the engine is down (restarting, or given up). */
   problem?: string | null;
 }
@@ -60,8 +63,12 @@ export function iconState({ status, unacknowledged }: Pick<TrayView, 'status' | 
   return status.state === 'paused' || status.state === 'stopped' ? 'paused' : 'normal';
 }
 
-/** "Portwatch — 412 connections, 19 listening, 37 processes, 2 new alerts". */
-export function tooltipText({ status, counts, unacknowledged, problem }: Pick<TrayView, 'status' | 'counts' | 'unacknowledged' | 'problem'>): string {
+/**
+ * "Portwatch — 412 connections, 19 listening, 37 processes, 2 new alerts", and on a second line the
+ * total rate while it is measured and running: "Network ↑ 1.2 MB/s ↓ 350 kB/s" (short: Windows
+ * cuts a tooltip at 127 characters).
+ */
+export function tooltipText({ status, counts, unacknowledged, problem, traffic }: Pick<TrayView, 'status' | 'counts' | 'unacknowledged' | 'problem' | 'traffic'>): string {
   if (problem) return `Portwatch — ${truncate(problem, TOOLTIP_PROBLEM_LENGTH)}`;
   const name = {
     running: 'Portwatch',
@@ -70,7 +77,9 @@ export function tooltipText({ status, counts, unacknowledged, problem }: Pick<Tr
     'backing-off': 'Portwatch (cannot read sockets)',
   }[status.state];
   const alerts = unacknowledged === 0 ? 'no new alerts' : plural(unacknowledged, 'new alert', 'new alerts');
-  return `${name} — ${plural(counts.connections, 'connection', 'connections')}, ${counts.listeners} listening, ${plural(counts.processes, 'process', 'processes')}, ${alerts}`;
+  const line = `${name} — ${plural(counts.connections, 'connection', 'connections')}, ${counts.listeners} listening, ${plural(counts.processes, 'process', 'processes')}, ${alerts}`;
+  if (traffic == null || status.state !== 'running') return line;
+  return `${line}\n${traffic.basis === 'interfaces' ? 'Network' : 'Connections'} ↑ ${formatRate(traffic.sendRate)} ↓ ${formatRate(traffic.receiveRate)}`;
 }
 
 /** What the menu shows, as plain data: equal models give equal menus. */

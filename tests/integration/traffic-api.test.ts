@@ -109,7 +109,7 @@ describe('browser mode: onTraffic over the WebSocket', () => {
   });
 });
 
-describe('desktop app: onTraffic through the engine process and the IPC door', () => {
+describe('desktop app: onTraffic through the engine process and the IPC door, the total rate in the tray', () => {
   beforeAll(() => ensureBuilt(), 120_000);
 
   it("the window gets the stream's rates from the engine process", async (ctx) => {
@@ -133,6 +133,8 @@ describe('desktop app: onTraffic through the engine process and the IPC door', (
       }
       return rates.length >= 4 && within(median(rates.slice(-4)));
     }, 30_000);
+    // The tray says the machine's total rate on its tooltip's second line.
+    await app.next((r) => r.type === 'tray' && /\n(Network|Connections) ↑ [\d.]+ [kMG]?B\/s ↓ [\d.]+ [kMG]?B\/s$/.test((r as { tooltip: string }).tooltip));
     const state = (await app.invoke('portwatch:getState')) as FullState;
     expect(state.traffic?.processes.find((p) => p.pid === sink.pid)?.bytesReceived).toBeGreaterThan(RATE);
     app.trayClick('quit');

@@ -3,6 +3,7 @@ import { createContext, useContext, useEffect, useRef, useState, useSyncExternal
 import type { AlertsSnapshot, OpenRequest } from './alerts-store.js';
 import type { PagePermission, PageNotifier } from './notifications.js';
 import type { Store, StoreSnapshot } from './store.js';
+import type { TrafficSnapshot } from './traffic-store.js';
 
 export const StoreContext = createContext<Store | null>(null);
 
@@ -102,4 +103,10 @@ export function useThrottledValue<T>(value: T, ms: number): T {
     return () => clearTimeout(timer);
   }, [value, ms]);
   return shown;
+}
+
+/** The traffic the page holds (rates per process, interface, the total): its own store, its own renders. */
+export function useTraffic(): TrafficSnapshot {
+  const { traffic } = useStore();
+  return useSyncExternalStore(traffic.subscribe, traffic.getSnapshot);
 }

@@ -12,6 +12,7 @@ import { sameSocket } from '../../shared/model.js';
 import type { MonitorStatus } from '../../shared/status.js';
 import type { ConnectionState, Transport } from './api/types.js';
 import { createAlertsStore, type AlertsStore } from './alerts-store.js';
+import { createTrafficStore, type TrafficStore } from './traffic-store.js';
 
 export type RowFlag = 'new' | 'closing' | 'changed' | null;
 
@@ -100,6 +101,8 @@ export interface Store {
   readonly api: PortwatchApi;
   /** The alerts, kept apart from the socket rows: an alert event re-renders neither table. */
   readonly alerts: AlertsStore;
+  /** Bytes and rates, kept apart from the rows too: counters that move change no row. */
+  readonly traffic: TrafficStore;
   getSnapshot(): StoreSnapshot;
   subscribe(listener: () => void): Unsubscribe;
   pause(): Promise<void>;
@@ -272,6 +275,7 @@ export function createStore(transport: Pick<Transport, 'api' | 'onConnection'>, 
   // ---- deltas and full states ----
 
   function applyOne(delta: Delta): void {
+    if (delta.removed.length > 0) traffic.forget(delta.removed);
     for (const id of delta.removed) {
       const row = rows.get(id);
       if (!row || row.flag === 'closing') continue;
@@ -359,6 +363,7 @@ export function createStore(transport: Pick<Transport, 'api' | 'onConnection'>, 
     let watchStart = state.snapshot.takenAt;
     for (const s of state.snapshot.sockets) if (s.firstSeen < watchStart) watchStart = s.firstSeen;
     commit({ phase: 'ready', seq: state.seq, status: state.status, error: null, history, watchStart }, true);
+    traffic.load(state.traffic ?? null);
   }
 
   function refetch(): void {
@@ -416,6 +421,8 @@ export function createStore(transport: Pick<Transport, 'api' | 'onConnection'>, 
 
   // Subscribed now, before React mounts: an "open this alert" from the host is kept until the view reads it.
   const alerts = createAlertsStore(api, (l) => transport.onConnection(l));
+  // Traffic updates wait while a state is on its way: they apply on top of it.
+  const traffic = createTrafficStore(api, { loading: () => fetching || snap.phase === 'loading', refetch: () => refetch() });
 
   const unsubs: Unsubscribe[] = [
     api.onDelta(onDelta),
@@ -437,6 +444,7 @@ export function createStore(transport: Pick<Transport, 'api' | 'onConnection'>, 
   return {
     api,
     alerts,
+    traffic,
     getSnapshot: () => snap,
     subscribe(listener) {
       listeners.add(listener);
@@ -449,6 +457,7 @@ export function createStore(transport: Pick<Transport, 'api' | 'onConnection'>, 
     dispose() {
       disposed = true;
       alerts.dispose();
+      traffic.dispose();
       for (const u of unsubs) u();
       if (timer !== null) clearTimeout(timer);
       if (retryTimer !== null) clearTimeout(retryTimer);

@@ -54,6 +54,9 @@ describe('serveEngine', () => {
     expect(types.indexOf('delta')).toBeGreaterThanOrEqual(0);
     expect(types.indexOf('delta')).toBeLessThan(types.indexOf('ready'));
     await vi.waitFor(() => expect(h.of('summary').length).toBeGreaterThanOrEqual(1));
+    // The tray's total rate: measured, since the engine carries events (traffic) to its host.
+    expect(h.of('summary')[0]!.summary.traffic).toMatchObject({ sendRate: expect.any(Number), receiveRate: expect.any(Number) });
+    expect(types).toContain('traffic');
 
     h.send({ type: 'request', id: 1, method: 'setInterval', args: [5] });
     h.send({ type: 'request', id: 2, method: 'getWatchedPorts', args: [] });

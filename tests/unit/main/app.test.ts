@@ -161,7 +161,7 @@ describe('startApp', () => {
     expect(FakeTray.created).toHaveLength(1);
     expect(portwatch.tray()).not.toBeNull();
     // (Programs of other tests on this machine may be alerts by now: the count is not pinned.)
-    await vi.waitFor(() => expect(tray().tooltip).toMatch(/^Portwatch — \d+ connections?, \d+ listening, \d+ process(es)?, (no new alerts|1 new alert|\d+ new alerts)$/));
+    await vi.waitFor(() => expect(tray().tooltip).toMatch(/^Portwatch — \d+ connections?, \d+ listening, \d+ process(es)?, (no new alerts|1 new alert|\d+ new alerts)\nNetwork ↑ [\d.]+ [kMG]?B\/s ↓ [\d.]+ [kMG]?B\/s$/));
 
     tray().menu!.click('pause');
     // A control change shows as soon as the engine says it, not at the next once-a-second refresh.
@@ -182,7 +182,7 @@ describe('startApp', () => {
     expect(a).toMatchObject({ kind: 'new-process', severity: 'medium' });
     await vi.waitFor(() => expect(portwatch.tray()!.iconState()).toBe('alert'), { timeout: 3000 });
     // At least this one (another program on this machine may alert meanwhile).
-    expect(tray().tooltip).toMatch(/, (1 new alert|\d+ new alerts)$/);
+    expect(tray().tooltip).toMatch(/, (1 new alert|\d+ new alerts)(\n.*)?$/);
     await inLatestAlerts(w, a.id);
     expect(tray().menu!.item(`alert:${a.id}`)?.label).toMatch(/^Medium: pw-app-lone/);
     // The page hears of it as it happens.
@@ -225,7 +225,7 @@ describe('startApp', () => {
       async () => {
         await request(second, 'acknowledgeAllAlerts');
         expect(portwatch.tray()!.iconState()).toBe('normal');
-        expect(tray().tooltip).toMatch(/, no new alerts$/);
+        expect(tray().tooltip).toMatch(/, no new alerts(\n.*)?$/);
         expect(tray().menu!.item('no-alerts')).toBeDefined();
       },
       { timeout: 5000, interval: 200 },

@@ -138,6 +138,23 @@ describe('TrayService: icon and tooltip', () => {
     expect(tray.calls.setToolTip).toBe(calls);
   });
 
+  it('says the total rate on a second line while it is measured and running; not while paused or down', () => {
+    const { service, tray } = start();
+    service.update(view({ traffic: { sendRate: 1_234_000, receiveRate: 350_000, basis: 'interfaces' } }));
+    expect(tray.tooltip).toBe('Portwatch — 412 connections, 19 listening, 37 processes, no new alerts\nNetwork ↑ 1.2 MB/s ↓ 350 kB/s');
+    service.update(view({ traffic: { sendRate: 0, receiveRate: 999, basis: 'connections' } }));
+    expect(tray.tooltip).toBe('Portwatch — 412 connections, 19 listening, 37 processes, no new alerts\nConnections ↑ 0 B/s ↓ 999 B/s');
+    service.update(view({ status: status('paused'), traffic: { sendRate: 5, receiveRate: 5, basis: 'interfaces' } }));
+    expect(tray.tooltip).toBe('Portwatch (paused) — 412 connections, 19 listening, 37 processes, no new alerts');
+    service.update(view({ traffic: null }));
+    expect(tray.tooltip).toBe('Portwatch — 412 connections, 19 listening, 37 processes, no new alerts');
+    service.update(view({ problem: 'the engine stopped', traffic: { sendRate: 5, receiveRate: 5, basis: 'interfaces' } }));
+    expect(tray.tooltip).toBe('Portwatch — the engine stopped');
+    // Short enough for Windows, which cuts a tooltip at 127 characters, even at the largest counts.
+    const big = tooltipText(view({ counts: { connections: 99_999, listeners: 9_999, processes: 9_999 }, unacknowledged: 9_999, traffic: { sendRate: 999e12, receiveRate: 999e12, basis: 'interfaces' } }));
+    expect(big.length).toBeLessThanOrEqual(127);
+  });
+
   it('opens the window on a click on the icon where that is the convention', () => {
     const { tray } = start();
     tray.emit('click');

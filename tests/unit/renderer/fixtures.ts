@@ -6,7 +6,7 @@ import type { Delta, ProcessInfo, Socket } from '../../../src/shared/model.js';
 import { socketId } from '../../../src/shared/model.js';
 import type { NamesState, NamesUpdate } from '../../../src/shared/names.js';
 import type { MonitorStatus } from '../../../src/shared/status.js';
-import type { TrafficUpdate } from '../../../src/shared/traffic.js';
+import type { ProcessTraffic, TrafficState, TrafficUpdate } from '../../../src/shared/traffic.js';
 import type { ConnectionListener, ConnectionState, Transport } from '../../../src/renderer/src/api/transport.js';
 import { createStore, type Store } from '../../../src/renderer/src/store.js';
 import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
@@ -489,4 +489,27 @@ export function elementsSizedLikeAWindow(): void {
   afterAll(() => {
     [...sizes, 'clientWidth' as const].forEach((k, i) => saved[i] && Object.defineProperty(HTMLElement.prototype, k, saved[i]!));
   });
+}
+
+/** A traffic state as an engine measuring on Linux gives it (empty unless told). */
+export function trafficState(partial: Partial<TrafficState> = {}): TrafficState {
+  return {
+    seq: 1,
+    takenAt: 1_700_000_000_000,
+    intervalMs: 1000,
+    sockets: [],
+    processes: [],
+    interfaces: [],
+    unattributed: { bytesSent: 0, bytesReceived: 0, sendRate: 0, receiveRate: 0, closedConnections: 0 },
+    availability: { connections: true, closedConnections: true, interfaces: true, notes: [] },
+    ...partial,
+  };
+}
+
+export function trafficUpdate(seq: number, partial: Partial<TrafficUpdate> = {}): TrafficUpdate {
+  return { seq, takenAt: 1_700_000_000_000 + seq * 1000, intervalMs: 1000, sockets: [], processes: [], processesGone: [], interfaces: [], unattributed: null, ...partial };
+}
+
+export function processTraffic(pid: number, name: string, partial: Partial<ProcessTraffic> = {}): ProcessTraffic {
+  return { key: `${pid}:1700000000000`, pid, name, exe: `/usr/bin/${name}`, startedAt: 1_700_000_000_000, bytesSent: 0, bytesReceived: 0, sendRate: 0, receiveRate: 0, connections: 1, closedConnections: 0, ...partial };
 }

@@ -7,7 +7,8 @@ import { SEVERITY_TONE } from '../alert-text.js';
 import { worstActive } from '../alerts-store.js';
 import { useConflicts } from '../conflicts-store.js';
 import { formatCount, formatMs } from '../format.js';
-import { useAlerts, useSnapshot, useStore, useThrottledValue } from '../hooks.js';
+import { useAlerts, useSnapshot, useStore, useThrottledValue, useTraffic } from '../hooks.js';
+import { formatRate } from '../../../shared/units.js';
 import { BANDS } from '../store.js';
 import { BAND_LABEL, CountsChart } from './counts-chart.js';
 
@@ -83,6 +84,7 @@ export const Header = memo(function Header({ view, onView }: { view: View; onVie
           <dt>Processes</dt>
           <dd>{phase === 'ready' ? formatCount(counts.processes) : '…'}</dd>
         </div>
+        <TotalRate />
       </dl>
       <CountsChart history={chartHistory} />
       <div className="spacer" />
@@ -108,6 +110,37 @@ export const Header = memo(function Header({ view, onView }: { view: View; onVie
     </header>
   );
 });
+
+/** The machine's traffic now: what leaves and enters it (shared/traffic.ts totalRate). */
+function TotalRate() {
+  const { total, state } = useTraffic();
+  const notes = state?.availability.notes ?? [];
+  const title =
+    total === null
+      ? ['Traffic is not measured here.', ...notes].join(' ')
+      : total.basis === 'interfaces'
+        ? 'Sent and received over the network interfaces (loopback not counted), per second over the last poll'
+        : 'Sent and received by the TCP connections Portwatch counts, per second over the last poll (no interface totals here)';
+  return (
+    <div className="stat stat-rate" title={title} data-testid="total-rate">
+      <dt>{total?.basis === 'connections' ? 'Connections' : 'Network'}</dt>
+      <dd>
+        {total === null ? (
+          'n/a'
+        ) : (
+          <>
+            <span className="rate-up" aria-label={`sending ${formatRate(total.sendRate)}`}>
+              ↑ {formatRate(total.sendRate)}
+            </span>{' '}
+            <span className="rate-down" aria-label={`receiving ${formatRate(total.receiveRate)}`}>
+              ↓ {formatRate(total.receiveRate)}
+            </span>
+          </>
+        )}
+      </dd>
+    </div>
+  );
+}
 
 function AlertsTab({ selected, onSelect, alerts }: { selected: boolean; onSelect: () => void; alerts: ReturnType<typeof useAlerts> }) {
   const { status, phase } = alerts;
