@@ -3,7 +3,8 @@
 // Every OS string (process and interface names) goes through printable() before the terminal.
 import { formatEndpoint } from '../shared/model.js';
 import { formatBytes, formatRate } from '../shared/units.js';
-import { clock, printable } from './format.js';
+import { printable } from '../shared/printable.js';
+import { clock } from './format.js';
 import type { TopReport } from './top-report.js';
 
 /** A terminal's size; rows null prints every row (piped output, or the last frame on leaving). */

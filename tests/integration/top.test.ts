@@ -80,7 +80,7 @@ describe('portwatch top', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^portwatch top {2}\d\d:\d\d:\d\d {2}every 0\.5 s/);
     const row = stdout.split('\n').find((l) => l.trimStart().startsWith(`${streamer.pid} `));
-    expect(row).toMatch(/pw\ufffd\[31mred\ufffd.* kB\/s/);
+    expect(row).toMatch(/pw\\u\{1b\}\[31mred\\u\{7\}.* kB\/s/);
     // eslint-disable-next-line no-control-regex
     expect(stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
     expect(stdout).toContain(`tcp 127.0.0.1:${streamer.localPort} → 127.0.0.1:${sink.port}`);

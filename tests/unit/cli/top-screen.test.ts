@@ -66,8 +66,8 @@ describe('formatTop', () => {
     const text = formatTop(report([proc(7, 10, 'evil\x1b]0;owned\x07\nname')], []), 1000, BATCH_LAYOUT).join('\n');
     // eslint-disable-next-line no-control-regex
     expect(text).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
-    expect(text).toContain('evil\ufffd]0;owned\ufffd name');
-    expect(text).toContain('eth\ufffd[2J0');
+    expect(text).toContain('evil\\u{1b}]0;owned\\u{7}\\u{a}name');
+    expect(text).toContain('eth\\u{1b}[2J0');
     expect(text).toContain('no connection moved data in this interval');
   });
 });
