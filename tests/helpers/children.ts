@@ -1,6 +1,6 @@
 // Starts real processes that hold real sockets, and ends them when a test is done.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,20 +21,33 @@ export interface Holder {
   child: ChildProcess;
   endpoints: Record<string, { address: string; port: number }>;
   close(name: string): Promise<void>;
+  /** Resolves once listener `name` has accepted `count` connections in all (a client elsewhere connected). */
+  accepted(name: string, count: number): Promise<void>;
+  /**
+   * Resolves true when the process answers (it is alive, and ran after anything sent to it before,
+   * a signal included), false when it has exited.
+   */
+  alive(): Promise<boolean>;
   exit(): Promise<void>;
 }
 
 const HOLDER = fileURLToPath(new URL('./holder.mjs', import.meta.url));
 const live = new Set<ChildProcess>();
 
+let binDir: string | null = null;
+
 /**
  * Node started through a link named `title`: the kernel takes the process name (comm) from the path
  * it was started by, so the child is told apart from every other node without touching its argv.
+ * The links live in a folder of this process's own, removed when it exits.
  */
 export function namedNode(title: string): string {
-  const dir = join(tmpdir(), `portwatch-test-bin-${process.pid}`);
-  mkdirSync(dir, { recursive: true });
-  const link = join(dir, title);
+  if (binDir === null) {
+    const dir = mkdtempSync(join(tmpdir(), 'portwatch-test-bin-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    binDir = dir;
+  }
+  const link = join(binDir, title);
   rmSync(link, { force: true });
   symlinkSync(process.execPath, link);
   return link;
@@ -50,18 +63,33 @@ export async function startHolder(spec: HolderSpec[], title = 'pw-holder'): Prom
     new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`holder exited early (${code})`)))),
   ]);
   const ready = JSON.parse(String(first.value)) as { pid: number; endpoints: Holder['endpoints'] };
+  // One question at a time; true when the answer came, false when the process ended first.
+  let queue: Promise<unknown> = Promise.resolve();
+  const ask = (line: string, answer: string): Promise<boolean> => {
+    const run = queue.then(async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return false;
+      child.stdin!.write(`${line}\n`, () => {});
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return false;
+        if (next.value === answer) return true;
+      }
+    });
+    queue = run.catch(() => {});
+    return run;
+  };
   return {
     pid: ready.pid,
     title,
     child,
     endpoints: ready.endpoints,
     async close(name) {
-      child.stdin!.write(`close ${name}\n`);
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done || next.value === `closed ${name}`) return;
-      }
+      await ask(`close ${name}`, `closed ${name}`);
     },
+    async accepted(name, count) {
+      if (!(await ask(`accepted ${name} ${count}`, `accepted ${name} ${count}`))) throw new Error(`holder ${ready.pid} ended before ${name} accepted ${count}`);
+    },
+    alive: () => ask('ping', 'pong'),
     exit: () => stopChild(child),
   };
 }

@@ -1,7 +1,6 @@
 // Python children holding sockets with SO_REUSEPORT, IPV6_V6ONLY or SO_REUSEADDR, and the "still
 // busy" leftovers of a closed server (TIME_WAIT, CLOSE_WAIT), all on loopback or wildcard binds.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -37,6 +36,8 @@ export interface PyHolder {
   /** Resolves when the process has exited (for any reason). */
   exited: Promise<void>;
   isRunning(): boolean;
+  /** True when the process answers (alive, and ran after anything sent to it before), false when it has exited. */
+  alive(): Promise<boolean>;
   exit(): Promise<void>;
 }
 
@@ -61,6 +62,21 @@ export async function startPyHolder(sockets: PySocket[], options: PyHolderOption
   const iterator = lines[Symbol.asyncIterator]();
   const first = await Promise.race([iterator.next(), exited.then(() => Promise.reject(new Error(`python holder ${options.title} exited early`)))]);
   const ready = JSON.parse(String(first.value)) as { pid: number; endpoints: PyHolder['endpoints'] };
+  // One question at a time; true when the answer came, false when the process ended first.
+  let queue: Promise<unknown> = Promise.resolve();
+  const ask = (line: string, answer: string): Promise<boolean> => {
+    const run = queue.then(async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return false;
+      child.stdin!.write(`${line}\n`, () => {});
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return false;
+        if (next.value === answer) return true;
+      }
+    });
+    queue = run.catch(() => {});
+    return run;
+  };
   return {
     pid: ready.pid,
     title: options.title,
@@ -69,12 +85,10 @@ export async function startPyHolder(sockets: PySocket[], options: PyHolderOption
     exited,
     isRunning: () => child.exitCode === null && child.signalCode === null,
     async close(name) {
-      child.stdin!.write(`close ${name}\n`);
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done || next.value === `closed ${name}`) return;
-      }
+      await ask(`close ${name}`, `closed ${name}`);
     },
+    // Closing a socket it does not have is a harmless question it still answers.
+    alive: () => ask('close -', 'closed -'),
     exit: () => stopPy(child),
   };
 }
@@ -92,49 +106,37 @@ export async function stopAllPy(): Promise<void> {
   await Promise.all([...live].map(stopPy));
 }
 
-/**
- * A TCP port outside the kernel's ephemeral range (below 32768), free on 127.0.0.1 and ::1 right now:
- * a server's port, as "still busy" expects.
- */
-export async function freeServerPort(host = '127.0.0.1'): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const port = 20000 + Math.floor(Math.random() * 12000);
-    const ok = await new Promise<boolean>((resolve) => {
-      const server = net.createServer();
-      server.once('error', () => resolve(false));
-      server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(true)));
-    });
-    if (ok) return port;
-  }
-  throw new Error('no free port found below 32768');
-}
-
-/** Resolves once `check` is true, polling; rejects after timeoutMs. */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5000, stepMs = 50): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}
+/** Python that waits until the kernel's table shows a TCP socket of 127.0.0.1:port in a state (hex, as /proc/net/tcp). */
+const WAIT_STATE = `
+def wait_state(port, state):
+    import time
+    local = '0100007F:%04X' % port
+    for _ in range(2000):
+        with open('/proc/net/tcp') as f:
+            if any(r.split()[1] == local and r.split()[3] == state for r in f.read().splitlines()[1:]):
+                return
+        time.sleep(0.005)
+    raise SystemExit('127.0.0.1:%d never reached state %s' % (port, state))
+`;
 
 /**
  * Leaves TCP port `port` of 127.0.0.1 in TIME_WAIT with no listener: a short-lived process listens,
  * connects to itself, closes the server side first (the side that closes first keeps TIME_WAIT), then
- * closes the listener and exits. The kernel keeps the TIME_WAIT socket for 60 s.
+ * closes the listener, and exits once the table shows the TIME_WAIT. The kernel keeps it for 60 s.
+ * The port should be reserved (ports.ts), so nothing else binds it meanwhile.
  */
 export function makeTimeWait(port: number): void {
   execFileSync(pythonPath(), [
     '-c',
-    `import socket, time
+    `import socket
+${WAIT_STATE}
 L = socket.socket(); L.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); L.bind(('127.0.0.1', ${port})); L.listen(1)
 C = socket.create_connection(('127.0.0.1', ${port}))
 A, _ = L.accept()
 A.close()
 assert C.recv(1) == b''
-C.close(); L.close(); time.sleep(0.1)`,
+C.close(); L.close()
+wait_state(${port}, '06')`,
   ]);
 }
 
@@ -147,12 +149,14 @@ export async function startCloseWaitHolder(port: number, title: string): Promise
     pythonPath(),
     [
       '-c',
-      `import json, os, socket, sys, time
+      `import json, os, socket, sys
+${WAIT_STATE}
 open('/proc/self/comm', 'w').write(${JSON.stringify(title)})
 L = socket.socket(); L.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); L.bind(('127.0.0.1', ${port})); L.listen(1)
 C = socket.create_connection(('127.0.0.1', ${port}))
 A, _ = L.accept()
-C.close(); L.close(); time.sleep(0.1)
+C.close(); L.close()
+wait_state(${port}, '08')
 print(json.dumps({'pid': os.getpid(), 'endpoints': {'a': {'address': '127.0.0.1', 'port': ${port}}}}), flush=True)
 sys.stdin.read()`,
     ],
@@ -173,6 +177,7 @@ sys.stdin.read()`,
     exited,
     isRunning: () => child.exitCode === null && child.signalCode === null,
     close: () => Promise.resolve(),
+    alive: () => Promise.resolve(child.exitCode === null && child.signalCode === null),
     exit: () => stopPy(child),
   };
 }

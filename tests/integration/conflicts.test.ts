@@ -6,7 +6,8 @@ import { ephemeralPortRange, findConflicts, localhostOrder } from '../../src/cor
 import { LinuxProcSource } from '../../src/core/sources/linux-proc.js';
 import type { Conflict } from '../../src/shared/conflicts.js';
 import { runCli } from '../helpers/cli.js';
-import { freeServerPort, makeTimeWait, startCloseWaitHolder, startPyHolder, stopAllPy } from '../helpers/py-holders.js';
+import { reservePort } from '../helpers/ports.js';
+import { makeTimeWait, startCloseWaitHolder, startPyHolder, stopAllPy } from '../helpers/py-holders.js';
 
 afterAll(stopAllPy);
 
@@ -114,8 +115,9 @@ describe('port conflicts between real processes', () => {
     await Promise.all([a.exit(), b.exit()]);
   });
 
+  // A server's port (below the ephemeral range), reserved so that no other socket joins it.
   it('still busy: TIME_WAIT left by a closed server, clearing within 60 s', async () => {
-    const port = await freeServerPort();
+    const port = await reservePort();
     makeTimeWait(port);
     const found = await conflictsOn(port);
     expect(found.map((c) => c.kind)).toEqual(['still-busy']);
@@ -127,7 +129,7 @@ describe('port conflicts between real processes', () => {
   });
 
   it('still busy: a CLOSE_WAIT socket names the process that has not closed it', async () => {
-    const port = await freeServerPort();
+    const port = await reservePort();
     const holder = await startCloseWaitHolder(port, 'pw-leaky');
     const found = await conflictsOn(port);
     const busy = found.find((c) => c.kind === 'still-busy')!;
