@@ -4,6 +4,7 @@
 // the chip turns free again.
 import { expect, test } from '@playwright/test';
 import { startHolder, stopAll } from '../tests/helpers/children.js';
+import { reservePort } from '../tests/helpers/ports.js';
 import { openApp, pageErrors, screenshot } from './app.js';
 import { freePort } from '../tests/helpers/free-port.js';
 
@@ -28,7 +29,7 @@ test('a watched port taken by a real process turns its chip "taken by pw-holder"
     }
     (globalThis as unknown as { Notification: unknown }).Notification = RecordingNotification;
   });
-  const port = await freePort();
+  const port = await reservePort();
   await openApp(page);
   await page.getByRole('tab', { name: /Ports/ }).click();
   const section = page.getByRole('region', { name: 'Watched ports' });

@@ -9,7 +9,7 @@ import type { Socket } from '../../src/shared/model.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { removeDataDirs, tempDataDir } from '../helpers/data-dirs.js';
 import { cleanUpExeHolders, privateNode, startHolderWith } from '../helpers/exe-holders.js';
-import { freePort } from '../helpers/free-port.js';
+import { reservePort } from '../helpers/ports.js';
 
 afterAll(async () => {
   await cleanUpExeHolders();
@@ -88,7 +88,8 @@ describe('portwatch watch alerts', () => {
 
     // Trust the program, and its listener on the port it will use next time (a new subject, so only
     // the trust can keep it quiet), one through the engine and one through the command.
-    const port = await freePort();
+    // Reserved: still free when the program comes back to listen on it.
+    const port = await reservePort();
     const engine = await AlertEngine.open(null, { dataDir: dir });
     expect(await engine.trust({ kind: 'executable', exe })).toMatchObject({ added: true });
     await engine.close();

@@ -7,6 +7,7 @@ import type { Socket } from '../../src/shared/model.js';
 import { startHolder, stopAll } from '../helpers/children.js';
 import { liveCli, ROOT, runCli, spawnCli } from '../helpers/cli.js';
 import { removeDataDirs, tempDataDir } from '../helpers/data-dirs.js';
+import { reservePort } from '../helpers/ports.js';
 
 afterAll(async () => {
   await stopAll();
@@ -48,10 +49,12 @@ describe('portwatch snapshot', () => {
   });
 });
 
+// `who` answers for every socket on a port, whoever holds it: the ports here are reserved
+// (helpers/ports.ts), so no other process's socket can be on them meanwhile.
 describe('portwatch who', () => {
   it('names the holder of a port and its local clients', async () => {
     const holder = await startHolder([
-      { name: 'l', kind: 'tcp-listen', host: '127.0.0.1' },
+      { name: 'l', kind: 'tcp-listen', host: '127.0.0.1', port: await reservePort() },
       { name: 'c', kind: 'tcp-connect', to: 'l' },
     ]);
     const port = holder.endpoints.l!.port;
@@ -72,8 +75,9 @@ describe('portwatch who', () => {
   });
 
   it('exits 1 with a one-line answer when nothing holds the port', async () => {
-    const holder = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1' }]);
-    const port = holder.endpoints.l!.port;
+    // The port stays reserved after the holder exits: free, and no other process can take it.
+    const port = await reservePort();
+    const holder = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1', port }]);
     await holder.exit();
     const { code, stdout } = await runCli(['who', String(port)]);
     expect(code).toBe(1);
@@ -97,8 +101,19 @@ describe('portwatch watch', () => {
       }
       wake();
     });
+    let ended = false;
+    const closed = new Promise<number | null>((resolve) =>
+      child.once('close', (code) => {
+        ended = true;
+        wake();
+        resolve(code);
+      }),
+    );
     const until = async (pred: () => boolean) => {
-      while (!pred()) await new Promise<void>((r) => (wake = r));
+      while (!pred()) {
+        if (ended) throw new Error(`watch ended after ${lines.length} lines, before what the test waits for`);
+        await new Promise<void>((r) => (wake = r));
+      }
     };
     await until(() => lines.length >= 1);
     expect(lines[0]).toMatchObject({ type: 'snapshot', seq: 1 });
@@ -113,8 +128,7 @@ describe('portwatch watch', () => {
     await until(() => deltas().some((d) => d.removed.includes(added.id)));
     const seqs = lines.map((l) => l.seq as number);
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
-    const code = await new Promise((r) => child.once('close', r));
-    expect(code).toBe(0);
+    expect(await closed).toBe(0);
     expect(lines).toHaveLength(24);
   });
 
@@ -123,14 +137,15 @@ describe('portwatch watch', () => {
     await watch.until(/^Watching/);
     const holder = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1' }]);
     const port = holder.endpoints.l!.port;
-    await watch.until(new RegExp(`\\+ tcp4  127\\.0\\.0\\.1:${port}  `));
+    const line = (sign: string) => new RegExp(`\\d\\d:\\d\\d:\\d\\d \\${sign} tcp4  127\\.0\\.0\\.1:${port}  LISTEN  pw-holder\\[${holder.pid}\\]`);
+    await watch.until(line('+'));
     await holder.exit();
-    await watch.until(new RegExp(`- tcp4  127\\.0\\.0\\.1:${port}  `));
+    await watch.until(line('-'));
     await watch.stop();
     const out = watch.out();
     expect(out).toMatch(/^Watching \d+ sockets every 250 ms/);
-    expect(out).toMatch(new RegExp(`\\d\\d:\\d\\d:\\d\\d \\+ tcp4  127\\.0\\.0\\.1:${port}  LISTEN  pw-holder\\[${holder.pid}\\]`));
-    expect(out).toMatch(new RegExp(`\\d\\d:\\d\\d:\\d\\d - tcp4  127\\.0\\.0\\.1:${port}  LISTEN  pw-holder\\[${holder.pid}\\]`));
+    expect(out).toMatch(line('+'));
+    expect(out).toMatch(line('-'));
   });
 });
 
@@ -210,7 +225,7 @@ describe('a bad command line', () => {
 
 describe('portwatch who: verdicts and working directories', () => {
   it('says per bind address whether it is free or taken, and where the holder runs from', async () => {
-    const holder = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1' }]);
+    const holder = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1', port: await reservePort() }]);
     const port = holder.endpoints.l!.port;
     const { code, stdout } = await runCli(['who', String(port), '--json']);
     expect(code).toBe(0);

@@ -7,6 +7,7 @@ import { ancestorsOf, endProcess, processStartedAt, ProcessControlError } from '
 import { LinuxProcSource } from '../../src/core/sources/linux-proc.js';
 import { startHolder, stopAll } from '../helpers/children.js';
 import { ROOT, runCli } from '../helpers/cli.js';
+import { reservePort } from '../helpers/ports.js';
 import { startPyHolder, stopAllPy } from '../helpers/py-holders.js';
 
 afterAll(async () => {
@@ -29,7 +30,7 @@ function running(child: ChildProcess): boolean {
 }
 
 /** Resolves with how the child ended, or rejects if it is still running after ms. */
-function ended(child: ChildProcess, ms = 5000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+function ended(child: ChildProcess, ms = 10_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   if (!running(child)) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`pid ${child.pid} still running after ${ms} ms`)), ms);
@@ -48,9 +49,11 @@ async function shownStartedAt(pid: number): Promise<number> {
   return s!.process!.startedAt!;
 }
 
+// `kill --port` ends whatever listens on the port: every port here is reserved (helpers/ports.ts), so
+// it can only ever be the test's own process, never another program on this machine.
 describe('portwatch kill --port', () => {
   it('ends the listener, and leaves a bystander and a client in another process alone', async () => {
-    const listener = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1' }], 'pw-target');
+    const listener = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1', port: await reservePort() }], 'pw-target');
     const port = listener.endpoints.l!.port;
     const bystander = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1' }], 'pw-bystander');
     const client = await startPyHolder([{ name: 'c', type: 'tcp', host: '127.0.0.1', connect: { host: '127.0.0.1', port } }], { title: 'pw-client' });
@@ -60,14 +63,14 @@ describe('portwatch kill --port', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(new RegExp(`^Ended pw-target \\(pid ${listener.pid}\\): it exited after SIGTERM`));
     expect(await ended(listener.child)).toEqual({ code: null, signal: 'SIGTERM' });
-    expect(running(bystander.child)).toBe(true);
-    expect(client.isRunning()).toBe(true);
+    expect(await bystander.alive()).toBe(true);
+    expect(await client.alive()).toBe(true);
     await bystander.exit();
     await client.exit();
   });
 
   it('--clients also ends the processes connected to the port', async () => {
-    const listener = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '::1' }], 'pw-target');
+    const listener = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '::1', port: await reservePort() }], 'pw-target');
     const port = listener.endpoints.l!.port;
     const client = await startPyHolder([{ name: 'c', type: 'tcp', host: '::1', connect: { host: '::1', port } }], { title: 'pw-client' });
     const { code, stdout } = await runCli(['kill', '--port', String(port), '--clients', '--yes']);
@@ -79,7 +82,10 @@ describe('portwatch kill --port', () => {
   });
 
   it('sends SIGKILL after the grace period to a process that ignores SIGTERM', async () => {
-    const stubborn = await startPyHolder([{ name: 'l', type: 'tcp', host: '127.0.0.1' }], { title: 'pw-stubborn', ignoreTerm: true });
+    const stubborn = await startPyHolder([{ name: 'l', type: 'tcp', host: '127.0.0.1', port: await reservePort(), reuseaddr: true }], {
+      title: 'pw-stubborn',
+      ignoreTerm: true,
+    });
     const port = stubborn.endpoints.l!.port;
     const t0 = Date.now();
     const { code, stdout } = await runCli(['kill', '--port', String(port), '--yes', '--grace', '400']);
@@ -90,20 +96,20 @@ describe('portwatch kill --port', () => {
   });
 
   it('without --yes and with no terminal, shows what it would end and refuses (exit 2)', async () => {
-    const listener = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1' }], 'pw-target');
+    const listener = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1', port: await reservePort() }], 'pw-target');
     const port = listener.endpoints.l!.port;
     const { code, stdout, stderr } = await runCli(['kill', '--port', String(port)]);
     expect(code).toBe(2);
     expect(stdout).toContain(`pw-target (pid ${listener.pid}`);
     expect(stdout).toContain('holder.mjs');
     expect(stderr).toBe("portwatch: not ending anything without confirmation, and stdin is not a terminal to ask on; add --yes\n");
-    await new Promise((r) => setTimeout(r, 200));
-    expect(running(listener.child)).toBe(true);
+    // It answers after the command is done: no signal reached it.
+    expect(await listener.alive()).toBe(true);
     await listener.exit();
   });
 
   it('asks on a terminal, and a "no" ends nothing', async () => {
-    const listener = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1' }], 'pw-target');
+    const listener = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1', port: await reservePort() }], 'pw-target');
     const port = listener.endpoints.l!.port;
     let out = '';
     let asked = '';
@@ -120,7 +126,7 @@ describe('portwatch kill --port', () => {
     expect(asked).toBe('End this process? [y/N] ');
     expect(out).toContain(`Would end this process on port ${port}:`);
     expect(out).toContain('Nothing ended.');
-    expect(running(listener.child)).toBe(true);
+    expect(await listener.alive()).toBe(true);
 
     out = '';
     expect(await main(['kill', '--port', String(port), '--grace', '2000'], io(true))).toBe(0);
@@ -129,7 +135,7 @@ describe('portwatch kill --port', () => {
   });
 
   it.skipIf(!hasScript)('on a real terminal (script(1) gives it one) asks "End this process? [y/N]" and takes the answer', async () => {
-    const listener = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1' }], 'pw-target');
+    const listener = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1', port: await reservePort() }], 'pw-target');
     const port = listener.endpoints.l!.port;
     const ask = async (answer: string) => {
       const child = spawn('script', ['-qec', `${process.execPath} --import tsx src/cli/index.ts kill --port ${port}`, '/dev/null'], {
@@ -152,7 +158,7 @@ describe('portwatch kill --port', () => {
     expect(no.out).toContain('End this process? [y/N]');
     expect(no.out).toContain('Nothing ended.');
     expect(no.code).toBe(1);
-    expect(running(listener.child)).toBe(true);
+    expect(await listener.alive()).toBe(true);
     const yes = await ask('y');
     expect(yes.out).toContain(`Ended pw-target (pid ${listener.pid})`);
     expect(yes.code).toBe(0);
@@ -160,8 +166,9 @@ describe('portwatch kill --port', () => {
   });
 
   it('exits 1 with one line when nothing listens on the port', async () => {
-    const listener = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1' }]);
-    const port = listener.endpoints.l!.port;
+    // Reserved: nothing else can listen on it once the holder is gone.
+    const port = await reservePort();
+    const listener = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1', port }]);
     await listener.exit();
     const { code, stdout, stderr } = await runCli(['kill', '--port', String(port), '--yes']);
     expect(code).toBe(1);
@@ -193,8 +200,7 @@ describe('endProcess guards', () => {
       await expect(attempt).rejects.toThrow(ProcessControlError);
       await expect(attempt).rejects.toMatchObject({ code: 'reused', message: expect.stringMatching(new RegExp(`^refusing to end pid ${holder.pid}: it is now pw-reused, .*the pid was reused, nothing was signalled$`)) });
     }
-    await new Promise((r) => setTimeout(r, 200));
-    expect(running(holder.child)).toBe(true);
+    expect(await holder.alive()).toBe(true);
     // With the right identity it goes.
     const result = await endProcess({ pid: holder.pid, startedAt, graceMs: 2000 });
     expect(result).toMatchObject({ pid: holder.pid, name: 'pw-reused', outcome: 'terminated', signals: ['SIGTERM'], exited: true });
@@ -251,7 +257,7 @@ describe('endProcess guards', () => {
     expect(stderr).toBe(`portwatch: not permitted to end pid ${holder.pid} (pw-rooted); run Portwatch with more rights\n`);
     expect(stdout).toBe('');
     expect(code).toBe(1);
-    expect(running(holder.child)).toBe(true);
+    expect(await holder.alive()).toBe(true);
     await holder.exit();
   });
 });

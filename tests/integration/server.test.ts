@@ -18,6 +18,7 @@ import type { MonitorStatus } from '../../src/shared/status.js';
 import { startHolder, stopAll } from '../helpers/children.js';
 import { removeDataDirs, tempDataDir } from '../helpers/data-dirs.js';
 import { cleanUpExeHolders, privateNode, startHolderWith } from '../helpers/exe-holders.js';
+import { reservePort } from '../helpers/ports.js';
 
 const INTERVAL = 300;
 let rendererDir: string;
@@ -88,7 +89,7 @@ class Client {
     });
   }
 
-  waitFor(pred: (m: WsServerMessage) => boolean, timeoutMs = 10_000): Promise<WsServerMessage> {
+  waitFor(pred: (m: WsServerMessage) => boolean, timeoutMs = 20_000): Promise<WsServerMessage> {
     return new Promise((resolve, reject) => {
       const check = () => {
         const hit = this.messages.find(pred);
@@ -205,13 +206,14 @@ describe('browser-mode WebSocket', () => {
     const client = await Client.open(wsUrl());
     const isFirst = (s: Socket) => s.pid === first.pid && s.listening && s.protocol === 'tcp' && s.localPort === first.endpoints.l!.port;
 
-    // The listener shows up in the full state within a poll or two.
+    // The listener shows up in the full state within a poll or two: ask again after each pushed delta.
     let state: FullState | undefined;
-    for (let i = 0; i < 40 && !state?.snapshot.sockets.some(isFirst); i++) {
+    for (let deltas = 0; deltas < 3 && !state?.snapshot.sockets.some(isFirst); deltas++) {
       const r = await client.call('getState');
       expect(r.ok).toBe(true);
       state = (r as { value: FullState }).value;
-      if (!state.snapshot.sockets.some(isFirst)) await new Promise((r) => setTimeout(r, 100));
+      const seq = state.seq;
+      if (!state.snapshot.sockets.some(isFirst)) await client.waitFor((m) => m.type === 'event' && m.event === 'delta' && (m.payload as Delta).seq > seq);
     }
     expect(state!.snapshot.sockets.find(isFirst)).toMatchObject({ localAddress: '127.0.0.1', state: 'LISTEN', process: { name: 'pw-serve-a' } });
     expect(state!.status.intervalMs).toBe(INTERVAL);
@@ -359,7 +361,8 @@ describe('startServer', () => {
 
   it('closes cleanly, ending open connections, and stops pushing', async () => {
     const service = new ApiService(monitor);
-    const other = await startServer({ service, port: 0, rendererDir, token: 'a-fixed-token-for-this-test' });
+    // A reserved port: once closed, nothing else can be listening there when we knock.
+    const other = await startServer({ service, port: await reservePort(), rendererDir, token: 'a-fixed-token-for-this-test' });
     expect(other.url).toBe(`http://127.0.0.1:${other.port}/?token=a-fixed-token-for-this-test`);
     const client = await Client.open(`ws://127.0.0.1:${other.port}/ws?token=a-fixed-token-for-this-test`);
     const closed = new Promise<number>((resolve) => client.ws.once('close', (code) => resolve(code)));

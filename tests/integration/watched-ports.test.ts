@@ -1,5 +1,5 @@
 // Watched ports against the real machine: a real Monitor on /proc, the watcher following it, a real
-// child listening on a watched port (a free ephemeral port added to the list), then exiting.
+// child listening on a watched port (a reserved port added to the list: see helpers/ports.ts), then exiting.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Monitor } from '../../src/core/monitor.js';
 import { ApiError, ApiService, WATCHED_PORTS_DISABLED } from '../../src/core/service.js';
@@ -9,7 +9,7 @@ import type { EventName } from '../../src/shared/api.js';
 import type { WatchedPortEvent } from '../../src/shared/ports.js';
 import { startHolder, stopAll } from '../helpers/children.js';
 import { removeDataDirs, tempDataDir } from '../helpers/data-dirs.js';
-import { freePort } from '../helpers/free-port.js';
+import { reservePort } from '../helpers/ports.js';
 
 const watchers: WatchedPortsWatcher[] = [];
 afterEach(async () => {
@@ -32,7 +32,7 @@ async function setUp() {
 describe('WatchedPortsWatcher with a real monitor', () => {
   it('says "taken" naming the child that listens on a watched port, and "freed" when it exits', async () => {
     const { monitor, api, watched } = await setUp();
-    const port = await freePort();
+    const port = await reservePort();
     const before = (await api.call('getWatchedPorts', [])) as number[];
     await expect(api.call('setWatchedPorts', [[...before, port]])).resolves.toEqual([...before, port]);
     await monitor.pollOnce();
@@ -58,7 +58,7 @@ describe('WatchedPortsWatcher with a real monitor', () => {
 
   it('says nothing about a port that is not watched', async () => {
     const { monitor, watched } = await setUp();
-    const port = await freePort();
+    const port = await reservePort();
     await monitor.pollOnce();
     const holder = await startHolder([{ name: 'srv', kind: 'tcp-listen', host: '127.0.0.1', port }], 'pw-holder');
     await monitor.pollOnce();

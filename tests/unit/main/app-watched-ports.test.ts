@@ -9,9 +9,12 @@ import { channel } from '../../../src/shared/api.js';
 import { startHolder, stopAll } from '../../helpers/children.js';
 import { removeDataDirs, tempDataDir } from '../../helpers/data-dirs.js';
 import { app, DESKTOP_USER, FakeBrowserWindow, FakeNotification, FakeTray, ipcMain } from './fake-electron.js';
-import { freePort } from '../../helpers/free-port.js';
+import { reservePort } from '../../helpers/ports.js';
 
 vi.mock('electron', async () => (await import('./fake-electron.js')).electronModule);
+
+/** Polls and disk writes take their time on a busy machine: wait for conditions, generously. */
+const WAIT = { timeout: 20_000, interval: 50 };
 
 afterAll(async () => {
   await stopAll();
@@ -30,7 +33,7 @@ describe('startApp watched ports', () => {
     const w = FakeBrowserWindow.created[0]!;
     const ask = (name: 'getWatchedPorts' | 'setWatchedPorts', ...args: unknown[]) =>
       ipcMain.invoke(channel.request(name), { sender: w.webContents, senderFrame: w.webContents.mainFrame }, ...args);
-    const port = await freePort();
+    const port = await reservePort();
     await expect(ask('getWatchedPorts')).resolves.toEqual([3000, 5173, 8000, 8080, 5432, 6379]);
     await expect(ask('setWatchedPorts', [port])).resolves.toEqual([port]);
     await expect(ask('setWatchedPorts', [port, port])).rejects.toThrow(/more than once/);
@@ -38,11 +41,11 @@ describe('startApp watched ports', () => {
 
     const portNotices = () => FakeNotification.created.filter((n) => n.shown > 0 && String(n.options['title']).startsWith(`Port ${port} `)).map((n) => n.options);
     const holder = await startHolder([{ name: 'srv', kind: 'tcp-listen', host: '127.0.0.1', port }], 'pw-holder');
-    await vi.waitFor(() => expect(portNotices()).toHaveLength(1), { timeout: 6000, interval: 100 });
+    await vi.waitFor(() => expect(portNotices()).toHaveLength(1), WAIT);
     expect(portNotices()[0]).toMatchObject({ title: `Port ${port} taken`, body: `pw-holder (pid ${holder.pid}) is listening on 127.0.0.1:${port}` });
 
     await holder.exit();
-    await vi.waitFor(() => expect(portNotices()).toHaveLength(2), { timeout: 6000, interval: 100 });
+    await vi.waitFor(() => expect(portNotices()).toHaveLength(2), WAIT);
     expect(portNotices()[1]).toMatchObject({ title: `Port ${port} freed`, body: `pw-holder (pid ${holder.pid}) stopped listening` });
 
     // The page heard both too.
@@ -55,6 +58,6 @@ describe('startApp watched ports', () => {
     expect(w.isVisible()).toBe(true);
 
     FakeTray.created[0]!.menu!.click('quit');
-    await vi.waitFor(() => expect(app.exited).toBe(true));
+    await vi.waitFor(() => expect(app.exited).toBe(true), WAIT);
   });
 });
