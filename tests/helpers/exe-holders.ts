@@ -59,9 +59,12 @@ export interface Connector extends ExeHolder {
   refused: number;
 }
 
-/** connect.mjs run by the given executable: connects to every port on host and holds what connected. */
-export async function startConnector(exe: string, host: string, ports: number[]): Promise<Connector> {
-  const h = await startReady(exe, [CONNECT, JSON.stringify({ host, ports })]);
+/**
+ * connect.mjs run by the given executable: connects to every port on host (from the local address
+ * `from`, when given) and holds what connected.
+ */
+export async function startConnector(exe: string, host: string, ports: number[], from?: string): Promise<Connector> {
+  const h = await startReady(exe, [CONNECT, JSON.stringify({ host, ports, ...(from ? { from } : {}) })]);
   const ready = h.ready as { connected: number[]; refused: number };
   return { ...h, connected: ready.connected, refused: ready.refused };
 }

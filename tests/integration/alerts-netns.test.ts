@@ -1,9 +1,12 @@
 // Inbound connections from another machine, for real, where the machine allows it: a network namespace
 // joined to this one by a veth pair stands in for the other machine. Everything stays on this host
 // (198.18.0.0/15 is the benchmarking range, routed only over the veth); the namespace and the link are
-// removed afterwards. Where namespaces cannot be made (not root, no CAP_NET_ADMIN) the test is skipped,
-// and the inbound analysis is still covered by tests/unit/core/analysis/alert-candidates.test.ts.
+// removed afterwards. Names and the /29 are picked at random, so runs of this file side by side (other
+// checkouts on this machine) each get their own. Where namespaces cannot be made (not root, no
+// CAP_NET_ADMIN) the test is skipped, and the inbound analysis is still covered by
+// tests/unit/core/analysis/alert-candidates.test.ts.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomInt } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import readline from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,12 +16,15 @@ import { LinuxProcSource } from '../../src/core/sources/linux-proc.js';
 import { startHolder, stopAll } from '../helpers/children.js';
 import { removeDataDirs, tempDataDir } from '../helpers/data-dirs.js';
 
-const NS = `pw-${process.pid}`;
-const HOST_IF = `pwh${process.pid % 100000}`;
-const NS_IF = `pwn${process.pid % 100000}`;
-const HOST_IP = '198.18.213.1';
-const PEER_IP = '198.18.213.2';
-const OTHER_PEER_IP = '198.18.213.3';
+const ID = randomBytes(3).toString('hex');
+const NS = `pw-${ID}`;
+const HOST_IF = `pwh${ID}`;
+const NS_IF = `pwn${ID}`;
+const SUBNET = `198.${18 + randomInt(2)}.${randomInt(256)}.${8 * randomInt(32)}`;
+const at = (n: number) => SUBNET.replace(/\d+$/, (last) => String(Number(last) + n));
+const HOST_IP = at(1);
+const PEER_IP = at(2);
+const OTHER_PEER_IP = at(3);
 const CONNECT = fileURLToPath(new URL('../helpers/connect.mjs', import.meta.url));
 
 function ip(...args: string[]): void {
@@ -42,8 +48,9 @@ function cleanUp(): void {
 function makeNamespace(): boolean {
   if (process.platform !== 'linux') return false;
   try {
-    // Never shadow a route this machine really uses.
-    if (execFileSync('ip', ['-4', 'route'], { encoding: 'utf8' }).includes('198.18.')) return false;
+    // Never shadow a route this machine really uses (the /29s of other runs of this test are fine).
+    const routes = execFileSync('ip', ['-4', 'route'], { encoding: 'utf8' }).split('\n');
+    if (routes.some((r) => /^198\.1[89]\./.test(r) && (!/ dev pwh[0-9a-f]{6}\b/.test(r) || r.startsWith(`${SUBNET}/`)))) return false;
     ip('netns', 'add', NS);
     ip('link', 'add', HOST_IF, 'type', 'veth', 'peer', 'name', NS_IF);
     ip('link', 'set', NS_IF, 'netns', NS);

@@ -120,7 +120,8 @@ describe('new-listener', () => {
       'pw-listener',
     );
     const port = (name: string) => holder.endpoints[name]!.port;
-    const find = (p: number) => engine.list({ kinds: ['new-listener'] }).find((a) => a.sockets.some((s) => s.localPort === p));
+    // Another program on this machine may listen on the same port number elsewhere: ours are this pid's.
+    const find = (p: number) => engine.list({ kinds: ['new-listener'] }).find((a) => a.pid === holder.pid && a.sockets.some((s) => s.localPort === p));
     await pollUntil(monitor, () => find(port('all')) !== undefined && find(port('local')) !== undefined);
     const all = find(port('all'))!;
     const local = find(port('local'))!;
@@ -138,7 +139,7 @@ describe('new-listener', () => {
     rmSync(join(dir, 'alerts.jsonl'));
     const restarted = await start(dir);
     await restarted.monitor.pollOnce();
-    const after = restarted.engine.list({ kinds: ['new-listener'] });
+    const after = restarted.engine.list({ kinds: ['new-listener'] }).filter((a) => a.pid === holder.pid);
     expect(after.filter((a) => a.sockets.some((s) => s.localPort === port('all')))).toEqual([]);
     expect(after.filter((a) => a.sockets.some((s) => s.localPort === port('local')))).toHaveLength(1);
     await holder.exit();
@@ -189,10 +190,13 @@ describe('port-scan', () => {
     await monitor.pollOnce(); // the listeners, and a counter reading from before the scan
     // 300 ports below 1024 that nothing here listens on are refused: each one a reset the kernel sends.
     const closed = Array.from({ length: 300 }, (_, i) => 700 + i);
-    const scanner = await startConnector(privateNode('pw-scanner'), '127.0.0.1', [...open, ...closed]);
+    // From a loopback address of its own: every program on this machine connects from 127.0.0.1, and
+    // ten of their connections in ten seconds would be a "scan" from there too.
+    const from = `127.${1 + Math.floor(Math.random() * 254)}.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`;
+    const scanner = await startConnector(privateNode('pw-scanner'), '127.0.0.1', [...open, ...closed], from);
     expect(scanner.connected).toEqual(expect.arrayContaining(open));
     expect(scanner.refused).toBeGreaterThanOrEqual(250);
-    const scans = () => engine.list({ kinds: ['port-scan'] });
+    const scans = () => engine.list({ kinds: ['port-scan'] }).filter((a) => a.scan?.remoteAddress === from);
     await pollUntil(monitor, () => scans().length > 0, 3);
     const [alert] = scans();
     expect(alert).toBeDefined();
@@ -200,10 +204,10 @@ describe('port-scan', () => {
     expect(alert!.scan!.refused!.tcpResets).toBeGreaterThanOrEqual(250);
     // The scanner holds the connections it made, so a poll sees them: one remote, many local ports.
     expect(alert!.evidence).toContain('sockets');
-    expect(alert!.scan!.remoteAddress).toBe('127.0.0.1');
+    expect(alert!.scan!.remoteAddress).toBe(from);
     expect(alert!.scan!.localPorts).toEqual(expect.arrayContaining(open));
     // On loopback the peer is the program holding the client ends.
-    expect(alert!.message).toContain(`Port scan from 127.0.0.1 (this machine: pw-scanner, pid ${scanner.pid})`);
+    expect(alert!.message).toContain(`Port scan from ${from} (this machine: pw-scanner, pid ${scanner.pid})`);
     expect(alert!.pid).toBe(scanner.pid);
     expect(alert!.message).toMatch(/the kernel refused \d+ TCP connection attempts \(resets sent\)/);
     // The same scan is one episode: more polls, no second alert.
