@@ -32,6 +32,11 @@ class SlowSource implements SocketSource {
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Resolves once check() holds, looking every 10 ms (a busy machine may be slow; the test's timeout bounds it). */
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await wait(10);
+}
+
 describe('Monitor', () => {
   it('accepts intervals from 250 ms to 60 s only', () => {
     const source = new SlowSource();
@@ -49,7 +54,8 @@ describe('Monitor', () => {
     const source = new SlowSource();
     const m = new Monitor({ source, intervalMs: 250 });
     await m.start();
-    await Promise.all([m.pollOnce(), m.pollOnce(), wait(600)]);
+    // Two polls asked for while the loop's own keep coming: at least two of those besides.
+    await Promise.all([m.pollOnce(), m.pollOnce(), until(() => source.calls >= 5)]);
     m.stop();
     expect(source.calls).toBeGreaterThanOrEqual(4);
     expect(source.maxInFlight).toBe(1);
@@ -65,9 +71,10 @@ describe('Monitor', () => {
     expect(m.getStatus()).toMatchObject({ state: 'backing-off', consecutiveFailures: 1 });
     expect(m.getStatus().error).toContain('EMFILE');
     // Backing off doubles the wait (timers never fire early, so the gap is a safe lower bound).
-    while (source.calls < 2) await wait(50);
+    await until(() => source.calls >= 2);
     expect(source.startedAt[1]! - source.startedAt[0]!).toBeGreaterThanOrEqual(500);
-    await wait(60);
+    // The second poll succeeds: its status says so.
+    await until(() => statuses.length > 0 && statuses.at(-1)!.consecutiveFailures === 0);
     expect(m.getStatus()).toMatchObject({ state: 'running', error: null, consecutiveFailures: 0 });
     expect(statuses.some((s) => s.error?.includes('EMFILE'))).toBe(true);
     m.stop();
@@ -88,11 +95,12 @@ describe('Monitor', () => {
     await wait(600);
     expect(source.calls).toBe(calls);
     m.resume();
-    while (source.calls === calls) await wait(10);
-    await wait(60);
+    // The poll resume starts has finished; stop the loop there, so no further poll is half done.
+    await until(() => source.calls > calls && source.inFlight === 0);
     expect(m.getStatus().state).toBe('running');
-    expect(deltas).toBe(source.calls);
     m.stop();
+    await until(() => source.inFlight === 0);
+    expect(deltas).toBe(source.calls);
     expect(m.getStatus().state).toBe('stopped');
   });
 

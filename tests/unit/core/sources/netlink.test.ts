@@ -370,7 +370,7 @@ describe('SockDiag with real sockets', () => {
     // An IPv4 client of the dual-stack listener: the child's accepted socket is IPv6, IPv4-mapped.
     const client = net.connect(holder.endpoints.lany!.port, '127.0.0.1');
     await new Promise((resolve) => client.once('connect', resolve));
-    await new Promise((r) => setTimeout(r, 50));
+    await holder.accepted('lany', 1); // the child holds the accepted end too
     try {
       const inodes = socketInodes(holder.pid);
       const got = diag!.poll({ full: true, traffic: true });
@@ -422,12 +422,14 @@ describe('SockDiag with real sockets', () => {
     expect(before).toMatchObject({ state: 'ESTABLISHED' });
     // The client closes first, so its end (local port c) waits out TIME_WAIT.
     await holder.close('c');
+    // The child's end answers the FIN when its event loop gets to it: wait for the state, however long.
     let tw: DiagRow | undefined;
-    for (let i = 0; i < 100 && tw === undefined; i++) {
+    for (;;) {
       const got = diag!.poll({ traffic: true });
       expect(got.added.find(isIt)).toBeUndefined();
       tw = got.changed.find((r) => isIt(r) && r.state === 'TIME_WAIT');
-      if (tw === undefined) await new Promise((r) => setTimeout(r, 20));
+      if (tw !== undefined) break;
+      await new Promise((r) => setTimeout(r, 20));
     }
     expect(tw).toBeDefined();
     expect(tw!.key).toBe(before.key);
