@@ -1,15 +1,33 @@
 import { defineConfig } from 'vitest/config';
+import { netnsPool, netnsPrefix } from './tests/netns-pool.js';
+
+// Test files run in parallel, beside whatever else runs on this machine: none may assume a port, a pid
+// or a folder stays free or theirs (tests/helpers has reserved ports, private folders and waits on
+// conditions). The two files below are about the socket table at rest, which only a network
+// namespace of their own gives them (tests/netns-pool.ts); without one they share the machine's.
+const OWN_NETNS = ['tests/unit/main/app.test.ts', 'tests/integration/linux-proc.test.ts'];
+const prefix = netnsPrefix();
 
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts', 'tests/**/*.test.tsx'],
     // Integration tests start real processes and poll real sockets: give them room on a busy machine.
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // Socket tests read the whole machine's tables; running files one at a time keeps them honest.
-    fileParallelism: false,
     // No test asks the machine's DNS resolver: reverse DNS is off in every engine and CLI a test
     // starts, unless the test points it at a DNS responder of its own on loopback.
     env: { PORTWATCH_DNS_SERVER: 'off' },
+    fileParallelism: true,
+    // Most files wait on child processes and polls rather than compute: more workers than cores pays.
+    maxWorkers: 4,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'shared-netns', include: ['tests/**/*.test.ts', 'tests/**/*.test.tsx'], exclude: OWN_NETNS },
+      },
+      {
+        extends: true,
+        test: { name: 'own-netns', include: OWN_NETNS, ...(prefix ? { pool: netnsPool(prefix) } : {}) },
+      },
+    ],
   },
 });

@@ -11,6 +11,9 @@ import { app, DESKTOP_USER, FakeBrowserWindow, FakeNotification, FakeTray, ipcMa
 
 vi.mock('electron', async () => (await import('./fake-electron.js')).electronModule);
 
+/** Polls and disk writes take their time on a busy machine: wait for conditions, generously. */
+const WAIT = { timeout: 20_000, interval: 50 };
+
 afterAll(removeDataDirs);
 
 describe('startApp with an unusable data folder', () => {
@@ -36,10 +39,10 @@ describe('startApp with an unusable data folder', () => {
     await expect(ask('listAlerts')).rejects.toThrow('alerts are not enabled in this host');
     await expect(ask('getState')).resolves.toMatchObject({ seq: expect.any(Number), status: { state: 'running' } });
     await expect(ask('getWatchedPorts')).resolves.toEqual([3000, 5173, 8000, 8080, 5432, 6379]);
-    await vi.waitFor(() => expect(FakeTray.created[0]!.tooltip).toMatch(/no new alerts(\n.*)?$/));
+    await vi.waitFor(() => expect(FakeTray.created[0]!.tooltip).toMatch(/no new alerts(\n.*)?$/), WAIT);
 
     FakeTray.created[0]!.menu!.click('quit');
-    await vi.waitFor(() => expect(app.exited).toBe(true));
+    await vi.waitFor(() => expect(app.exited).toBe(true), WAIT);
     expect(portwatch.engine.state().phase).toBe('closed');
     errors.mockRestore();
   });
