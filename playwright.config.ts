@@ -14,8 +14,10 @@ export default defineConfig({
   globalSetup: './e2e/global-setup.ts',
   grepInvert: askedForBench ? undefined : /@bench/,
   timeout: 60_000,
-  expect: { timeout: 10_000 },
-  // The specs watch the whole machine's socket table through one shared server: one at a time.
+  // The UI follows real polls of a machine that may be busy with other work: wait for it generously.
+  expect: { timeout: 20_000 },
+  // The specs share one `portwatch serve` (global-setup.ts), and some change its state for every page
+  // (connections.spec pauses its monitor, watched-ports.spec edits its list): one spec at a time.
   workers: 1,
   fullyParallel: false,
   reporter: [['list']],

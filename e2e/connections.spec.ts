@@ -2,6 +2,7 @@
 // table shows them with the child's name, filters to them, and lets them go when they close.
 import { expect, test } from '@playwright/test';
 import { startHolder, stopAll } from '../tests/helpers/children.js';
+import { reservePort } from '../tests/helpers/ports.js';
 import { openApp, pageErrors, screenshot, socketRows } from './app.js';
 
 test.afterEach(async () => {
@@ -11,8 +12,9 @@ test.afterEach(async () => {
 test('a child process’s sockets appear with its name, filter by port, and leave when closed', async ({ page }) => {
   const errors = pageErrors(page);
   await openApp(page);
+  // A reserved port (tests/helpers/ports.ts): the filter below shows no other program's socket on it.
   const holder = await startHolder([
-    { name: 'srv', kind: 'tcp-listen', host: '127.0.0.1' },
+    { name: 'srv', kind: 'tcp-listen', host: '127.0.0.1', port: await reservePort() },
     { name: 'cli', kind: 'tcp-connect', to: 'srv' },
   ]);
   const port = holder.endpoints.srv!.port;

@@ -2,6 +2,7 @@
 // the page shows the conflict and explains it, the lookup gives a verdict per bind address, the row
 // menu leads there, and "End process…" really ends the chosen holder and nothing else.
 import { expect, test, type Locator, type Page } from '@playwright/test';
+import { reservePort } from '../tests/helpers/ports.js';
 import { startPyHolder, stopAllPy, type PyHolder } from '../tests/helpers/py-holders.js';
 import { openApp, pageErrors, screenshot, socketRows } from './app.js';
 
@@ -9,21 +10,15 @@ test.afterEach(async () => {
   await stopAllPy();
 });
 
-/** Two processes on 127.0.0.1:P and [::1]:P: "localhost:P" reaches only one of them. */
+/**
+ * Two processes on 127.0.0.1:P and [::1]:P: "localhost:P" reaches only one of them. P is reserved
+ * (tests/helpers/ports.ts; hence SO_REUSEADDR), so the views show no other program's socket on it.
+ */
 async function localhostSplit(): Promise<{ v4: PyHolder; v6: PyHolder; port: number }> {
-  const v4 = await startPyHolder([{ name: 'l', type: 'tcp', host: '127.0.0.1' }], { title: 'pw-split-v4' });
-  const port = v4.endpoints.l!.port;
-  const v6 = await startPyHolder([{ name: 'l', type: 'tcp', host: '::1', port }], { title: 'pw-split-v6' });
+  const port = await reservePort();
+  const v4 = await startPyHolder([{ name: 'l', type: 'tcp', host: '127.0.0.1', port, reuseaddr: true }], { title: 'pw-split-v4' });
+  const v6 = await startPyHolder([{ name: 'l', type: 'tcp', host: '::1', port, reuseaddr: true }], { title: 'pw-split-v6' });
   return { v4, v6, port };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function openPorts(page: Page): Promise<void> {
@@ -143,10 +138,10 @@ test('"End process…" names the process and its command line, and ends it for r
   await expect(dialog.getByRole('button', { name: 'Close' })).toBeFocused();
   await screenshot(page, 'end-outcome');
   await v4.exited;
-  expect(alive(v4.pid)).toBe(false);
-  expect(alive(v6.pid)).toBe(true);
-  expect(alive(bystander.pid)).toBe(true);
-  expect(v6.isRunning() && bystander.isRunning()).toBe(true);
+  expect(v4.isRunning()).toBe(false);
+  // They answer after the end: no signal reached them.
+  expect(await v6.alive()).toBe(true);
+  expect(await bystander.alive()).toBe(true);
 
   await dialog.getByRole('button', { name: 'Close' }).click();
   await expect(dialog).toHaveCount(0);
@@ -169,5 +164,5 @@ test('dark theme: the end-process dialog', async ({ page }) => {
   await screenshot(page, 'end-dialog-dark');
   await page.keyboard.press('Escape');
   await expect(dialog).toHaveCount(0);
-  expect(alive(v6.pid)).toBe(true);
+  expect(await v6.alive()).toBe(true);
 });
