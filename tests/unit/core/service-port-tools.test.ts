@@ -6,6 +6,7 @@ import { LinuxProcSource } from '../../../src/core/sources/linux-proc.js';
 import type { Conflict } from '../../../src/shared/conflicts.js';
 import type { EndProcessResult, PortLookup } from '../../../src/shared/ports.js';
 import { startHolder, stopAll } from '../../helpers/children.js';
+import { reservePort } from '../../helpers/ports.js';
 
 afterAll(stopAll);
 
@@ -17,8 +18,10 @@ async function service(): Promise<{ monitor: Monitor; api: ApiService }> {
 }
 
 describe('ApiService port tools', () => {
+  // lookupPort and the conflicts answer for every socket on the port, whoever holds it: a reserved
+  // port (helpers/ports.ts) carries no other program's socket.
   it('lookupPort answers who holds a port, with verdicts and cwd', async () => {
-    const holder = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '::1' }]);
+    const holder = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '::1', port: await reservePort() }]);
     const port = holder.endpoints.l!.port;
     const { api } = await service();
     const found = (await api.call('lookupPort', [port])) as PortLookup;
@@ -30,8 +33,8 @@ describe('ApiService port tools', () => {
   });
 
   it('getConflicts finds a localhost split, reached as the resolver order says', async () => {
-    const a = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1' }], 'pw-svc-a');
-    const port = a.endpoints.l!.port;
+    const port = await reservePort();
+    const a = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1', port }], 'pw-svc-a');
     const b = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '::1', port }], 'pw-svc-b');
     const { api } = await service();
     const conflicts = (await api.call('getConflicts', [])) as Conflict[];
