@@ -13,7 +13,8 @@ export default defineConfig({
   outputDir: 'test-results/playwright',
   globalSetup: './e2e/global-setup.ts',
   grepInvert: askedForBench ? undefined : /@bench/,
-  timeout: 60_000,
+  // Specs wait on conditions; the timeout only catches a hang, on a machine that may be very busy.
+  timeout: 120_000,
   // The UI follows real polls of a machine that may be busy with other work: wait for it generously.
   expect: { timeout: 20_000 },
   // The specs share one `portwatch serve` (global-setup.ts), and some change its state for every page

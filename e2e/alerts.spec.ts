@@ -102,7 +102,6 @@ async function showAcknowledged(page: Page, on: boolean): Promise<void> {
 }
 
 test('a never-seen process is on screen, in the badge and in a notification within seconds; trust it, acknowledge another', async ({ page }) => {
-  test.setTimeout(90_000);
   const errors = pageErrors(page);
   await page.addInitScript({ content: NOTIFICATIONS });
   await openApp(page);
@@ -202,7 +201,6 @@ test('a never-seen process is on screen, in the badge and in a notification with
 });
 
 test('a trusted program stays quiet after the server restarts with the same data folder', async ({ page }) => {
-  test.setTimeout(90_000);
   const dataDir = mkdtempSync(join(tmpdir(), 'portwatch-e2e-restart-'));
   let server = await startServe({ dataDir });
   let holder: ExeHolder | null = null;

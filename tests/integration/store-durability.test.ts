@@ -50,7 +50,7 @@ function writeAndKill(dir: string, prefix: string): Promise<Run> {
 }
 
 describe('trust store durability', () => {
-  it(`survives kill -9 in the middle of writes, ${KILLS} times, losing nothing that was saved`, { timeout: 240_000 }, async () => {
+  it(`survives kill -9 in the middle of writes, ${KILLS} times, losing nothing that was saved`, { timeout: 600_000 }, async () => {
     const dir = tempDataDir('durable');
     await TrustStore.open(dir, { learnSeconds: 0 });
     const expected = new Set<string>();
