@@ -12,6 +12,7 @@ import { errorCode } from '../../../src/shared/api-errors.js';
 import type { Delta } from '../../../src/shared/model.js';
 import type { MonitorStatus } from '../../../src/shared/status.js';
 import type { TrafficUpdate } from '../../../src/shared/traffic.js';
+import { reservePort } from '../../helpers/ports.js';
 import { FakeBrowserWindow, FakeFrame, FakeIpcMain, FakeWebContents } from './fake-electron.js';
 
 vi.mock('electron', async () => (await import('./fake-electron.js')).electronModule);
@@ -22,8 +23,10 @@ const service = new ApiService(monitor);
 let server: Server;
 
 beforeAll(async () => {
+  // A reserved port: no other program's listener shares its number (the test counts listeners on it).
+  const port = await reservePort();
   server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   await monitor.start();
 });
 afterAll(async () => {
