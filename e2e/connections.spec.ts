@@ -21,13 +21,13 @@ test('a child process’s sockets appear with its name, filter by port, and leav
 
   await page.getByLabel('Filter').fill(`port:${port}`);
   const rows = socketRows(page);
+  // Fresh rows are flagged new (green) for a few seconds: looked for first, while they are fresh.
+  await expect(page.locator('[role="row"][data-flag="new"]').first()).toBeVisible();
   // The listener, the client end and the accepted end: all three owned by pw-holder.
   await expect(rows.filter({ hasText: 'pw-holder' })).toHaveCount(3);
   await expect(rows).toHaveCount(3);
   await expect(rows.filter({ hasText: 'LISTEN' })).toHaveCount(1);
   await expect(rows.filter({ hasText: 'ESTABLISHED' })).toHaveCount(2);
-  // Fresh rows are flagged new (green) for a few seconds.
-  await expect(page.locator('[role="row"][data-flag="new"]').first()).toBeVisible();
   await expect(page.getByText(`of`, { exact: false }).locator('strong')).toHaveText('3');
 
   // The detail panel tells the whole story of the selected row.

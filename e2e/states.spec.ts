@@ -25,8 +25,9 @@ test('new, changed and closing rows are highlighted together, then settle', asyn
   await expect.poll(() => page.locator('[data-flag="new"]').count()).toBeGreaterThan(0);
   await socketRows(page).nth(1).click();
   await screenshot(page, 'connections-live');
-  // Closing rows leave and highlights lapse after about three seconds.
-  await expect(page.locator('[role="row"][data-flag]')).toHaveCount(0, { timeout: 6000 });
+  // Closing rows leave and highlights lapse after about three seconds (timers in a page on a busy
+  // machine run late: the default wait, not a tight one).
+  await expect(page.locator('[role="row"][data-flag]')).toHaveCount(0);
 });
 
 test('the connection drops: the page says so, reconnects by itself and reads the state again', async ({ page }) => {
@@ -39,7 +40,7 @@ test('the connection drops: the page says so, reconnects by itself and reads the
   await screenshot(page, 'disconnected');
   const before = fake.calls.filter((c) => c.method === 'getState').length;
   fake.refuse = false;
-  await expect(page.getByText('Lost the connection to Portwatch; reconnecting…')).toHaveCount(0, { timeout: 15_000 });
+  await expect(page.getByText('Lost the connection to Portwatch; reconnecting…')).toHaveCount(0);
   expect(fake.calls.filter((c) => c.method === 'getState').length).toBe(before + 1);
 });
 
