@@ -254,14 +254,17 @@ describe('learning', () => {
     const dir = tempDataDir('alerts');
     const learnedExe = privateNode('pw-learned');
     const early = await startHolderWith(learnedExe, [{ name: 'l', kind: 'tcp-listen', host: '0.0.0.0' }]);
-    const { monitor, engine, events } = await start(dir, { freshLearnSeconds: 2 });
+    const { monitor, engine, events } = await start(dir, { freshLearnSeconds: 5 });
     const status = engine.status();
     expect(status.learning).toBe(true);
     expect(status.learningUntil).toBeGreaterThan(Date.now());
     await monitor.pollOnce();
     await monitor.pollOnce();
-    expect(engine.list()).toEqual([]);
-    expect(events.filter((e) => e.type === 'alert')).toEqual([]);
+    // On a busy machine a poll can take seconds, and the second may land after the learning time:
+    // whatever it raised then is not the question. Nothing may come from a poll taken while learning.
+    const whileLearning = (a: Alert) => a.at < status.learningUntil!;
+    expect(engine.list().filter(whileLearning)).toEqual([]);
+    expect(events.filter((e) => e.type === 'alert' && whileLearning(e.alert))).toEqual([]);
     expect(engine.trustState().baselineSize!.processes).toBeGreaterThan(0);
 
     await new Promise((r) => setTimeout(r, Math.max(0, status.learningUntil! - Date.now()) + 50));
@@ -309,7 +312,7 @@ describe('acknowledging and snoozing', () => {
     expect(before.counts.high).toBeGreaterThanOrEqual(1);
 
     await engine.acknowledge(high.id);
-    await engine.snooze(low.id, 60_000);
+    await engine.snooze(low.id, 3_600_000);
     const after = engine.status();
     expect(after.counts.high).toBe(before.counts.high - 1);
     expect(after.counts.low).toBe(before.counts.low - 1);

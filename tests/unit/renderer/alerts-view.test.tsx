@@ -105,6 +105,9 @@ async function click(el: HTMLElement) {
 
 describe('Alerts tab and list', () => {
   it('the tab badge counts the active alerts and is coloured by the worst; the list is newest first, acknowledged ones hidden', async () => {
+    // The clock stands where the fixtures were made, however long the run took to get here ("12s ago").
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(NOW);
     await mount();
     const badge = within(screen.getByRole('tab', { name: /Alerts/ })).getByTestId('alert-count');
     expect(badge.textContent).toBe('3 active alerts');
@@ -313,6 +316,7 @@ describe('Alert detail', () => {
 
 describe('Alerts view header', () => {
   it('while learning: "Learning what is normal — 42 s left", and Stop learning', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] }); // the clock stands still between the mount and the reading
     const t = await mount((t) => (t.trustState = { ...t.trustState, learningUntil: Date.now() + 41_500 }));
     await openAlertsTab();
     const line = screen.getByText(/Learning what is normal/).closest('.learning-line')!;

@@ -156,6 +156,9 @@ describe('Ports view: conflicts', () => {
   });
 
   it('warns of a possible hijack prominently, and says when a still-busy port clears', async () => {
+    // The clock stands 45 s before the port clears, however long the run took to get here.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(CLEARS_BY - 45_000);
     await mount();
     await openPorts();
     const shared = card('shared-port');
