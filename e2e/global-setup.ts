@@ -58,7 +58,8 @@ export async function startServe(options: ServeOptions = {}): Promise<{ url: str
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const lines = readline.createInterface({ input: child.stdout! });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`portwatch serve printed no URL within 30 s\n${stderr}`)), 30_000);
+    // A hang, not a slow start: on a busy machine the first poll alone can take seconds.
+    const timer = setTimeout(() => reject(new Error(`portwatch serve printed no URL within 120 s\n${stderr}`)), 120_000);
     lines.on('line', (line) => {
       const m = /https?:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(line);
       if (m) {
