@@ -113,20 +113,38 @@ describe('portwatch watch alerts', () => {
 
   it('text mode: an "! ALERT severity kind: message" line a person can read', async () => {
     const dir = tempDataDir('cli-alerts');
-    const child = spawnCli(['watch', '--interval', '250', '--count', '16', '--learn', '0', '--data-dir', dir]);
+    // Polls enough for a slow machine; Ctrl+C stops it once the lines are out.
+    const child = spawnCli(['watch', '--interval', '250', '--count', '400', '--learn', '0', '--data-dir', dir]);
     let out = '';
     let err = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d));
+    let wake: () => void = () => {};
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d;
+      wake();
+    });
     child.stderr!.on('data', (d: Buffer) => (err += d));
-    while (!out.startsWith('Watching')) await new Promise((r) => setTimeout(r, 50));
+    const closed = new Promise((r) => child.once('close', r));
+    child.once('exit', () => wake());
+    const until = async (pattern: RegExp) => {
+      while (!pattern.test(out)) {
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`watch ended first:\n${out}${err}`);
+        await new Promise<void>((r) => (wake = r));
+      }
+    };
+    await until(/^Watching/);
     const stranger = await startHolderWith(privateNode('pw-cli-text'), [{ name: 'l', kind: 'tcp-listen', host: '0.0.0.0' }]);
-    const code = await new Promise((r) => child.once('close', r));
+    const port = stranger.endpoints.l!.port;
+    const listenerLine = new RegExp(`^\\d\\d:\\d\\d:\\d\\d ! ALERT high new-listener: New listener on all interfaces: pw-cli-text listens on 0\\.0\\.0\\.0:${port} .*pid ${stranger.pid}`, 'm');
+    const processLine = new RegExp(`^\\d\\d:\\d\\d:\\d\\d ! ALERT medium new-process: pw-cli-text .*pid ${stranger.pid}`, 'm');
+    await until(listenerLine);
+    await until(processLine);
+    child.kill('SIGINT');
+    const code = await closed;
     await stranger.exit();
     expect(code).toBe(0);
     expect(err).toBe('');
-    const port = stranger.endpoints.l!.port;
-    expect(out).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d ! ALERT high new-listener: New listener on all interfaces: pw-cli-text listens on 0\\.0\\.0\\.0:${port} .*pid ${stranger.pid}`, 'm'));
-    expect(out).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d ! ALERT medium new-process: pw-cli-text .*pid ${stranger.pid}`, 'm'));
+    expect(out).toMatch(listenerLine);
+    expect(out).toMatch(processLine);
   });
 
   it('says when it is still learning, and raises nothing meanwhile', async () => {
