@@ -19,6 +19,8 @@ export default defineConfig({
     // starts, unless the test points it at a DNS responder of its own on loopback.
     env: { PORTWATCH_DNS_SERVER: 'off' },
     fileParallelism: true,
+    // What integration files run or pack (the CLI's build, out/, the addon) is built once, up front.
+    globalSetup: ['tests/global-setup.ts'],
     // Most files wait on child processes and polls rather than compute: more workers than cores pays.
     maxWorkers: 4,
     projects: [

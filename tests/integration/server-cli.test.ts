@@ -1,12 +1,13 @@
 // `portwatch serve` as a user runs it: the real command in a real process, stopped with Ctrl+C.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+// bin/portwatch.js runs the compiled CLI: tests/global-setup.ts builds it from this source first.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { main } from '../../src/cli/main.js';
 import { LinuxProcSource } from '../../src/core/sources/linux-proc.js';
@@ -16,16 +17,6 @@ import { removeDataDirs, tempDataDir } from '../helpers/data-dirs.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin', 'portwatch.js');
 const children = new Set<ChildProcess>();
-
-beforeAll(() => {
-  // bin/portwatch.js runs the compiled CLI when there is one: make sure it is this source's.
-  const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.node.json'], { cwd: root, encoding: 'utf8' });
-  expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
-  if (!existsSync(join(root, 'out/renderer/index.html'))) {
-    const vite = spawnSync(process.execPath, [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: root, encoding: 'utf8' });
-    expect(vite.status, vite.stdout + vite.stderr).toBe(0);
-  }
-}, 300_000); // a hang, not a slow machine
 
 afterAll(async () => {
   await Promise.all([...children].map(stopChild));
