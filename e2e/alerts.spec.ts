@@ -102,6 +102,7 @@ async function showAcknowledged(page: Page, on: boolean): Promise<void> {
 }
 
 test('a never-seen process is on screen, in the badge and in a notification within seconds; trust it, acknowledge another', async ({ page }) => {
+  test.setTimeout(240_000); // the notification may wait up to a minute for the page's budget (below)
   const errors = pageErrors(page);
   await page.addInitScript({ content: NOTIFICATIONS });
   await openApp(page);
@@ -126,10 +127,11 @@ test('a never-seen process is on screen, in the badge and in a notification with
   // The times are printed for the record, not asserted (see shared/DESIGN.md: no timed assertions).
   await expect.poll(() => activeCount(page), { timeout: 20_000, intervals: [50] }).toBeGreaterThanOrEqual(before + 2);
   const badgeMs = Date.now() - started;
-  await expect.poll(async () => (await notes(page)).slice(notesBefore).length, { timeout: 20_000, intervals: [50] }).toBeGreaterThan(0);
+  // Ours, not the first that comes: the server alerts on the whole machine, and other programs' alerts
+  // may come first and use the page's budget (five a minute); then ours comes in the next summary.
+  const ours = (n: Note) => n.title.startsWith('Portwatch: ') && (n.body.includes(name) || /new process/.test(n.body));
+  await expect.poll(async () => (await notes(page)).slice(notesBefore).some(ours), { timeout: 90_000, intervals: [50] }).toBe(true);
   console.log(`[alerts] new process → badge ${badgeMs} ms, → notification ${Date.now() - started} ms (polls every 500 ms)`);
-  const shown = (await notes(page)).slice(notesBefore);
-  expect(shown.some((n) => n.title.startsWith('Portwatch: ') && (n.body.includes(name) || /new process/.test(n.body)))).toBe(true);
 
   // Clicking the notification brings up the Alerts view.
   await page.evaluate(() => {
