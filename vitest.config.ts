@@ -13,8 +13,8 @@ export default defineConfig({
     // Integration tests start real processes and wait for real polls, which a busy machine slows down
     // several times over (two watch runs of 24 polls took over 30 s at a load of 14 on 2 cores). The
     // tests wait on conditions, never on time: the timeout only catches a hang.
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
     // No test asks the machine's DNS resolver: reverse DNS is off in every engine and CLI a test
     // starts, unless the test points it at a DNS responder of its own on loopback.
     env: { PORTWATCH_DNS_SERVER: 'off' },

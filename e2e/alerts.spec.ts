@@ -102,7 +102,6 @@ async function showAcknowledged(page: Page, on: boolean): Promise<void> {
 }
 
 test('a never-seen process is on screen, in the badge and in a notification within seconds; trust it, acknowledge another', async ({ page }) => {
-  test.setTimeout(240_000); // the notification may wait up to a minute for the page's budget (below)
   const errors = pageErrors(page);
   await page.addInitScript({ content: NOTIFICATIONS });
   await openApp(page);
@@ -125,12 +124,12 @@ test('a never-seen process is on screen, in the badge and in a notification with
 
   // Within two polls (500 ms each) and the notification's one-second grouping: the badge and a notification.
   // The times are printed for the record, not asserted (see shared/DESIGN.md: no timed assertions).
-  await expect.poll(() => activeCount(page), { timeout: 20_000, intervals: [50] }).toBeGreaterThanOrEqual(before + 2);
+  await expect.poll(() => activeCount(page), { intervals: [50] }).toBeGreaterThanOrEqual(before + 2);
   const badgeMs = Date.now() - started;
   // Ours, not the first that comes: the server alerts on the whole machine, and other programs' alerts
   // may come first and use the page's budget (five a minute); then ours comes in the next summary.
   const ours = (n: Note) => n.title.startsWith('Portwatch: ') && (n.body.includes(name) || /new process/.test(n.body));
-  await expect.poll(async () => (await notes(page)).slice(notesBefore).some(ours), { timeout: 90_000, intervals: [50] }).toBe(true);
+  await expect.poll(async () => (await notes(page)).slice(notesBefore).some(ours), { timeout: 120_000, intervals: [50] }).toBe(true);
   console.log(`[alerts] new process → badge ${badgeMs} ms, → notification ${Date.now() - started} ms (polls every 500 ms)`);
 
   // Clicking the notification brings up the Alerts view.
@@ -214,7 +213,7 @@ test('a trusted program stays quiet after the server restarts with the same data
     const exe = privateNode(name);
     holder = await startHolderWith(exe, [{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1' }]);
     const row = alertRow(page, 'new-process', name);
-    await expect(row).toHaveCount(1, { timeout: 20_000 });
+    await expect(row).toHaveCount(1);
     await row.click();
     const detail = page.getByRole('complementary', { name: 'Alert details' });
     await detail.getByRole('button', { name: 'Trust…' }).click();

@@ -89,7 +89,7 @@ class Client {
     });
   }
 
-  waitFor(pred: (m: WsServerMessage) => boolean, timeoutMs = 20_000): Promise<WsServerMessage> {
+  waitFor(pred: (m: WsServerMessage) => boolean, timeoutMs = 60_000): Promise<WsServerMessage> {
     return new Promise((resolve, reject) => {
       const check = () => {
         const hit = this.messages.find(pred);

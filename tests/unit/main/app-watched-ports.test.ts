@@ -14,7 +14,7 @@ import { reservePort } from '../../helpers/ports.js';
 vi.mock('electron', async () => (await import('./fake-electron.js')).electronModule);
 
 /** Polls and disk writes take their time on a busy machine: wait for conditions, generously. */
-const WAIT = { timeout: 20_000, interval: 50 };
+const WAIT = { timeout: 60_000, interval: 50 };
 
 afterAll(async () => {
   await stopAll();

@@ -20,7 +20,7 @@ import { app, DESKTOP_USER, FakeBrowserWindow, FakeNotification, FakeTray, ipcMa
 vi.mock('electron', async () => (await import('./fake-electron.js')).electronModule);
 
 /** Polls and disk writes take their time on a busy machine: wait for conditions, generously. */
-const WAIT = { timeout: 20_000, interval: 50 };
+const WAIT = { timeout: 60_000, interval: 50 };
 
 const mainDir = '/opt/portwatch/out/main';
 const dataDir = tempDataDir('app');
