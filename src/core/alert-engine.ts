@@ -26,7 +26,7 @@ import {
 } from './analysis/alert-candidates.js';
 import { readKernelCounters, type KernelCounters } from './kernel-counters.js';
 import type { Monitor } from './monitor.js';
-import { ProcClock, readProcessInfo, readProcStat, UserNames } from './sources/proc-process.js';
+import { procClock, readProcessInfo, readProcStat, UserNames, type ProcClock } from './sources/proc-process.js';
 import { AlertLog, type AlertLogOptions } from './store/alert-log.js';
 import { resolveDataDir } from './store/data-dir.js';
 import { checkAlertFilter, checkTrustRule } from './store/schemas.js';
@@ -367,7 +367,7 @@ export class AlertEngine {
 
   private processTree(p: ProcessInfo | null): Array<ProcessInfo | null> {
     if (p === null) return [];
-    this.clock ??= new ProcClock(this.procRoot);
+    this.clock ??= procClock(this.procRoot);
     this.users ??= new UserNames();
     const live = (pid: number): ProcessInfo | null => {
       const stat = readProcStat(this.procRoot, pid);

@@ -5,7 +5,7 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import type { ProcessInfo, Socket } from '../shared/model.js';
 import type { EndProcessOutcome, EndProcessRequest, EndProcessResult } from '../shared/ports.js';
 import { whoIsOnPort } from './analysis/ports.js';
-import { parseProcStat, ProcClock, readProcessInfo, UserNames } from './sources/proc-process.js';
+import { parseProcStat, procClock, readProcessInfo, UserNames } from './sources/proc-process.js';
 
 export const DEFAULT_GRACE_MS = 3000;
 export const MAX_GRACE_MS = 60_000;
@@ -59,31 +59,17 @@ function readIdentity(proc: string, pid: number): Identity | null {
   return { ...stat, zombie: state === 'Z' || state === 'X' };
 }
 
-const clocks = new Map<string, ProcClock>();
-
-/**
- * One clock per procfs root for the life of this process, built the way LinuxProcSource builds its
- * own: startedAt is Math.round(boot + ticks * 1000 / CLK_TCK) on both sides, so equal start ticks give
- * equal numbers. (Only a wall-clock step between the two reads of btime could make them differ, and
- * then we refuse rather than guess.)
- */
-function clockFor(proc: string): ProcClock {
-  let clock = clocks.get(proc);
-  if (clock === undefined) clocks.set(proc, (clock = new ProcClock(proc)));
-  return clock;
-}
-
 /** The start time Portwatch shows for a live pid (epoch ms), or null when it is not running. */
 export function processStartedAt(pid: number, procRoot = '/proc'): number | null {
   const id = readIdentity(procRoot, pid);
-  return id === null || id.zombie ? null : clockFor(procRoot).startedAt(id.startTicks);
+  return id === null || id.zombie ? null : procClock(procRoot).startedAt(id.startTicks);
 }
 
 /** A live process as Portwatch shows it (name, command line, user, start time), or null. */
 export function describeProcess(pid: number, procRoot = '/proc'): ProcessInfo | null {
   const id = readIdentity(procRoot, pid);
   if (id === null || id.zombie) return null;
-  return readProcessInfo(procRoot, id, clockFor(procRoot), new UserNames());
+  return readProcessInfo(procRoot, id, procClock(procRoot), new UserNames());
 }
 
 /** An epoch-ms time as ISO text, or the number itself when it is not a representable date. */
@@ -161,7 +147,7 @@ export async function endProcess(options: EndProcessOptions): Promise<EndProcess
   } catch {
     throw new ProcessControlError('unsupported', 'ending a process needs /proc (Linux) to check that it is still the same process');
   }
-  const clock = clockFor(proc);
+  const clock = procClock(proc);
   const seen = readIdentity(proc, pid);
   const name = seen?.comm ?? null;
   const result = (outcome: EndProcessOutcome, signals: string[], t0: number, exited = true): EndProcessResult => ({

@@ -16,7 +16,7 @@ import { sameSocket } from '../../shared/model.js';
 import { readNetDev } from './net-dev.js';
 import { loadSockDiag, type DiagRow, type SockDiag, type SockDiagPoll } from './netlink.js';
 import type { ProcNetRow } from './proc-net.js';
-import { ProcClock, readProcessInfo, readProcStat, UserNames, type ProcStat } from './proc-process.js';
+import { procClock, readProcessInfo, readProcStat, UserNames, type ProcClock, type ProcStat } from './proc-process.js';
 import { ProcTables } from './proc-tables.js';
 import {
   emptyWarnings,
@@ -171,7 +171,7 @@ export class LinuxProcSource implements SocketSource {
     this.proc = options.procRoot ?? '/proc';
     this.retries = options.unresolvedRetries ?? 1;
     this.traffic = options.traffic ?? true;
-    this.clock = new ProcClock(this.proc);
+    this.clock = procClock(this.proc);
     this.procTables = new ProcTables(this.proc);
     this.diag = (options.netlink ?? this.proc === '/proc') ? loadSockDiag({ onError: (reason) => (this.diagWhyNot = reason) }) : null;
     if (this.diag === null) {

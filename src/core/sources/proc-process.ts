@@ -56,6 +56,20 @@ export class ProcClock {
   }
 }
 
+const clocks = new Map<string, ProcClock>();
+
+/**
+ * The one clock for a procfs root in this process: btime is read once, so every start time this
+ * process shows, and every one it checks an identity against, comes from the same reading. The
+ * kernel's btime moves when the wall clock is stepped (a VM's clock corrected: 3 s seen here), and
+ * two readings taken either side of a step made one process look like a reused pid.
+ */
+export function procClock(proc: string): ProcClock {
+  let clock = clocks.get(proc);
+  if (clock === undefined) clocks.set(proc, (clock = new ProcClock(proc)));
+  return clock;
+}
+
 let ticksPerSecond: number | null = null;
 
 /** Asked once per process: getconf is a child process, and CLK_TCK never changes. */

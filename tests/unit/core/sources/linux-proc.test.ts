@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { processStartedAt } from '../../../../src/core/process-control.js';
 import { LinuxProcSource } from '../../../../src/core/sources/linux-proc.js';
 
 const HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
@@ -42,6 +43,17 @@ describe('LinuxProcSource attribution cache', () => {
     expect(s).toMatchObject({ pid: 100, localPort: 8080, listening: true });
     expect(s!.process).toMatchObject({ pid: 100, name: 'web server', ppid: 1, cmdline: 'web server --serve', exe: '/usr/bin/true' });
     expect(s!.process!.startedAt).toBe(1700000000_000 + 5000);
+  });
+
+  it('a wall-clock step does not make one process two: what it shows and what it checks agree', () => {
+    addProcess(100, 'web server', 500, { '3': 42 });
+    writeTables([listenLine(8080, 42)]);
+    const shown = new LinuxProcSource({ procRoot: root }).sampleSync().sockets[0]!.process!.startedAt;
+    // The clock is corrected by 3 s: the kernel's btime, computed from it, moves with it.
+    writeFileSync(join(root, 'stat'), 'cpu 0 0 0 0\nbtime 1700000003\n');
+    // The identity check before a signal, and a source made later, read the same process the same way.
+    expect(processStartedAt(100, root)).toBe(shown);
+    expect(new LinuxProcSource({ procRoot: root }).sampleSync().sockets[0]!.process!.startedAt).toBe(shown);
   });
 
   it('a reused pid is a new process: the socket is looked up again and the new details are read', () => {
