@@ -6,7 +6,6 @@ import { expect, test } from '@playwright/test';
 import { startHolder, stopAll } from '../tests/helpers/children.js';
 import { reservePort } from '../tests/helpers/ports.js';
 import { openApp, pageErrors, screenshot } from './app.js';
-import { freePort } from '../tests/helpers/free-port.js';
 
 test.afterEach(async () => {
   await stopAll();

@@ -1,5 +1,8 @@
-// Ports a test can count on. A port the kernel picked and the test closed again is free only for an
-// instant: the next connect() or bind(0) anywhere on the machine may take it. A reserved port is
+// The one rule for ports in tests (tests/ and e2e/). A server a test starts and keeps listens on port
+// 0 and reads back what the kernel gave it. A port the test must name before anything listens on it,
+// or that must be free again afterwards (a watched port, "nothing holds it", a listener that comes
+// back), is reserved here: never a port the kernel picked and the test closed again, which is free
+// only for an instant (the next connect() or bind(0) anywhere on the machine may take it). A reserved port is
 // never handed out by the kernel (it is below the ephemeral range), and a small keeper process holds
 // it bound without listening on every address (see port-keeper.py), so it shows in no socket table:
 // the port looks free to Portwatch, a test's own server can still listen on it (and stop), and

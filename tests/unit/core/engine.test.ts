@@ -9,7 +9,8 @@ import { LinuxProcSource } from '../../../src/core/sources/linux-proc.js';
 import type { WatchedPortEvent } from '../../../src/shared/ports.js';
 import { startHolder, stopAll } from '../../helpers/children.js';
 import { removeDataDirs, tempDataDir } from '../../helpers/data-dirs.js';
-import { freePort } from '../../helpers/free-port.js';
+import { reservePort } from '../../helpers/ports.js';
+import { WAIT } from '../../helpers/wait.js';
 
 const opened: Engine[] = [];
 afterEach(async () => {
@@ -75,14 +76,14 @@ describe('openEngine', () => {
 
   it("follows the user's saved watched ports: a real child taking one is an event", async () => {
     const dataDir = tempDataDir('engine');
-    const port = await freePort();
+    const port = await reservePort();
     writeFileSync(join(dataDir, 'settings.json'), JSON.stringify({ version: 1, watchedPorts: [port] }));
     const engine = await open({ dataDir, alerts: false });
     const events: WatchedPortEvent[] = [];
     engine.watchedPorts!.subscribe((e) => events.push(e.event));
     await engine.start();
     const holder = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1', port }]);
-    await expect.poll(() => events.filter((e) => e.port === port), { timeout: 5000 }).toEqual([expect.objectContaining({ change: 'taken', pid: holder.pid })]);
+    await expect.poll(() => events.filter((e) => e.port === port), WAIT).toEqual([expect.objectContaining({ change: 'taken', pid: holder.pid })]);
   });
 
   it('a restarted engine continues the numbering and keeps a pause: seqBase and paused', async () => {
