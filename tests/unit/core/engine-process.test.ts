@@ -7,6 +7,7 @@ import { engineMessageSchema, ENGINE_PROTOCOL_VERSION, type EngineMessage } from
 import { openEngine } from '../../../src/core/engine.js';
 import { LinuxProcSource } from '../../../src/core/sources/linux-proc.js';
 import { removeDataDirs, tempDataDir } from '../../helpers/data-dirs.js';
+import { WAIT } from '../../helpers/wait.js';
 
 afterAll(removeDataDirs);
 
@@ -39,7 +40,7 @@ describe('serveEngine', () => {
     expect(h.logged).toHaveLength(6);
     for (const l of h.logged) expect(l).toMatch(/^portwatch engine: ignored a malformed message \(.+\)$/);
     h.send({ type: 'request', id: 7, method: 'getState', args: [] });
-    await vi.waitFor(() => expect(h.of('failure')).toEqual([{ type: 'failure', id: 7, message: 'the Portwatch engine is not open yet', code: 'failed' }]));
+    await vi.waitFor(() => expect(h.of('failure')).toEqual([{ type: 'failure', id: 7, message: 'the Portwatch engine is not open yet', code: 'failed' }]), WAIT);
     expect(h.of('ready')).toEqual([]);
   });
 
@@ -47,41 +48,41 @@ describe('serveEngine', () => {
     const h = harness();
     const dataDir = tempDataDir('engine-process');
     h.send({ type: 'open', version: ENGINE_PROTOCOL_VERSION, config: config(dataDir) });
-    await vi.waitFor(() => expect(h.of('ready')).toHaveLength(1));
+    await vi.waitFor(() => expect(h.of('ready')).toHaveLength(1), WAIT);
     expect(h.of('ready')[0]).toEqual({ type: 'ready', pid: process.pid, dataDir, alerts: true, watchedPorts: true });
     // Ready comes after the first poll: its delta went out before.
     const types = h.sent.map((m) => (m.type === 'event' ? m.event : m.type));
     expect(types.indexOf('delta')).toBeGreaterThanOrEqual(0);
     expect(types.indexOf('delta')).toBeLessThan(types.indexOf('ready'));
-    await vi.waitFor(() => expect(h.of('summary').length).toBeGreaterThanOrEqual(1));
+    await vi.waitFor(() => expect(h.of('summary').length).toBeGreaterThanOrEqual(1), WAIT);
     // The tray's total rate: measured, since the engine carries events (traffic) to its host.
     expect(h.of('summary')[0]!.summary.traffic).toMatchObject({ sendRate: expect.any(Number), receiveRate: expect.any(Number) });
     expect(types).toContain('traffic');
 
     h.send({ type: 'request', id: 1, method: 'setInterval', args: [5] });
     h.send({ type: 'request', id: 2, method: 'getWatchedPorts', args: [] });
-    await vi.waitFor(() => expect(h.of('result').find((m) => m.id === 2)).toEqual({ type: 'result', id: 2, value: [3000, 5173, 8000, 8080, 5432, 6379] }));
-    await vi.waitFor(() => expect(h.of('failure').find((m) => m.id === 1)).toMatchObject({ message: expect.stringMatching(/^bad arguments for setInterval/), code: 'bad-arguments' }));
+    await vi.waitFor(() => expect(h.of('result').find((m) => m.id === 2)).toEqual({ type: 'result', id: 2, value: [3000, 5173, 8000, 8080, 5432, 6379] }), WAIT);
+    await vi.waitFor(() => expect(h.of('failure').find((m) => m.id === 1)).toMatchObject({ message: expect.stringMatching(/^bad arguments for setInterval/), code: 'bad-arguments' }), WAIT);
 
     h.send({ type: 'request', id: 3, method: 'pause', args: [] });
     // A state change is summarized at once.
-    await vi.waitFor(() => expect(h.of('summary').at(-1)?.summary.status.state).toBe('paused'));
+    await vi.waitFor(() => expect(h.of('summary').at(-1)?.summary.status.state).toBe('paused'), WAIT);
 
     h.send({ type: 'open', version: ENGINE_PROTOCOL_VERSION, config: config(null) });
     expect(h.logged).toEqual(['portwatch engine: ignored a second open']);
     h.send({ type: 'close' });
-    await vi.waitFor(() => expect(h.exits).toEqual([0]));
+    await vi.waitFor(() => expect(h.exits).toEqual([0]), WAIT);
     expect(h.sent.at(-1)).toEqual({ type: 'closed' });
   });
 
   it('a folder that is a file: the warning goes out before ready', async () => {
     const h = harness();
     h.send({ type: 'open', version: ENGINE_PROTOCOL_VERSION, config: config('/dev/null/portwatch') });
-    await vi.waitFor(() => expect(h.of('ready')).toHaveLength(1));
+    await vi.waitFor(() => expect(h.of('ready')).toHaveLength(1), WAIT);
     const types = h.sent.map((m) => m.type);
     expect(types.indexOf('warning')).toBeLessThan(types.indexOf('ready'));
     expect(h.of('warning')[0]!.warning).toMatchObject({ code: 'data-dir-unusable', dataDir: '/dev/null/portwatch' });
     h.send({ type: 'close' });
-    await vi.waitFor(() => expect(h.exits).toEqual([0]));
+    await vi.waitFor(() => expect(h.exits).toEqual([0]), WAIT);
   });
 });

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { startApp } from '../../../src/main/app.js';
 import { removeDataDirs, tempDataDir } from '../../helpers/data-dirs.js';
 import { app, DESKTOP_USER, FakeBrowserWindow, FakeTray } from './fake-electron.js';
+import { WAIT } from '../../helpers/wait.js';
 
 vi.mock('electron', async () => (await import('./fake-electron.js')).electronModule);
 
@@ -20,6 +21,6 @@ describe('startApp at login', () => {
     expect(FakeBrowserWindow.created).toHaveLength(1);
     expect(FakeBrowserWindow.created[0]!.shown).toBe(1);
     FakeTray.created[0]!.menu!.click('quit');
-    await vi.waitFor(() => expect(app.exited).toBe(true), { timeout: 5000 });
+    await vi.waitFor(() => expect(app.exited).toBe(true), WAIT);
   });
 });

@@ -5,6 +5,7 @@ import { startApp } from '../../../src/main/app.js';
 import { removeDataDirs, tempDataDir } from '../../helpers/data-dirs.js';
 import { StandInUtilityProcess } from '../../helpers/electron-stand-in/utility-process.mjs';
 import { app, DESKTOP_USER, FakeBrowserWindow, FakeTray } from './fake-electron.js';
+import { WAIT } from '../../helpers/wait.js';
 
 vi.mock('electron', async () => (await import('./fake-electron.js')).electronModule);
 
@@ -30,7 +31,7 @@ describe('startApp without a tray host', () => {
     // Closing is not hiding here: the window goes, and with it the app.
     expect(w.close()).toBe(true);
     app.emit('window-all-closed');
-    await vi.waitFor(() => expect(app.exited).toBe(true), { timeout: 5000 });
+    await vi.waitFor(() => expect(app.exited).toBe(true), WAIT);
     expect(portwatch.engine.state().phase).toBe('closed');
     expect(StandInUtilityProcess.forked.find((p) => p.childPid === enginePid)!.pid).toBeUndefined();
     errors.mockRestore();

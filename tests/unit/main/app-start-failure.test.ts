@@ -6,6 +6,7 @@ import { startApp, STARTUP_FAILED_TITLE } from '../../../src/main/app.js';
 import type { EngineProcess } from '../../../src/main/engine-client.js';
 import { removeDataDirs, tempDataDir } from '../../helpers/data-dirs.js';
 import { app, DESKTOP_USER, dialog, FakeBrowserWindow } from './fake-electron.js';
+import { WAIT } from '../../helpers/wait.js';
 
 vi.mock('electron', async () => (await import('./fake-electron.js')).electronModule);
 
@@ -33,7 +34,7 @@ describe('startApp when the engine cannot start', () => {
     const portwatch = startApp({ mainDir: '/opt/portwatch/out/main', engine: { dataDir: tempDataDir('app-fail') }, forkEngine: failingEngine, startup: DESKTOP_USER })!;
     app.becomeReady();
     await expect(portwatch.ready).rejects.toThrow('cannot read any socket table here');
-    await vi.waitFor(() => expect(app.exitCode).toBe(1));
+    await vi.waitFor(() => expect(app.exitCode).toBe(1), WAIT);
     expect(dialog.errors).toEqual([{ title: STARTUP_FAILED_TITLE, content: 'the Portwatch engine could not open: cannot read any socket table here' }]);
     expect(FakeBrowserWindow.created).toHaveLength(0);
     errors.mockRestore();

@@ -14,6 +14,7 @@ import type { TrustState } from '../../../src/shared/alerts.js';
 import { ROOT } from '../../helpers/cli.js';
 import { removeDataDirs, tempDataDir } from '../../helpers/data-dirs.js';
 import { app, DESKTOP_USER, dialog, FakeBrowserWindow, FakeTray, ipcMain } from './fake-electron.js';
+import { WAIT } from '../../helpers/wait.js';
 
 vi.mock('electron', async () => (await import('./fake-electron.js')).electronModule);
 
@@ -90,15 +91,15 @@ describe('startApp on a real desktop', () => {
     await vi.waitFor(() => {
       expect(existsSync(entry)).toBe(true);
       expect(menu().item('start-at-login')?.checked).toBe(true);
-    });
+    }, WAIT);
     expect(readFileSync(entry, 'utf8')).toContain(`\nExec=${process.execPath} /opt/portwatch --hidden\n`);
     menu().click('start-at-login');
     await vi.waitFor(() => {
       expect(existsSync(entry)).toBe(false);
       expect(menu().item('start-at-login')?.checked).toBe(false);
-    });
+    }, WAIT);
 
     menu().click('quit');
-    await vi.waitFor(() => expect(app.exited).toBe(true), { timeout: 5000 });
+    await vi.waitFor(() => expect(app.exited).toBe(true), WAIT);
   });
 });

@@ -10,11 +10,10 @@ import { startHolder, stopAll } from '../../helpers/children.js';
 import { removeDataDirs, tempDataDir } from '../../helpers/data-dirs.js';
 import { app, DESKTOP_USER, FakeBrowserWindow, FakeNotification, FakeTray, ipcMain } from './fake-electron.js';
 import { reservePort } from '../../helpers/ports.js';
+import { WAIT } from '../../helpers/wait.js';
 
 vi.mock('electron', async () => (await import('./fake-electron.js')).electronModule);
 
-/** Polls and disk writes take their time on a busy machine: wait for conditions, generously. */
-const WAIT = { timeout: 60_000, interval: 50 };
 
 afterAll(async () => {
   await stopAll();

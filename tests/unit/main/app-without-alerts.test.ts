@@ -8,11 +8,10 @@ import { startApp } from '../../../src/main/app.js';
 import { channel } from '../../../src/shared/api.js';
 import { removeDataDirs, tempDataDir } from '../../helpers/data-dirs.js';
 import { app, DESKTOP_USER, FakeBrowserWindow, FakeNotification, FakeTray, ipcMain } from './fake-electron.js';
+import { WAIT } from '../../helpers/wait.js';
 
 vi.mock('electron', async () => (await import('./fake-electron.js')).electronModule);
 
-/** Polls and disk writes take their time on a busy machine: wait for conditions, generously. */
-const WAIT = { timeout: 60_000, interval: 50 };
 
 afterAll(removeDataDirs);
 

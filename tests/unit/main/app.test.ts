@@ -16,11 +16,10 @@ import { removeDataDirs, tempDataDir } from '../../helpers/data-dirs.js';
 import { cleanUpExeHolders, privateNode, startHolderWith, type ExeHolder } from '../../helpers/exe-holders.js';
 import { StandInUtilityProcess } from '../../helpers/electron-stand-in/utility-process.mjs';
 import { app, DESKTOP_USER, FakeBrowserWindow, FakeNotification, FakeTray, ipcMain } from './fake-electron.js';
+import { WAIT } from '../../helpers/wait.js';
 
 vi.mock('electron', async () => (await import('./fake-electron.js')).electronModule);
 
-/** Polls and disk writes take their time on a busy machine: wait for conditions, generously. */
-const WAIT = { timeout: 60_000, interval: 50 };
 
 const mainDir = '/opt/portwatch/out/main';
 const dataDir = tempDataDir('app');
@@ -107,7 +106,7 @@ describe('startApp', () => {
     // The engine runs in a process of its own, and it polls there.
     expect(portwatch.engine.pid).not.toBe(process.pid);
     expect(readFileSync(`/proc/${portwatch.engine.pid}/cmdline`, 'utf8')).toContain('engine-entry.ts');
-    await vi.waitFor(() => expect(portwatch.engine.summary()?.status).toMatchObject({ state: 'running', seq: expect.any(Number) }));
+    await vi.waitFor(() => expect(portwatch.engine.summary()?.status).toMatchObject({ state: 'running', seq: expect.any(Number) }), WAIT);
 
     // The window's page reaches the real engine through the door.
     const state = await request(w, 'getState');

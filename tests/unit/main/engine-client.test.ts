@@ -16,6 +16,7 @@ import { removeDataDirs, tempDataDir } from '../../helpers/data-dirs.js';
 import { ENGINE_SOURCE } from './fake-electron.js';
 import { startDnsResponder } from '../../helpers/dns-responder.js';
 import type { NamesState } from '../../../src/shared/names.js';
+import { WAIT } from '../../helpers/wait.js';
 
 const clients: EngineClient[] = [];
 afterEach(async () => {
@@ -56,9 +57,9 @@ describe('EngineClient with the real engine process', () => {
     expect(c.pid).not.toBeNull();
     expect(c.pid).not.toBe(process.pid);
     expect(c.state()).toEqual({ phase: 'running', pid: c.pid });
-    await vi.waitFor(() => expect(seen.deltas().length).toBeGreaterThanOrEqual(2), { timeout: 5000 });
+    await vi.waitFor(() => expect(seen.deltas().length).toBeGreaterThanOrEqual(2), WAIT);
     expect(seen.deltas().map((d) => d.seq)).toEqual(seen.deltas().map((_, i) => i + 1));
-    await vi.waitFor(() => expect(seen.summaries.at(-1)?.counts.connections).toBeGreaterThanOrEqual(0));
+    await vi.waitFor(() => expect(seen.summaries.at(-1)?.counts.connections).toBeGreaterThanOrEqual(0), WAIT);
     // Two requests at once get their own answers.
     const [state, ports] = await Promise.all([c.call('getState', []), c.call('getWatchedPorts', [])]);
     expect(state).toMatchObject({ seq: expect.any(Number), status: { state: 'running' } });
@@ -75,9 +76,9 @@ describe('EngineClient with the real engine process', () => {
     const c = client({ restartDelayMs: 50 });
     const seen = record(c);
     await c.start();
-    await vi.waitFor(() => expect(seen.deltas().length).toBeGreaterThanOrEqual(1), { timeout: 5000 });
+    await vi.waitFor(() => expect(seen.deltas().length).toBeGreaterThanOrEqual(1), WAIT);
     await c.call('pause', []);
-    await vi.waitFor(() => expect(seen.statuses().at(-1)?.state).toBe('paused'));
+    await vi.waitFor(() => expect(seen.statuses().at(-1)?.state).toBe('paused'), WAIT);
     const firstPid = c.pid!;
     const lastSeq = Math.max(...seen.statuses().map((s) => s.seq));
 
@@ -86,13 +87,13 @@ describe('EngineClient with the real engine process', () => {
     process.kill(firstPid, 'SIGKILL');
     await expect(pending).rejects.toThrow(/the Portwatch engine stopped unexpectedly \(exit code \d+\)/);
     expect(errorCode(await pending.catch((e: unknown) => e))).toBe('failed');
-    await vi.waitFor(() => expect(seen.states.some((s) => s.phase === 'restarting')).toBe(true));
+    await vi.waitFor(() => expect(seen.states.some((s) => s.phase === 'restarting')).toBe(true), WAIT);
     const down = seen.statuses().find((s) => s.state === 'backing-off')!;
     expect(down.error).toMatch(/stopped unexpectedly .*restarting it \(attempt 1 of 3\)/);
     expect(seen.summaries.some((s) => s.status.error === down.error)).toBe(true);
     await expect(c.call('getState', [])).rejects.toThrow(/restarting it/);
 
-    await vi.waitFor(() => expect(c.state().phase).toBe('running'), { timeout: 10_000 });
+    await vi.waitFor(() => expect(c.state().phase).toBe('running'), WAIT);
     expect(c.pid).not.toBe(firstPid);
     const state = (await c.call('getState', [])) as { seq: number; status: MonitorStatus };
     // Past the last seq forwarded, with a gap: a view reloads instead of mistaking new for old.
@@ -132,10 +133,10 @@ describe('EngineClient with the real engine process', () => {
       expect(((await c.call('getNames', [])) as NamesState).reverseDns).toBe(true);
       expect(((await c.call('setReverseDns', [false])) as NamesState).reverseDns).toBe(false);
       const seen = record(c);
-      await vi.waitFor(() => expect(seen.events.some(([e, p]) => e === 'names' && (p as { reverseDns: boolean }).reverseDns === false)).toBe(true));
+      await vi.waitFor(() => expect(seen.events.some(([e, p]) => e === 'names' && (p as { reverseDns: boolean }).reverseDns === false)).toBe(true), WAIT);
       const firstPid = c.pid!;
       process.kill(firstPid, 'SIGKILL');
-      await vi.waitFor(() => expect(c.pid !== firstPid && c.state().phase === 'running').toBe(true), { timeout: 10_000 });
+      await vi.waitFor(() => expect(c.pid !== firstPid && c.state().phase === 'running').toBe(true), WAIT);
       expect(((await c.call('getNames', [])) as NamesState).reverseDns).toBe(false);
     } finally {
       if (before === undefined) delete process.env.PORTWATCH_DNS_SERVER;
@@ -149,11 +150,11 @@ describe('EngineClient with the real engine process', () => {
     const seen = record(c);
     await c.start();
     for (let i = 0; i < 3; i++) {
-      await vi.waitFor(() => expect(c.state().phase).toBe('running'), { timeout: 10_000 });
+      await vi.waitFor(() => expect(c.state().phase).toBe('running'), WAIT);
       process.kill(c.pid!, 'SIGKILL');
-      await vi.waitFor(() => expect(c.state().phase).not.toBe('running'));
+      await vi.waitFor(() => expect(c.state().phase).not.toBe('running'), WAIT);
     }
-    await vi.waitFor(() => expect(c.state().phase).toBe('failed'));
+    await vi.waitFor(() => expect(c.state().phase).toBe('failed'), WAIT);
     expect(seen.statuses().at(-1)).toMatchObject({ state: 'stopped', error: expect.stringMatching(/3 times in 10 minutes; Portwatch stopped restarting it/) });
     await expect(c.call('getState', [])).rejects.toThrow(/stopped restarting it/);
   });
@@ -244,7 +245,7 @@ describe('EngineClient against a scripted engine', () => {
       },
     });
     await expect(c.start()).rejects.toThrow('the Portwatch engine could not open: no socket source on this system');
-    await vi.waitFor(() => expect(c.state().phase).toBe('failed'));
+    await vi.waitFor(() => expect(c.state().phase).toBe('failed'), WAIT);
     expect(forks).toBe(1);
   });
 
@@ -292,7 +293,7 @@ describe('EngineClient when a restart cannot fork', () => {
     const first = seen.states.length;
     // The engine goes away on its own.
     (c as unknown as { process: ScriptedProcess }).process.emit('exit', 1);
-    await vi.waitFor(() => expect(c.state()).toEqual({ phase: 'failed', reason: 'could not start the Portwatch engine: EAGAIN: no more processes' }));
+    await vi.waitFor(() => expect(c.state()).toEqual({ phase: 'failed', reason: 'could not start the Portwatch engine: EAGAIN: no more processes' }), WAIT);
     expect(seen.states.slice(first).map((s) => s.phase)).toEqual(['restarting', 'failed']);
     expect(seen.statuses().at(-1)).toMatchObject({ state: 'stopped', error: 'could not start the Portwatch engine: EAGAIN: no more processes' });
   });
