@@ -56,9 +56,6 @@ async function openWindow(page: Page, built: BuiltApp, url: string, windowId: nu
 }
 
 test('the built app: window, preload and renderer over the real IPC door, the engine in its own process, an alert to the tray', async ({ page }) => {
-  // Generous: on a machine shared with other work (ten thousand sockets of someone else's), the first
-  // full state alone is megabytes through two process hops and Playwright's channel.
-  test.setTimeout(240_000);
   const errors = pageErrors(page);
   const dataDir = tempDataDir('bridged');
   const env: NodeJS.ProcessEnv = { ...process.env, PORTWATCH_DATA_DIR: dataDir, PORTWATCH_ALLOW_ROOT: '1', PORTWATCH_TRAY: 'on' };
@@ -102,7 +99,7 @@ test('the built app: window, preload and renderer over the real IPC door, the en
   // A real child's listener shows up as a row, from the engine process through main to the page.
   const holder = await startHolder([{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1' }]);
   await page.getByLabel('Filter').fill(`pid:${holder.pid}`);
-  await expect(socketRows(page).filter({ hasText: 'pw-holder' })).toHaveCount(1, { timeout: 30_000 });
+  await expect(socketRows(page).filter({ hasText: 'pw-holder' })).toHaveCount(1);
   await expect(socketRows(page).filter({ hasText: `127.0.0.1:${holder.endpoints.l!.port}` })).toHaveCount(1);
   await screenshot(page, 'electron-bridged-connections');
 
@@ -113,8 +110,8 @@ test('the built app: window, preload and renderer over the real IPC door, the en
   await page.getByLabel('Filter').fill('');
   await page.getByRole('tab', { name: /Alerts/ }).click();
   const rows = page.getByRole('grid', { name: 'Alerts' }).locator('[role="row"][data-alert-id]').filter({ hasText: 'pw-bridged' });
-  await expect(rows.first()).toBeVisible({ timeout: 30_000 });
-  await built.until(() => /, (1 new alert|\d+ new alerts)$/.test(built.last('tray')?.tooltip ?? ''), 30_000);
+  await expect(rows.first()).toBeVisible();
+  await built.until(() => /, (1 new alert|\d+ new alerts)$/.test(built.last('tray')?.tooltip ?? ''));
   const note = await built.next<Extract<Report, { type: 'notification' }>>((r) => r.type === 'notification' && /pw-bridged|new alerts/.test(`${(r as { title: string }).title} ${(r as { body: string }).body}`));
   expect(note.icon).toBe(true);
   await screenshot(page, 'electron-bridged-alerts');
@@ -122,7 +119,8 @@ test('the built app: window, preload and renderer over the real IPC door, the en
   // A click on the alert in the tray opens it in the page.
   // (The menu lists the newest few: other programs' alerts on this machine are acknowledged first.)
   const alertItem = () => menuItems(built.last('tray')?.menu).find((i) => i.id?.startsWith('alert:') && i.label?.includes('pw-bridged'));
-  for (let i = 0; i < 20 && alertItem() === undefined; i++) {
+  // (However long it takes: the test's timeout catches a hang.)
+  while (alertItem() === undefined) {
     for (const other of (await built.invoke('portwatch:listAlerts', { unacknowledged: true })) as Array<{ id: string; process: { name: string } | null }>) {
       if (other.process?.name !== 'pw-bridged') await built.invoke('portwatch:acknowledgeAlert', other.id);
     }
@@ -134,14 +132,14 @@ test('the built app: window, preload and renderer over the real IPC door, the en
   // The engine process dies: the window and the tray say so, a new engine takes over, the page reloads
   // its state (the seqs jump) and shows the same child again.
   process.kill(engine.pid, 'SIGKILL');
-  await expect(page.getByRole('alert').filter({ hasText: /the Portwatch engine stopped unexpectedly \(exit code \d+\); restarting it \(attempt 1 of 3\)/ })).toBeVisible({ timeout: 10_000 });
-  expect(built.reports.some((r) => r.type === 'tray' && /^Portwatch — the Portwatch engine stopped unexpectedly/.test((r as { tooltip: string }).tooltip))).toBe(true);
+  await expect(page.getByRole('alert').filter({ hasText: /the Portwatch engine stopped unexpectedly \(exit code \d+\); restarting it \(attempt 1 of 3\)/ })).toBeVisible();
+  await built.next((r) => r.type === 'tray' && /^Portwatch — the Portwatch engine stopped unexpectedly/.test((r as { tooltip: string }).tooltip));
   await screenshot(page, 'electron-bridged-engine-restarting');
   const restarted = await built.next<Extract<Report, { type: 'utility-process' }>>((r) => r.type === 'utility-process' && (r as { pid: number }).pid !== engine.pid);
-  await expect(page.getByRole('alert').filter({ hasText: /engine stopped/ })).toHaveCount(0, { timeout: 20_000 });
+  await expect(page.getByRole('alert').filter({ hasText: /engine stopped/ })).toHaveCount(0);
   await page.getByRole('tab', { name: /Connections/ }).click();
   await page.getByLabel('Filter').fill(`pid:${holder.pid}`);
-  await expect(socketRows(page).filter({ hasText: 'pw-holder' })).toHaveCount(1, { timeout: 30_000 });
+  await expect(socketRows(page).filter({ hasText: 'pw-holder' })).toHaveCount(1);
 
   // Quit from the tray: the app and its engine end.
   const engineStarted = startTime(restarted.pid);

@@ -6,6 +6,7 @@ import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WAIT } from './wait.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const OUT = join(ROOT, 'out');
@@ -101,7 +102,7 @@ export function startBuiltApp(env: NodeJS.ProcessEnv): BuiltApp {
     });
   };
 
-  const next = <R extends Report>(match: (r: Report) => boolean, timeoutMs = 20_000): Promise<R> => {
+  const next = <R extends Report>(match: (r: Report) => boolean, timeoutMs = WAIT.timeout): Promise<R> => {
     const found = reports.find(match);
     if (found) return Promise.resolve(found as R);
     // From here on only the reports that arrive are looked at, each once.
@@ -135,7 +136,7 @@ export function startBuiltApp(env: NodeJS.ProcessEnv): BuiltApp {
     reports,
     stderr: () => stderr,
     next,
-    until: async (cond, timeoutMs = 20_000) => {
+    until: async (cond, timeoutMs = WAIT.timeout) => {
       const deadline = Date.now() + timeoutMs;
       // Each report is a chance: look again after every one until cond holds, or the time is up.
       while (!cond()) {

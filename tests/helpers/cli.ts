@@ -42,12 +42,23 @@ export function liveCli(args: string[]): LiveCli {
     out += d;
     wake();
   });
-  const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+  let ended = false;
+  const closed = new Promise<number | null>((resolve) =>
+    child.once('close', (code) => {
+      ended = true;
+      wake();
+      resolve(code);
+    }),
+  );
   return {
     child,
     out: () => out,
     async until(pattern) {
-      while (!pattern.test(out)) await new Promise<void>((r) => (wake = r));
+      while (!pattern.test(out)) {
+        // A command that ended without printing it never will: say so now, not at the test's timeout.
+        if (ended) throw new Error(`portwatch ${args.join(' ')} ended before printing ${pattern}:\n${out}`);
+        await new Promise<void>((r) => (wake = r));
+      }
     },
     stop() {
       child.kill('SIGINT');

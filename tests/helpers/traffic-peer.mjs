@@ -1,9 +1,11 @@
 // A real process that moves real bytes over loopback TCP for the traffic tests. argv[2] is JSON:
 //   { "mode": "sink", "host" }                    listens on host:0, reads and drops every byte
 //   { "mode": "send", "host", "port", "bytes" }   connects, writes exactly `bytes`, keeps the connection
-//   { "mode": "stream", "host", "port", "rate" }  connects, writes rate/10 bytes every 100 ms
+//   { "mode": "stream", "host", "port", "rate" }  connects, and every 100 ms writes what brings the total
+//                                                 to rate × the time since it started (a late timer
+//                                                 catches up: the rate holds on a busy machine)
 //   { "mode": "burst", "host", "port", "bytes" }  on each stdin line "burst": connects, writes `bytes`,
-//                                                 closes, and answers "done" once both ends are closed
+//                                                 closes, and answers { localPort } once both ends are closed
 // Prints one JSON line { pid, port?, localPort? } when ready; "sink" answers stdin "count" with the
 // bytes it has read so far. Exits when stdin closes.
 import net from 'node:net';
@@ -38,8 +40,14 @@ if (spec.mode === 'sink') {
 } else if (spec.mode === 'stream') {
   const s = await connect();
   s.on('error', () => {});
-  const chunk = Buffer.alloc(Math.round(spec.rate / 10), 0x62);
-  setInterval(() => s.write(chunk), 100);
+  const start = performance.now();
+  let written = 0;
+  setInterval(() => {
+    const due = Math.round((spec.rate * (performance.now() - start)) / 1000) - written;
+    if (due <= 0) return;
+    s.write(Buffer.alloc(due, 0x62));
+    written += due;
+  }, 100);
   say({ pid: process.pid, localPort: s.localPort });
 } else if (spec.mode === 'burst') {
   say({ pid: process.pid });
@@ -48,9 +56,10 @@ if (spec.mode === 'sink') {
     const s = await connect();
     s.on('error', () => {});
     const closed = new Promise((r) => s.once('close', r));
+    const localPort = s.localPort;
     s.end(Buffer.alloc(spec.bytes, 0x63));
     // The sink closes its end when it sees ours (no half-open sockets in Node by default).
     await closed;
-    say('done');
+    say({ localPort });
   });
 }

@@ -2,13 +2,14 @@
 // between two real processes, as root here; and the plain answer an unprivileged user gets.
 import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { closeConnection, NEEDS_CAP_NET_ADMIN } from '../../src/core/close-connection.js';
 import { LinuxProcSource } from '../../src/core/sources/linux-proc.js';
 import type { CloseConnectionResult } from '../../src/shared/close-connection.js';
 import { formatEndpoint, type Socket } from '../../src/shared/model.js';
 import { startHolder, stopAll } from '../helpers/children.js';
 import { cleanUpExeHolders, startConnector } from '../helpers/exe-holders.js';
+import { WAIT } from '../helpers/wait.js';
 
 const CLOSE_AS = fileURLToPath(new URL('../helpers/close-as.mts', import.meta.url));
 const NOBODY = 65534;
@@ -63,8 +64,8 @@ describe('closeConnection', () => {
     });
     expect(result.message).toMatch(/^Closed .* \(was ESTABLISHED\)\.$/);
     // The kernel aborted it: a reset to the peer, no TIME_WAIT; each program drops its socket.
-    for (let i = 0; i < 100 && (await ends(clientEnd, serverEnd)).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(await ends(clientEnd, serverEnd)).toEqual([]);
+    // Each program drops its end when its event loop gets to the reset: wait for that, however long.
+    await vi.waitFor(async () => expect(await ends(clientEnd, serverEnd)).toEqual([]), WAIT);
     expect(alive(server.pid)).toBe(true);
     expect(alive(client.pid)).toBe(true);
     expect(server.child.exitCode).toBeNull();
