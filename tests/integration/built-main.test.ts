@@ -23,7 +23,7 @@ import { cleanUpExeHolders, privateNode, startHolderWith } from '../helpers/exe-
 vi.mock('electron', () => ({ nativeImage: {} }));
 
 const apps: BuiltApp[] = [];
-beforeAll(() => ensureBuilt(), 120_000);
+beforeAll(() => ensureBuilt());
 afterAll(async () => {
   for (const a of apps) a.kill();
   await stopAll();

@@ -70,7 +70,7 @@ let loaded: Loaded;
 beforeAll(() => {
   ensureBuilt();
   loaded = loadPreload();
-}, 120_000);
+});
 
 describe('the built preload', () => {
   it('needs nothing but electron, and exposes one thing: window.portwatch', () => {

@@ -34,7 +34,7 @@ beforeAll(() => {
   };
   if (!existsSync(join(root, 'out/renderer/index.html'))) run([join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build']);
   if (!existsSync(join(root, 'dist/node/cli/index.js'))) run([join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.node.json']);
-}, 180_000);
+});
 
 afterAll(async () => {
   await Promise.all([...children].map(stop));

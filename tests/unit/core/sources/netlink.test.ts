@@ -283,7 +283,7 @@ beforeAll(() => {
   // CI has no prebuilt addon: build it here (about a second) so the tests always run.
   if (findSockDiagAddon() === null) execFileSync(process.execPath, [BUILD], { stdio: 'inherit' });
   diag = loadSockDiag({ onError: (reason) => (whyNot = reason) });
-}, 180_000);
+});
 afterAll(async () => {
   diag?.close();
   await stopAll();
