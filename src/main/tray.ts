@@ -108,6 +108,8 @@ export class TrayService {
   private menuKey = '';
   private model: TrayMenuModel;
   private startAtLogin: boolean | null;
+  /** A start-at-login change still being written, and what it asked for: the next click flips that. */
+  private loginChange: { wanted: boolean; done: Promise<void> } | null = null;
   private destroyed = false;
 
   constructor(private readonly deps: TrayServiceDeps) {
@@ -203,14 +205,28 @@ export class TrayService {
       this.menuKey = '';
       if (!this.destroyed) this.setMenu({ ...this.model, startAtLogin: this.startAtLogin });
     };
+    // A click while the last change is still being written (an XDG entry is fsynced) flips what that
+    // change asked for, not the state shown before it, and runs after it: the last click wins.
+    const previous = this.loginChange;
+    const wanted = !(previous?.wanted ?? this.startAtLogin);
     let done: void | Promise<void> = undefined;
-    try {
-      done = loginItem.set(!this.startAtLogin);
-    } catch (e) {
-      failed(e);
+    if (previous !== null) done = previous.done.then(() => loginItem.set(wanted));
+    else {
+      try {
+        done = loginItem.set(wanted);
+      } catch (e) {
+        failed(e);
+      }
     }
-    if (done instanceof Promise) void done.catch(failed).finally(show);
-    else show();
+    if (!(done instanceof Promise)) return show();
+    const change = {
+      wanted,
+      done: done.catch(failed).finally(() => {
+        if (this.loginChange === change) this.loginChange = null;
+        show();
+      }),
+    };
+    this.loginChange = change;
   }
 
   private readLoginItem(): boolean | null {

@@ -19,6 +19,7 @@ import type { Alert } from '../../../src/shared/alerts.js';
 import type { Socket } from '../../../src/shared/model.js';
 import type { MonitorStatus } from '../../../src/shared/status.js';
 import { FakeMenu, FakeNativeImage, FakeTray, nativeImage } from './fake-electron.js';
+import { WAIT } from '../../helpers/wait.js';
 
 vi.mock('electron', async () => (await import('./fake-electron.js')).electronModule);
 
@@ -274,6 +275,23 @@ describe('TrayService: menu', () => {
     menuOf(tray).click('start-at-login');
     expect(set).toHaveBeenLastCalledWith(false);
     expect(menuOf(tray).item('start-at-login')!.checked).toBe(false);
+  });
+
+  it('two clicks while the first change is still being written end where the second asked: off', async () => {
+    let on = false;
+    const pending: Array<() => void> = [];
+    // Like the XDG entry: the value lands, then the write finishes (fsync) a while later.
+    const set = vi.fn((value: boolean) => new Promise<void>((resolve) => pending.push(() => ((on = value), resolve()))));
+    const { tray } = start({ loginItem: { get: () => on, set } });
+    menuOf(tray).click('start-at-login');
+    menuOf(tray).click('start-at-login');
+    // The second waits for the first, then asks for the opposite of what the first asked.
+    expect(set.mock.calls).toEqual([[true]]);
+    pending.shift()!();
+    await vi.waitFor(() => expect(set.mock.calls).toEqual([[true], [false]]), WAIT);
+    pending.shift()!();
+    await vi.waitFor(() => expect(menuOf(tray).item('start-at-login')!.checked).toBe(false), WAIT);
+    expect(on).toBe(false);
   });
 
   it('uses the real Tray when no factory is given', () => {
