@@ -118,6 +118,8 @@ const PROTOCOLS: ReadonlySet<Protocol> = new Set(['tcp', 'udp']);
 const FULL_PASS_MS = 30_000;
 /** How often the holders of shared sockets are read again (they may close their copy). */
 const SHARED_CHECK_POLLS = 16;
+/** A process started this recently may still be reusing fd numbers it had for files (see attribute). */
+const YOUNG_MS = 10_000;
 
 export class LinuxProcSource implements SocketSource {
   /** 'linux-netlink' or 'linux-proc': where the tables come from, shown in the status line. */
@@ -160,6 +162,8 @@ export class LinuxProcSource implements SocketSource {
   private readonly owners = new Map<number, Owner>();
   private readonly fdTables = new Map<number, FdTable>();
   private knownPids = new Set<number>();
+  /** When each process was first seen, for the few seconds it counts as starting (see attribute). */
+  private readonly firstSeen = new Map<number, number>();
   /** Network namespace of each process seen (when readable), and ours. */
   private readonly netnsOf = new Map<number, string>();
   private readonly ownNetns: string | null;
@@ -202,6 +206,7 @@ export class LinuxProcSource implements SocketSource {
     this.fdStale.clear();
     this.lastFullPass = -Infinity;
     this.knownPids = new Set();
+    this.firstSeen.clear();
     this.netnsOf.clear();
     this.procTables.reset();
     this.started = false;
@@ -275,7 +280,7 @@ export class LinuxProcSource implements SocketSource {
     for (const e of poll.fresh) if (e.row.inode !== 0) lookups++;
     stats.lookups = lookups;
     // New processes first (their fds are read whole anyway); what they do not hold is looked for after.
-    this.scanNewProcesses(livePids, poll, stats, warnings);
+    this.scanNewProcesses(livePids, poll, stats, warnings, first);
     const needed = new Map<number, Entry>();
     for (const e of this.unresolved) if (e.misses <= this.retries && e.holders.length === 0) needed.set(e.row.inode, e);
     for (const e of poll.fresh) if (e.row.inode !== 0 && e.holders.length === 0 && this.entries.get(e.row.key) === e) needed.set(e.row.inode, e);
@@ -284,6 +289,7 @@ export class LinuxProcSource implements SocketSource {
     for (const pid of this.fdTables.keys()) if (!livePids.has(pid)) this.fdTables.delete(pid);
     for (const pid of this.fdStale) if (!livePids.has(pid)) this.fdStale.delete(pid);
     for (const pid of this.netnsOf.keys()) if (!livePids.has(pid)) this.netnsOf.delete(pid);
+    for (const [pid, at] of this.firstSeen) if (!livePids.has(pid) || takenAt - at > YOUNG_MS) this.firstSeen.delete(pid);
 
     const out = this.publish(poll, takenAt);
     warnings.unattributed = this.orphans.size;
@@ -641,10 +647,12 @@ export class LinuxProcSource implements SocketSource {
    * shares its parent's) gain it as a holder, and new sockets are mostly found here. Also notes its
    * network namespace, to say how many other namespaces there are.
    */
-  private scanNewProcesses(livePids: Set<number>, poll: PollState, stats: ProcPollStats, warnings: SourceWarnings): void {
+  private scanNewProcesses(livePids: Set<number>, poll: PollState, stats: ProcPollStats, warnings: SourceWarnings, first: boolean): void {
     let denied = 0;
     for (const pid of livePids) {
       if (this.knownPids.has(pid)) continue;
+      // (Those there at the first poll were read whole just now: they are not watched starting.)
+      if (!first) this.firstSeen.set(pid, poll.takenAt);
       const ns = readLink(`${this.proc}/${pid}/ns/net`);
       if (ns !== null) this.netnsOf.set(pid, ns);
       const result = this.scanFds(pid, null, true, poll, stats);
@@ -671,6 +679,14 @@ export class LinuxProcSource implements SocketSource {
       const result = this.scanFds(pid, needed, false, poll, stats);
       if (result === 'denied') denied.add(pid);
       else if (result === 'complete') complete.add(pid);
+    }
+    // A process that started moments ago is still opening and closing files (a runtime loading its
+    // modules): an fd number read as a file at its first look is often its new socket now. Its whole
+    // table is read again at once, so its first listener is shown with its owner, not a poll later.
+    for (const pid of order) {
+      if (needed.size === 0) break;
+      if (complete.has(pid) || denied.has(pid) || !this.startedRecently(pid, poll.takenAt)) continue;
+      if (this.scanFds(pid, needed, true, poll, stats) === 'complete') complete.add(pid);
     }
     // Whole tables again (an fd number once a file may now be a socket) only for sockets already
     // missed in an earlier poll and still open: most sockets the quick pass misses were gone before it
@@ -702,6 +718,14 @@ export class LinuxProcSource implements SocketSource {
       else this.unresolved.add(e);
     }
     warnings.deniedProcesses += denied.size;
+  }
+
+  /** First seen within YOUNG_MS, and started within it by its own start time (a pid we only just noticed may be old). */
+  private startedRecently(pid: number, now: number): boolean {
+    const seen = this.firstSeen.get(pid);
+    if (seen === undefined || now - seen > YOUNG_MS) return false;
+    const stat = readProcStat(this.proc, pid);
+    return stat !== null && this.clock.startedAt(stat.startTicks) > now - YOUNG_MS;
   }
 
   /**

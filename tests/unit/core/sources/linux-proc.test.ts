@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { processStartedAt } from '../../../../src/core/process-control.js';
 import { LinuxProcSource } from '../../../../src/core/sources/linux-proc.js';
+import { ProcClock } from '../../../../src/core/sources/proc-process.js';
 
 const HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
 const listenLine = (port: number, inode: number) =>
@@ -105,6 +106,27 @@ describe('LinuxProcSource attribution cache', () => {
     expect(source.sampleSync().sockets.find((s) => s.localPort === 8081)?.pid).toBeNull();
     const sockets = source.sampleSync().sockets;
     expect(sockets.find((s) => s.localPort === 8081)?.pid).toBe(100);
+  });
+
+  it('a process that has just started and puts its first socket on a number it had for a file is credited at once', () => {
+    // Booted 100 s ago; one process starts 1 s ago (a runtime loading its modules opens and closes files).
+    writeFileSync(join(root, 'stat'), `cpu 0 0 0 0\nbtime ${Math.floor(Date.now() / 1000) - 100}\n`);
+    writeTables([]);
+    const source = new LinuxProcSource({ procRoot: root });
+    source.sampleSync();
+    const hz = new ProcClock(root).ticksPerSecond;
+    addProcess(200, 'node', 99 * hz, { '3': 0, '4': 0 });
+    // Another process first noticed now, but running for long: not read again (its sockets wait for the whole-table pass).
+    addProcess(300, 'old', 500, { '3': 0, '4': 0 });
+    source.sampleSync();
+    for (const [pid, inode] of [[200, 50], [300, 60]] as const) {
+      unlinkSync(join(root, `${pid}/fd/4`));
+      symlinkSync(`socket:[${inode}]`, join(root, `${pid}/fd/4`));
+    }
+    writeTables([listenLine(9000, 50), listenLine(9001, 60)]);
+    const sockets = source.sampleSync().sockets;
+    expect(sockets.find((s) => s.localPort === 9000)?.pid).toBe(200);
+    expect(sockets.find((s) => s.localPort === 9001)?.pid).toBeNull();
   });
 
   it('leaves a socket nobody holds unattributed, retries once, then stops looking', () => {
