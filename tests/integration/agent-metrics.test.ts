@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHolder, stopAll, stopChild, type Holder } from '../helpers/children.js';
 import { runCli } from '../helpers/cli.js';
-import { freePort } from '../helpers/free-port.js';
+import { reservePort } from '../helpers/ports.js';
+import { WAIT } from '../helpers/wait.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin', 'portwatch.js');
@@ -26,9 +27,8 @@ let listenerPort: number;
 const alertFile = join(dir, 'alerts.ndjson');
 
 beforeAll(async () => {
-  // bin/portwatch.js runs the compiled CLI when there is one: make sure it is this source's.
-  const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.node.json'], { cwd: root, encoding: 'utf8' });
-  expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
+  // bin/portwatch.js runs the compiled CLI, which tests/global-setup.ts built from this source before
+  // any file ran (building it here would rewrite files other test files are running).
   holder = await startHolder([{ name: 'web', kind: 'tcp-listen', host: '127.0.0.1' }], 'pw-metrics-web');
   listenerPort = holder.endpoints.web!.port;
   agent = spawn(process.execPath, [bin, 'agent', '--metrics', '127.0.0.1:0', '--interval', '250', '--learn', '0', '--alerts-ndjson', alertFile, '--no-socket', '--data-dir', join(dir, 'data')], {
@@ -46,7 +46,7 @@ beforeAll(async () => {
     });
     agent.once('exit', (code) => reject(new Error(`agent exited (${code}): ${seen.join(' | ')}`)));
   });
-}, 120_000);
+});
 
 afterAll(async () => {
   await Promise.all([...children].map(stopChild));
@@ -55,7 +55,7 @@ afterAll(async () => {
 });
 
 /** Retries until check returns a value (not undefined); no fixed sleeps, a deadline instead. */
-async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 45_000): Promise<T> {
+async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = WAIT.timeout): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown = null;
   for (;;) {
@@ -128,25 +128,21 @@ describe('portwatch agent --metrics', () => {
       join(promDir, 'prometheus.yml'),
       `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files:\n  - ${join(deploy, 'prometheus', 'portwatch-alerts.yml')}\nscrape_configs:\n  - job_name: portwatch\n    static_configs:\n      - targets: ['${target}']\n`,
     );
-    // A port freed by the kernel may be taken again before Prometheus binds it: then try another.
-    let base = '';
-    for (let attempt = 0; attempt < 5 && base === ''; attempt++) {
-      const port = await freePort();
-      const prom = spawn(
-        '/usr/bin/prometheus',
-        [`--config.file=${join(promDir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(promDir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
-        { stdio: ['ignore', 'ignore', 'pipe'] },
-      );
-      children.add(prom);
-      let stderr = '';
-      prom.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-      const exited = new Promise<'exited'>((resolve) => prom.once('exit', () => resolve('exited')));
-      const ready = waitFor('Prometheus ready', async () => ((await fetch(`http://127.0.0.1:${port}/-/ready`)).ok ? 'ready' : undefined), 60_000);
-      const outcome = await Promise.race([ready, exited]);
-      if (outcome === 'ready') base = `http://127.0.0.1:${port}`;
-      else expect(stderr).toMatch(/address already in use/);
-    }
-    expect(base).not.toBe('');
+    // Prometheus takes its port from the command line: a reserved one, which nothing else can take
+    // meanwhile (Go listens with SO_REUSEADDR, as the reservation allows).
+    const port = await reservePort();
+    const prom = spawn(
+      '/usr/bin/prometheus',
+      [`--config.file=${join(promDir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(promDir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    children.add(prom);
+    let stderr = '';
+    prom.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<'exited'>((resolve) => prom.once('exit', () => resolve('exited')));
+    const ready = waitFor('Prometheus ready', async () => ((await fetch(`http://127.0.0.1:${port}/-/ready`)).ok ? 'ready' : undefined));
+    expect(await Promise.race([ready, exited]), stderr).toBe('ready');
+    const base = `http://127.0.0.1:${port}`;
 
     type Result = { status: string; data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
     const query = async (q: string): Promise<Result> => (await (await fetch(`${base}/api/v1/query?query=${encodeURIComponent(q)}`)).json()) as Result;
@@ -175,7 +171,7 @@ describe('portwatch agent --metrics', () => {
     }
     const listed = await query(dashboard.panels.find((p) => p.title === 'Listening ports')!.targets[0]!.expr.replaceAll('$instance', '.*'));
     expect(listed.data.result.some((s) => s.metric.port === String(listenerPort))).toBe(true);
-  }, 120_000);
+  });
 
   it('streams alerts as NDJSON to a private file, counted in portwatch_alerts_raised_total', async () => {
     const lines = await waitFor('an alert line', async () => {

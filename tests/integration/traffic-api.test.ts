@@ -110,7 +110,7 @@ describe('browser mode: onTraffic over the WebSocket', () => {
 });
 
 describe('desktop app: onTraffic through the engine process and the IPC door, the total rate in the tray', () => {
-  beforeAll(() => ensureBuilt(), 120_000);
+  beforeAll(() => ensureBuilt());
 
   it("the window gets the stream's rates from the engine process", async (ctx) => {
     ctx.skip(!countersWork, whyNot);
@@ -132,7 +132,7 @@ describe('desktop app: onTraffic through the engine process and the IPC door, th
         if (p) rates.push(p.sendRate);
       }
       return rates.length >= 4 && within(median(rates.slice(-4)));
-    }, 30_000);
+    });
     // The tray says the machine's total rate on its tooltip's second line.
     await app.next((r) => r.type === 'tray' && /\n(Network|Connections) ↑ [\d.]+ [kMG]?B\/s ↓ [\d.]+ [kMG]?B\/s$/.test((r as { tooltip: string }).tooltip));
     const state = (await app.invoke('portwatch:getState')) as FullState;
