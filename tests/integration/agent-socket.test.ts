@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINE_PROTOCOL_VERSION } from '../../src/core/engine-protocol.js';
 import { startHolder, stopAll, stopChild } from '../helpers/children.js';
+import { WAIT } from '../helpers/wait.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin', 'portwatch.js');
@@ -28,11 +29,11 @@ const config = { dataDir: null, intervalMs: 1000, paused: false, seqBase: 0, ale
 const OPEN = JSON.stringify({ type: 'open', version: ENGINE_PROTOCOL_VERSION, config });
 
 beforeAll(() => {
-  const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.node.json'], { cwd: root, encoding: 'utf8' });
-  expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
+  // (The agent runs the compiled CLI, which tests/global-setup.ts built before any file ran: building it
+  // here would rewrite files other test files are running.)
   // Other users must be able to reach the socket's folder; the socket's own mode decides the rest.
   chmodSync(dir, 0o755);
-}, 120_000);
+});
 
 afterAll(async () => {
   await Promise.all([...children].map(stopChild));
@@ -173,7 +174,7 @@ describe('portwatch agent on a Unix socket', () => {
     await expect.poll(async () => {
       const s = (await watcher.request(100 + Math.floor(Math.random() * 1e6), 'lookupPort', [port])).value as { holders?: unknown[] } | undefined;
       return JSON.stringify(s ?? null).includes(String(holder.pid));
-    }, { timeout: 20_000 }).toBe(true);
+    }, WAIT).toBe(true);
     expect(snapshot.sockets.length).toBeGreaterThan(0);
 
     const refused = await watcher.request(2, 'endProcess', [{ pid: holder.pid, startedAt: Date.now() }]);

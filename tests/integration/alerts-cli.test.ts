@@ -54,7 +54,7 @@ function watchNdjson(args: string[]) {
 
 describe('portwatch watch alerts', () => {
   // Two watch runs of 24 polls each, and four commands: more than the default 30 s on a loaded machine.
-  it('--ndjson: a never-seen program listening mid-run is an alert line with its pid; once trusted, it is not, on the same data dir', { timeout: 90_000 }, async () => {
+  it('--ndjson: a never-seen program listening mid-run is an alert line with its pid; once trusted, it is not, on the same data dir', async () => {
     const dir = tempDataDir('cli-alerts');
     const exe = privateNode('pw-cli-stranger');
     const run = watchNdjson(['--data-dir', dir, '--learn', '0', '--interval', '250', '--count', '24']);

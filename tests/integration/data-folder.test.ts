@@ -35,7 +35,7 @@ async function watchWithStranger(dir: string): Promise<{ code: number | null; li
 }
 
 describe('links in the data folder are never followed', () => {
-  it('an alert log that is a link to another file is refused, and that file is left unchanged', { timeout: 60_000 }, async () => {
+  it('an alert log that is a link to another file is refused, and that file is left unchanged', async () => {
     const dir = tempDataDir('link-log');
     const elsewhere = join(tempDataDir('victim'), 'root-only.conf');
     writeFileSync(elsewhere, 'secret=1\n', { mode: 0o600 });
@@ -73,7 +73,7 @@ describe('links in the data folder are never followed', () => {
 });
 
 describe('a data folder another user controls is not trusted', () => {
-  it('a folder of nobody with a planted trust.json trusting /tmp/evil: refused, the rule never applies', { timeout: 60_000 }, async () => {
+  it('a folder of nobody with a planted trust.json trusting /tmp/evil: refused, the rule never applies', async () => {
     const dir = join(tempDataDir('planted-parent'), 'Portwatch');
     mkdirSync(dir, { mode: 0o700 });
     const planted = JSON.stringify({ version: 1, createdAt: 0, learningUntil: null, rules: [{ kind: 'executable', exe: '/tmp/evil' }], watchClosely: [], baseline: { processes: [], listeners: [], destinations: [] } });
@@ -121,7 +121,7 @@ describe('a data folder another user controls is not trusted', () => {
 });
 
 describe('what Portwatch creates is private', () => {
-  it('folders 0700, files 0600, whatever the umask', { timeout: 60_000 }, async () => {
+  it('folders 0700, files 0600, whatever the umask', async () => {
     const dir = join(tempDataDir('private'), 'a', 'Portwatch');
     const old = process.umask(0);
     try {

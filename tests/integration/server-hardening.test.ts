@@ -18,7 +18,7 @@ import { ApiClient, ensureUiBuilt, startServe, stopAllServes } from '../helpers/
 
 const cleanups: Array<() => void | Promise<void>> = [];
 
-beforeAll(ensureUiBuilt, 180_000);
+beforeAll(ensureUiBuilt);
 
 afterAll(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -52,7 +52,7 @@ function allCommandLines(): string[] {
 }
 
 describe('the token', () => {
-  it('is on no command line when serve opens the browser: the opener gets a private page', { timeout: 60_000 }, async () => {
+  it('is on no command line when serve opens the browser: the opener gets a private page', async () => {
     // A stand-in xdg-open that stays running, as a browser would, and says what it was given.
     const bin = mkdtempSync(join(tmpdir(), 'portwatch-fake-opener-'));
     cleanups.push(() => rmSync(bin, { recursive: true, force: true }));
@@ -91,7 +91,7 @@ describe('the token', () => {
 });
 
 describe('actions that cannot be undone', () => {
-  it('are limited in rate per client: ending processes in a loop is refused after a burst', { timeout: 60_000 }, async () => {
+  it('are limited in rate per client: ending processes in a loop is refused after a burst', async () => {
     const served = await startServe(['--no-alerts']);
     const client = await ApiClient.open(served);
     // pid 2 with a made-up start time owns no socket: each is refused, so nothing is ended either way.
@@ -109,7 +109,7 @@ describe('actions that cannot be undone', () => {
 });
 
 describe('clients that stop reading', () => {
-  it('30 stalled clients asking for the full state 50 times each: memory stays bounded and a fresh client is served', { timeout: 120_000 }, async () => {
+  it('30 stalled clients asking for the full state 50 times each: memory stays bounded and a fresh client is served', async () => {
     // Many sockets make the full state big (about 1 MB), as on a busy machine.
     const crowd = spawn(process.execPath, [
       '-e',
@@ -153,7 +153,7 @@ describe('clients that stop reading', () => {
 });
 
 describe('idle connections without the token', () => {
-  it('3,000 idle connections against a server allowed 1,024 files: the UI and its API still answer', { timeout: 120_000 }, async () => {
+  it('3,000 idle connections against a server allowed 1,024 files: the UI and its API still answer', async () => {
     const served = await startServe(['--no-alerts'], { fdLimit: 1024 });
     const idle: net.Socket[] = [];
     let closedByServer = 0;

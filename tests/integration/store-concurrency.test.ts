@@ -11,7 +11,7 @@ import { ROOT, runCli, type CliResult } from '../helpers/cli.js';
 import { removeDataDirs, tempDataDir } from '../helpers/data-dirs.js';
 import { ApiClient, ensureUiBuilt, startServe, stopAllServes } from '../helpers/serve.js';
 
-beforeAll(ensureUiBuilt, 180_000);
+beforeAll(ensureUiBuilt);
 
 afterAll(async () => {
   await stopAllServes();
@@ -25,7 +25,7 @@ function rulesOnDisk(dir: string): TrustRule[] {
 const exes = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `/opt/${prefix}/app${i}`);
 
 describe('the trust store, written by many processes at once', () => {
-  it('10 parallel `trust --exe` save 10 of 10; 10 parallel `--remove` leave none', { timeout: 120_000 }, async () => {
+  it('10 parallel `trust --exe` save 10 of 10; 10 parallel `--remove` leave none', async () => {
     const dir = tempDataDir('parallel');
     const added = exes('par', 10);
     const adds = await Promise.all(added.map((exe) => runCli(['trust', '--exe', exe, '--data-dir', dir])));
@@ -37,7 +37,7 @@ describe('the trust store, written by many processes at once', () => {
     expect(rulesOnDisk(dir)).toEqual([]);
   });
 
-  it('a running serve taking trust calls while the command line writes loses none of either', { timeout: 120_000 }, async () => {
+  it('a running serve taking trust calls while the command line writes loses none of either', async () => {
     const dir = tempDataDir('serve-and-cli');
     const served = await startServe(['--no-open', '--interval', '1000', '--learn', '0', '--data-dir', dir]);
     const client = await ApiClient.open(served);
@@ -59,7 +59,7 @@ describe('the trust store, written by many processes at once', () => {
     expect(await served.stop()).toBe(0);
   });
 
-  it('writers killed with -9 at random moments lose nothing another reported saved, and do not block the next', { timeout: 120_000 }, async () => {
+  it('writers killed with -9 at random moments lose nothing another reported saved, and do not block the next', async () => {
     const dir = tempDataDir('killed');
     const wanted = exes('kill', 12);
     const runs = wanted.map((exe, i) => {

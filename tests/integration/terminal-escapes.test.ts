@@ -53,7 +53,7 @@ describe('names chosen by a process reach the terminal escaped', () => {
     expect(sockets.find((s) => s.pid === first.pid)?.process?.name).toBe(EVIL);
   });
 
-  it('in watch lines and the alert lines it prints, and later in `alerts`', { timeout: 60_000 }, async () => {
+  it('in watch lines and the alert lines it prints, and later in `alerts`', async () => {
     const dir = tempDataDir('escapes');
     const watch = liveCli(['watch', '--data-dir', dir, '--learn', '0', '--interval', '250']);
     let third: PyHolder | null = null;

@@ -9,7 +9,7 @@ import { removeDataDirs, tempDataDir } from '../helpers/data-dirs.js';
 import { cleanUpExeHolders, privateNode, startHolderWith } from '../helpers/exe-holders.js';
 import { ApiClient, ensureUiBuilt, startServe, stopAllServes } from '../helpers/serve.js';
 
-beforeAll(ensureUiBuilt, 180_000);
+beforeAll(ensureUiBuilt);
 
 afterAll(async () => {
   await stopAllServes();
@@ -20,7 +20,7 @@ afterAll(async () => {
 type Line = { type: 'snapshot' | 'delta' | 'alert' | 'warning'; alert?: Alert; added?: Array<{ pid: number | null }> };
 
 describe('an executable rule', () => {
-  it('covers the program’s new listeners (and its process): no alert for it, while an untrusted twin alerts', { timeout: 90_000 }, async () => {
+  it('covers the program’s new listeners (and its process): no alert for it, while an untrusted twin alerts', async () => {
     const dir = tempDataDir('exe-rule');
     const trusted = privateNode('pw-trusted-srv');
     const stranger = privateNode('pw-stranger-srv');
@@ -62,7 +62,7 @@ describe('an executable rule', () => {
 });
 
 describe('the API checks an executable as the command line does', () => {
-  it('a rule or a "watch closely" naming a program by anything but a full path (or name:COMM) is refused', { timeout: 60_000 }, async () => {
+  it('a rule or a "watch closely" naming a program by anything but a full path (or name:COMM) is refused', async () => {
     const dir = tempDataDir('api-exe');
     const served = await startServe(['--no-open', '--learn', '0', '--data-dir', dir]);
     const client = await ApiClient.open(served);

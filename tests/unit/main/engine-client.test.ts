@@ -109,13 +109,13 @@ describe('EngineClient with the real engine process', () => {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
-    await vi.waitFor(() => expect(seen.deltas().some((d) => d.added.some((s) => s.localPort === port && s.listening))).toBe(true), { timeout: 10_000 });
+    await vi.waitFor(() => expect(seen.deltas().some((d) => d.added.some((s) => s.localPort === port && s.listening))).toBe(true), WAIT);
     await new Promise<void>((resolve) => server.close(() => resolve()));
     const query = { filter: `port:${port}`, kinds: ['listener'] };
-    await vi.waitFor(async () => expect(((await c.call('queryHistory', [query])) as HistoryResult).entries).toHaveLength(1), { timeout: 10_000 });
+    await vi.waitFor(async () => expect(((await c.call('queryHistory', [query])) as HistoryResult).entries).toHaveLength(1), WAIT);
     const firstPid = c.pid!;
     process.kill(firstPid, 'SIGKILL');
-    await vi.waitFor(() => expect(c.pid !== firstPid && c.state().phase === 'running').toBe(true), { timeout: 10_000 });
+    await vi.waitFor(() => expect(c.pid !== firstPid && c.state().phase === 'running').toBe(true), WAIT);
     const after = (await c.call('queryHistory', [query])) as HistoryResult;
     expect(after.entries).toHaveLength(1);
     expect(after.entries[0]).toMatchObject({ kind: 'listener', localPort: port, pid: process.pid });
