@@ -76,6 +76,11 @@ export interface ServiceOptions {
   rateLimit?: RateLimitOptions;
 }
 
+/** The answer to a method that is not a request of the contract, wherever it is caught. */
+export function unknownRequest(method: unknown): ApiError {
+  return new ApiError(`unknown request ${JSON.stringify(String(method)).slice(0, 80)}`, 'unknown-request');
+}
+
 export const ALERTS_DISABLED = 'alerts are not enabled in this host';
 export const WATCHED_PORTS_DISABLED = 'watched ports are not enabled in this host';
 export const HISTORY_DISABLED = 'no history is kept in this host (it needs a data folder it can write)';
@@ -120,7 +125,7 @@ export class ApiService {
    * requests that cannot be undone are limited in rate per client (RATE_LIMITED_REQUESTS).
    */
   async call(method: unknown, args: unknown, client = 'local'): Promise<unknown> {
-    if (!isRequestName(method)) throw new ApiError(`unknown request ${JSON.stringify(String(method)).slice(0, 80)}`, 'unknown-request');
+    if (!isRequestName(method)) throw unknownRequest(method);
     if (RATE_LIMITED_REQUESTS.has(method) && !this.rateLimit.take(client)) {
       throw new ApiError(`too many ${method} requests in a short time; try again in ${this.rateLimit.waitSeconds(client)} s`, 'rate-limited');
     }

@@ -13,7 +13,7 @@ import type { EngineSummary } from '../core/engine-protocol.js';
 import { channel } from '../shared/channels.js';
 import type { AlertEvent } from '../shared/alerts.js';
 import type { WatchedPortEvent } from '../shared/ports.js';
-import { EngineClient, type EngineClientOptions, type EngineProcess, type EngineState } from './engine-client.js';
+import { EngineClient, type EngineClientOptions, type EngineProcess, type EngineState } from '../core/engine-client.js';
 import { notificationImage } from './icons.js';
 import { bindIpc } from './ipc.js';
 import { autostartPath, HIDDEN_FLAG, xdgLoginItem } from './autostart.js';

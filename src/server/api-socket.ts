@@ -9,8 +9,19 @@
 import type { RawData, WebSocket } from 'ws';
 import type { WsServerMessage } from '../shared/api.js';
 import { toApiError, type ApiErrorCode } from '../shared/api-errors.js';
-import { wsClientMessage } from '../shared/api.js';
-import type { ApiService } from '../core/service.js';
+import { unknownRequest, type ServiceListener } from '../core/service.js';
+import { isRequestName, wsClientMessage } from '../shared/api.js';
+import type { RequestName } from '../shared/channels.js';
+
+/**
+ * What carries the contract behind the pages: this process's ApiService, or an EngineClient attached
+ * to an agent (which checks the arguments on its side).
+ */
+export interface ContractHost {
+  /** client: who asks, for the per-client rate limits of ApiService (an agent applies its own). */
+  call(method: RequestName, args: readonly unknown[], client?: string): Promise<unknown>;
+  subscribe(listener: ServiceListener): () => void;
+}
 
 /** Requests are a few hundred bytes; anything near this is not our page talking. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -44,7 +55,7 @@ export class ApiSocketHub {
   private readonly unsubscribe: () => void;
   private readonly heartbeat: NodeJS.Timeout;
 
-  constructor(private readonly service: ApiService) {
+  constructor(private readonly service: ContractHost) {
     // One subscription for all pages; each event is serialised once, into one buffer every page shares.
     this.unsubscribe = service.subscribe((event, payload) => {
       const data = Buffer.from(JSON.stringify({ type: 'event', event, payload } satisfies WsServerMessage));
@@ -106,6 +117,8 @@ export class ApiSocketHub {
     state.inFlight++;
     if (isState) state.stateOnItsWay = true;
     try {
+      // Checked here too: a host attached to an agent passes requests on before anything checks them.
+      if (!isRequestName(method)) throw unknownRequest(method);
       const value = await this.service.call(method, args, state.id);
       const flushed = reply(ws, { type: 'result', id, ok: true, value });
       if (isState) void flushed.then(() => (state.stateOnItsWay = false));

@@ -17,8 +17,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { join, resolve } from 'node:path';
 import { WebSocketServer } from 'ws';
-import type { ApiService } from '../core/service.js';
-import { ApiSocketHub, MAX_CLIENTS, MAX_MESSAGE_BYTES } from './api-socket.js';
+import { ApiSocketHub, MAX_CLIENTS, MAX_MESSAGE_BYTES, type ContractHost } from './api-socket.js';
 import { limitConnections } from './connection-limits.js';
 import { hostAllowed, LOOPBACK, newToken, originAllowed, securityHeaders, tokenMatches } from './guards.js';
 import { resolveStaticFile } from './static-files.js';
@@ -27,7 +26,8 @@ export const DEFAULT_PORT = 7437;
 export const WS_PATH = '/ws';
 
 export interface ServerOptions {
-  service: ApiService;
+  /** The engine in this process (ApiService), or an agent's through an EngineClient. */
+  service: ContractHost;
   /** 0 picks a free port. */
   port?: number;
   /** Only '127.0.0.1' is accepted: the option exists so a caller asking for more is refused loudly. */

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { ENGINE_PROTOCOL_VERSION } from '../../src/core/engine-protocol.js';
 import { startHolder, stopAll, stopChild } from '../helpers/children.js';
 import { WAIT } from '../helpers/wait.js';
@@ -217,6 +218,64 @@ describe('portwatch agent on a Unix socket', () => {
     expect(await good.request(1, 'getWatchedPorts')).toMatchObject({ type: 'result' });
     await good.close();
     await bad.close();
+  });
+
+  it('serve --agent shows the agent’s engine to a browser page, with the attaching user’s rights', async () => {
+    // As root (full), then as a member of the group (read-only), each its own `serve` process.
+    for (const [as, access] of [[null, 'full'], [[NOBODY, GROUP], 'read-only']] as const) {
+      const argv = [bin, 'serve', '--port', '0', '--no-open', '--agent', socketPath];
+      const child =
+        as === null
+          ? spawn(process.execPath, argv, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+          : spawn('setpriv', [`--reuid=${as[0]}`, `--regid=${as[0]}`, `--groups=${as[1]}`, process.execPath, ...argv], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+      children.add(child);
+      let stderr = '';
+      child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+      const lines = readline.createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+      const url = /^Portwatch is serving on (\S+)$/.exec(String((await lines.next()).value))?.[1];
+      expect(url, stderr).toBeDefined();
+      const attached = String((await lines.next()).value);
+      expect(attached).toBe(`Attached to the Portwatch agent at ${socketPath} (agent as root: every process visible${access === 'read-only' ? ' · watch only' : ''}). Ctrl+C stops.`);
+
+      const { port, searchParams } = new URL(url!);
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${searchParams.get('token')}`);
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      const results = new Map<number, Record<string, unknown>>();
+      let wake = () => {};
+      ws.on('message', (data) => {
+        const m = JSON.parse(String(data)) as Record<string, unknown>;
+        if (m.type === 'result') results.set(m.id as number, m);
+        wake();
+      });
+      const call = async (id: number, method: string, args: unknown[] = []) => {
+        ws.send(JSON.stringify({ id, method, args }));
+        while (!results.has(id)) await new Promise<void>((r) => (wake = r));
+        return results.get(id)!;
+      };
+      const state = await call(1, 'getState');
+      expect(state.ok).toBe(true);
+      expect((state.value as { status: { engine: Record<string, unknown> } }).status.engine).toMatchObject({ host: 'agent', pid: agent.child.pid, access });
+      const paused = await call(2, 'setInterval', [300]);
+      if (access === 'full') expect(paused, JSON.stringify(paused)).toMatchObject({ ok: true });
+      else expect(paused).toMatchObject({ ok: false, code: 'refused', error: expect.stringMatching(/setInterval is an action/) });
+      expect(await call(3, 'no-such-request')).toMatchObject({ ok: false, code: 'unknown-request' });
+      if (access === 'full') expect(await call(4, 'setInterval', [250])).toMatchObject({ ok: true });
+      ws.close();
+      child.kill('SIGINT');
+      const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+      expect(code, stderr).toBe(0);
+    }
+    // The agent ran on: detaching hosts never close it.
+    expect(agent.child.exitCode).toBeNull();
+  });
+
+  it('serve --agent says in one line that no agent is there, or that it may not use it', async () => {
+    const missing = spawnSync(process.execPath, [bin, 'serve', '--port', '0', '--no-open', '--agent', join(dir, 'nothing.sock')], { cwd: root, encoding: 'utf8' });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toBe(`portwatch: the Portwatch engine could not open: no Portwatch agent is running at ${join(dir, 'nothing.sock')}\n`);
+    const stranger = spawnSync('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, bin, 'serve', '--port', '0', '--no-open', '--agent', socketPath], { cwd: root, encoding: 'utf8' });
+    expect(stranger.status).toBe(1);
+    expect(stranger.stderr).toBe(`portwatch: the Portwatch engine could not open: not allowed to use the Portwatch agent at ${socketPath} (ask its owner to add you to its group)\n`);
   });
 
   it('refuses a second agent on the same socket in one line', async () => {

@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { startApp, STARTUP_FAILED_TITLE } from '../../../src/main/app.js';
-import type { EngineProcess } from '../../../src/main/engine-client.js';
+import type { EngineProcess } from '../../../src/core/engine-client.js';
 import { removeDataDirs, tempDataDir } from '../../helpers/data-dirs.js';
 import { app, DESKTOP_USER, dialog, FakeBrowserWindow } from './fake-electron.js';
 import { WAIT } from '../../helpers/wait.js';

@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import type { HistoryResult } from '../../../src/shared/history.js';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { EngineClient, type EngineProcess, type EngineState } from '../../../src/main/engine-client.js';
+import { EngineClient, type EngineProcess, type EngineState } from '../../../src/core/engine-client.js';
 import type { EngineSummary, HostMessage } from '../../../src/core/engine-protocol.js';
 import type { EventName } from '../../../src/shared/api.js';
 import { errorCode } from '../../../src/shared/api-errors.js';

@@ -1,5 +1,6 @@
-// Main's side of the engine process (see core/engine-protocol.ts). It forks the engine, opens it,
-// carries requests to it by id with a timeout each, and hands its events to whoever subscribes —
+// A host's side of an engine elsewhere (see engine-protocol.ts): the desktop app's engine in its
+// utility process, or a running agent over its Unix socket (agent-connection.ts). It forks the
+// engine (or connects), opens it, carries requests to it by id with a timeout each, and hands its events to whoever subscribes —
 // with the same call/subscribe shape as ApiService, so the IPC door does not know the engine is
 // elsewhere. When the process dies the pending requests fail at once, the window hears it as a
 // status with the reason, and the engine is started again, a bounded number of times within a
@@ -9,7 +10,7 @@ import { ApiError } from '../shared/api-errors.js';
 import type { EventName, EventPayloads } from '../shared/api.js';
 import type { RequestName } from '../shared/channels.js';
 import type { MonitorStatus } from '../shared/status.js';
-import type { EngineWarning } from '../core/engine.js';
+import type { EngineWarning } from './engine.js';
 import {
   ENGINE_PROTOCOL_VERSION,
   engineMessageSchema,
@@ -19,8 +20,8 @@ import {
   type EngineMessage,
   type EngineSummary,
   type HostMessage,
-} from '../core/engine-protocol.js';
-import { MAX_GRACE_MS } from '../core/process-control.js';
+} from './engine-protocol.js';
+import { MAX_GRACE_MS } from './process-control.js';
 
 /** What main needs of the engine's process; Electron's UtilityProcess has it all. */
 export interface EngineProcess {
