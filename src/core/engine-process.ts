@@ -70,6 +70,8 @@ export interface SessionOptions {
   access?: Access;
   /** The tray summary goes out at most this often while nothing but counts change. */
   summaryMs?: number;
+  /** Who this host is, for ApiService's per-client rate limits (an agent's clients each their own). */
+  client?: string;
 }
 
 export interface EngineSession {
@@ -137,7 +139,7 @@ export function attachSession(engine: Engine, send: (message: EngineMessage) => 
       const refusal = accessRefusal(access, request.method);
       if (refusal !== null) return post({ type: 'failure', id: request.id, message: refusal, code: 'refused' });
       try {
-        let value = await engine.service.call(request.method, request.args);
+        let value = await engine.service.call(request.method, request.args, options.client);
         if (request.method === 'getState') value = { ...(value as FullState), status: statusFor((value as FullState).status, access) };
         post({ type: 'result', id: request.id, value });
       } catch (e) {

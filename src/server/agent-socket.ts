@@ -104,7 +104,10 @@ export async function startAgentSocket(options: AgentSocketOptions): Promise<Run
   };
 }
 
+let nextClient = 0;
+
 function serveClient(socket: Socket, engine: Engine, access: Access, log: (line: string) => void): void {
+  const client = `agent-client-${++nextClient}`;
   const channel = ndjsonChannel(socket, { maxLineBytes: MAX_REQUEST_BYTES });
   let session: EngineSession | null = null;
   channel.onProblem((reason) => log(`dropped a client that sent ${reason}`));
@@ -120,7 +123,7 @@ function serveClient(socket: Socket, engine: Engine, access: Access, log: (line:
       case 'open':
         // The engine is open and polling already: an attaching host gets it as it is.
         if (session !== null) return;
-        session = attachSession(engine, (m) => channel.send(m), { access });
+        session = attachSession(engine, (m) => channel.send(m), { access, client });
         session.ready();
         return;
       case 'request':
