@@ -177,20 +177,32 @@ test('a never-seen process is on screen, in the badge and in a notification with
   await expect(processRow).toHaveAttribute('data-state', 'acknowledged');
   await showAcknowledged(page, false);
 
-  // A second process of the same program: its new listener alerts, the program itself does not again.
+  // A program rule covers the program's listeners too (as a Little Snitch program rule does): the first
+  // listener's alert was acknowledged with it.
+  await expect(listenerRow).toHaveCount(0);
+  await showAcknowledged(page, true);
+  await expect(alertRow(page, 'new-listener', `${port1}/tcp`)).toHaveAttribute('data-state', 'acknowledged');
+  await showAcknowledged(page, false);
+
+  // A second process of the same program opens a listener: no alert. A stranger started after it does
+  // alert, so the polls that saw the second process have run.
   const second = await startHolderWith(exe, [{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1' }]);
   const port2 = second.endpoints.l!.port;
-  // Its two listeners are one row (one program, one kind); opened, each is there.
-  await expectAlertRows(page, 'new-listener', `${port2}/tcp`, 1);
-  await expect(alertRow(page, 'new-listener', `${port1}/tcp`)).toHaveCount(1);
+  const strangerName = uniqueName('pwb-');
+  const stranger = await startHolderWith(privateNode(strangerName), [{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1' }]);
+  const strangerPort = stranger.endpoints.l!.port;
+  await expectAlertRows(page, 'new-listener', `${strangerPort}/tcp`, 1);
+  await expect(alertRow(page, 'new-listener', `${port2}/tcp`)).toHaveCount(0);
   await showAcknowledged(page, true);
+  await expect(alertRow(page, 'new-listener', `${port2}/tcp`)).toHaveCount(0);
   await expect(alertRow(page, 'new-process', name)).toHaveCount(1);
   await expect(alertRow(page, 'new-process', String(second.pid))).toHaveCount(0);
   await showAcknowledged(page, false);
 
-  // Acknowledge another alert (the first listener): it leaves the default list.
-  const listenerId = await listenerRow.getAttribute('data-alert-id');
-  await listenerRow.click();
+  // Acknowledge another alert (the stranger's listener): it leaves the default list.
+  const strangerRow = alertRow(page, 'new-listener', `${strangerPort}/tcp`);
+  const listenerId = await strangerRow.getAttribute('data-alert-id');
+  await strangerRow.click();
   await detail.getByRole('button', { name: /^Acknowledge/ }).click();
   await expect(alertRows(page).and(page.locator(`[data-alert-id="${listenerId}"]`))).toHaveCount(0);
   await showAcknowledged(page, true);
@@ -205,6 +217,7 @@ test('a trusted program stays quiet after the server restarts with the same data
   const dataDir = mkdtempSync(join(tmpdir(), 'portwatch-e2e-restart-'));
   let server = await startServe({ dataDir });
   let holder: ExeHolder | null = null;
+  let stranger: ExeHolder | null = null;
   try {
     await openApp(page, server.url);
     await alertsLoaded(page);
@@ -228,15 +241,20 @@ test('a trusted program stays quiet after the server restarts with the same data
     await alertsTab(page).click();
     holder = await startHolderWith(exe, [{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1' }]);
     const port = holder.endpoints.l!.port;
-    // Its listener on a new port is news (and proves the polls ran) …
-    await expectAlertRows(page, 'new-listener', `${port}/tcp`, 1);
-    // … the program itself is not: the one new-process alert is the old one, acknowledged.
+    // Its listener on a new port is covered by the program rule: no alert. A stranger started after it
+    // does alert, so the polls that saw the trusted program have run.
+    const strangerName = uniqueName('pws-');
+    stranger = await startHolderWith(privateNode(strangerName), [{ name: 'l', kind: 'tcp-listen', host: '127.0.0.1' }]);
+    await expectAlertRows(page, 'new-listener', `${stranger.endpoints.l!.port}/tcp`, 1);
+    await expect(alertRow(page, 'new-listener', `${port}/tcp`)).toHaveCount(0);
+    // … and the program itself is not news: the one new-process alert is the old one, acknowledged.
     await expect(alertRow(page, 'new-process', name)).toHaveCount(0);
     await showAcknowledged(page, true);
     await expect(alertRow(page, 'new-process', name)).toHaveCount(1);
     await expect(alertRow(page, 'new-process', name)).toHaveAttribute('data-state', 'acknowledged');
   } finally {
     await holder?.exit();
+    await stranger?.exit();
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }

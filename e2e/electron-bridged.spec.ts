@@ -111,7 +111,7 @@ test('the built app: window, preload and renderer over the real IPC door, the en
   await page.getByRole('tab', { name: /Alerts/ }).click();
   const rows = page.getByRole('grid', { name: 'Alerts' }).locator('[role="row"][data-alert-id]').filter({ hasText: 'pw-bridged' });
   await expect(rows.first()).toBeVisible();
-  await built.until(() => /, (1 new alert|\d+ new alerts)$/.test(built.last('tray')?.tooltip ?? ''));
+  await built.until(() => /, (1 new alert|\d+ new alerts)$/m.test(built.last('tray')?.tooltip ?? ''));
   const note = await built.next<Extract<Report, { type: 'notification' }>>((r) => r.type === 'notification' && /pw-bridged|new alerts/.test(`${(r as { title: string }).title} ${(r as { body: string }).body}`));
   expect(note.icon).toBe(true);
   await screenshot(page, 'electron-bridged-alerts');

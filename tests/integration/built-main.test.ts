@@ -124,7 +124,7 @@ describe('the built main bundle', () => {
     const alert = (alertSent.payload as { alert: Alert }).alert;
     expect(alert).toMatchObject({ kind: 'new-process', process: { exe } });
     // (At least this one: other programs on this machine may alert meanwhile.)
-    await app.next((r) => r.type === 'tray' && (r as { image: string }).image === iconHash('alert') && /, (1 new alert|\d+ new alerts)$/.test((r as { tooltip: string }).tooltip));
+    await app.next((r) => r.type === 'tray' && (r as { image: string }).image === iconHash('alert') && /, (1 new alert|\d+ new alerts)$/m.test((r as { tooltip: string }).tooltip));
     const notification = await app.next<Extract<Report, { type: 'notification' }>>(
       (r) => r.type === 'notification' && ((r as { body: string }).body === alert.message || /^\d+ new alerts$/.test((r as { title: string }).title)),
     );
