@@ -17,7 +17,6 @@ async function both(page: Page, name: string): Promise<void> {
 }
 
 test('every view at 12,000 sockets, light and dark', async ({ page }) => {
-  test.setTimeout(180_000);
   // A desktop's 3,000 sockets, and a server with 4,980 clients: 12,000 in all.
   const busy = busyPortSockets(18080, 4980);
   const state = syntheticState(SOCKETS - busy.length);
