@@ -56,7 +56,7 @@ if (oldest([at('dist', 'node', 'cli', 'index.js')]) < newest([...nodeSources, at
   build('the command line', ['typescript', 'bin', 'tsc'], ['-p', 'tsconfig.node.json']);
 }
 // Text from outside (an installer's error, a path) reaches the terminal only through this.
-const { printable } = await import(pathToFileURL(at('dist', 'node', 'cli', 'format.js')).href);
+const { printable } = await import(pathToFileURL(at('dist', 'node', 'shared', 'printable.js')).href);
 
 /**
  * The Electron binary, where the electron package's installer put it (its path.txt names it), the

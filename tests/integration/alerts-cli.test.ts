@@ -190,7 +190,7 @@ describe('bad alert flags are usage errors', () => {
     [['trust', '--exe', 'nc'], /'nc' is not a full path/],
     [['trust', '--listener', '/usr/bin/nc:99999/tcp'], /is not PATH:PORT\/tcp or PATH:PORT\/udp/],
     [['trust', '--listener', '/usr/bin/nc:80/sctp'], /is not PATH:PORT\/tcp or PATH:PORT\/udp/],
-    [['alerts', '--limit', '0'], /'0' is not a positive whole number/],
+    [['alerts', '--limit', '0'], /'0' is not a number of alerts \(1-100000\)/],
   ];
   for (const [args, message] of cases) {
     it(`portwatch ${args.join(' ')} → one line, exit 2`, async () => {

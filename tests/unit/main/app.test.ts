@@ -165,7 +165,7 @@ describe('startApp', () => {
     expect(FakeTray.created).toHaveLength(1);
     expect(portwatch.tray()).not.toBeNull();
     // (Programs of other tests on this machine may be alerts by now: the count is not pinned.)
-    await vi.waitFor(() => expect(tray().tooltip).toMatch(/^Portwatch — \d+ connections?, \d+ listening, \d+ process(es)?, (no new alerts|1 new alert|\d+ new alerts)\nNetwork ↑ [\d.]+ [kMG]?B\/s ↓ [\d.]+ [kMG]?B\/s$/), WAIT);
+    await vi.waitFor(() => expect(tray().tooltip).toMatch(/^Portwatch — \d+ connections?, \d+ listening, \d+ process(es)?, (no new alerts|1 new alert|\d+ new alerts)\n(Network|Connections) ↑ [\d.]+ [kMG]?B\/s ↓ [\d.]+ [kMG]?B\/s$/), WAIT);
 
     tray().menu!.click('pause');
     // The engine says so when it has paused (how soon is not pinned: a busy machine delays any answer).
