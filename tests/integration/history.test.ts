@@ -153,7 +153,7 @@ describe('history of a real engine', () => {
     const burst = await peer({ mode: 'burst', host: '127.0.0.1', port: sink.port, bytes: 7777 });
     await nextPoll(engine); // the listener is known before the burst
     burst.send('burst');
-    expect(await burst.line()).toBe('done');
+    expect(JSON.parse(await burst.line())).toEqual({ localPort: expect.any(Number) }); // closed, both ends
     const entries = await historyUntil(engine, { filter: `port:${sink.port}`, kinds: ['connection'] }, (es) => es.some((e) => e.localPort === sink.port));
     const accepted = entries.filter((e) => e.localPort === sink.port);
     expect(accepted).toHaveLength(1);
