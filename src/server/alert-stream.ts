@@ -7,13 +7,17 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { AlertBackend } from '../core/service.js';
 import type { Alert } from '../shared/alerts.js';
+import { jsonText } from '../shared/printable.js';
 
 /** Queued bytes beyond which lines are dropped, not buffered. */
 const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 
-/** The line for one alert: the alert as the contract has it, with an ISO time first for log tools. */
+/**
+ * The line for one alert: the alert as the contract has it, with an ISO time first for log tools;
+ * a process's chosen name cannot carry terminal controls to whoever tails the stream.
+ */
 export function alertLine(alert: Alert): string {
-  return JSON.stringify({ time: new Date(alert.at).toISOString(), type: 'alert', ...alert }) + '\n';
+  return jsonText({ time: new Date(alert.at).toISOString(), type: 'alert', ...alert }) + '\n';
 }
 
 /** Opens FILE for appending as the user's own private file; throws one clear line. */

@@ -16,6 +16,12 @@ import type { ProcessTraffic, TrafficState, TrafficUpdate, UnattributedTraffic }
 const MAX_NAME = 64;
 /** The process label of sockets and bytes no process could be credited with. */
 export const UNKNOWN_PROCESS = 'unknown';
+/**
+ * Traffic counters are kept for good, one series per process name: any local user can name
+ * processes at will (prctl), so past this many names the bytes of new ones count under OTHER_PROCESS.
+ */
+export const MAX_TRAFFIC_NAMES = 500;
+export const OTHER_PROCESS = 'other';
 
 export type Exposure = 'all-interfaces' | 'loopback' | 'specific';
 
@@ -207,6 +213,7 @@ function countBy<T>(items: Iterable<T>, key: (item: T) => string): Map<string, n
  */
 export class TrafficTotals {
   private readonly last = new Map<string, { sent: number; received: number }>();
+  private readonly names = new Set<string>();
   private unattributed: { sent: number; received: number } | null = null;
 
   constructor(private readonly add: (process: string, direction: 'sent' | 'received', bytes: number) => void) {}
@@ -225,7 +232,16 @@ export class TrafficTotals {
   private process(p: ProcessTraffic): void {
     const before = this.last.get(p.key) ?? { sent: 0, received: 0 };
     this.last.set(p.key, { sent: p.bytesSent, received: p.bytesReceived });
-    this.credit(processLabel(p.name), before, p);
+    this.credit(this.label(p.name), before, p);
+  }
+
+  /** The process's label: its name while names are few, OTHER_PROCESS for new ones past the cap. */
+  private label(name: string | null): string {
+    const label = processLabel(name);
+    if (this.names.has(label)) return label;
+    if (this.names.size >= MAX_TRAFFIC_NAMES) return OTHER_PROCESS;
+    this.names.add(label);
+    return label;
   }
 
   private unknown(u: UnattributedTraffic): void {

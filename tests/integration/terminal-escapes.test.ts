@@ -75,6 +75,25 @@ describe('names chosen by a process reach the terminal escaped', () => {
     expect(alerts.stdout).toContain(SHOWN);
   });
 
+  it("in the agent's NDJSON alert lines on stdout: C1 and bidi characters as JSON escapes too", { timeout: 60_000 }, async () => {
+    // U+009B is CSI on its own; U+202E makes the rest of the line read backwards. JSON leaves both raw.
+    const sly = '\u202egnp.exe\u009b2J';
+    const agent = liveCli(['agent', '--alerts-ndjson', '-', '--data-dir', tempDataDir('escapes-agent'), '--learn', '0', '--interval', '250']);
+    let holder: PyHolder | null = null;
+    try {
+      holder = await startPyHolder([{ name: 'l', type: 'tcp', host: '127.0.0.1' }], { title: sly });
+      await agent.until(new RegExp(`"pid":${holder.pid}[,}]`));
+    } finally {
+      await agent.stop();
+      await holder?.exit();
+    }
+    const line = agent.out().split('\n').find((l) => l !== '' && (JSON.parse(l) as { pid: number | null }).pid === holder!.pid)!;
+    expect(line).not.toMatch(/[\u0080-\u009f\u202a-\u202e]/);
+    expect(line).toContain('\\u009b');
+    // The value is intact behind the escapes (comm's bytes as the engine reads them).
+    expect((JSON.parse(line) as { process: { name: string } }).process.name).toMatch(/gnp\.exe.*\u009b2J$/);
+  });
+
   it('in warnings that quote a damaged file', async () => {
     const dir = tempDataDir('escapes-file');
     // V8's JSON.parse quotes the bytes it stumbled on in its message: that message is in the warning.

@@ -1,5 +1,6 @@
+import { Counter, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { exposureOf, processLabel, TrafficTotals, UNKNOWN_PROCESS } from '../../../src/server/metrics.js';
+import { exposureOf, MAX_TRAFFIC_NAMES, OTHER_PROCESS, processLabel, TrafficTotals, UNKNOWN_PROCESS } from '../../../src/server/metrics.js';
 import type { ProcessTraffic, TrafficUpdate } from '../../../src/shared/traffic.js';
 
 function proc(key: string, name: string | null, sent: number, received: number): ProcessTraffic {
@@ -62,5 +63,23 @@ describe('TrafficTotals', () => {
     totals.apply(update(2, [], [], null));
     totals.apply(update(3, [], [], { bytesSent: 15, bytesReceived: 7, sendRate: 0, receiveRate: 0, closedConnections: 2 }));
     expect(counted).toEqual(['unknown sent 10', 'unknown sent 5', 'unknown received 7']);
+  });
+
+  it('keeps the series bounded when a local user names process after process (prctl): new names past the cap count as "other"', async () => {
+    const registry = new Registry();
+    const bytes = new Counter({ name: 'bytes_total', help: 'b', labelNames: ['process', 'direction'] as const, registers: [registry] });
+    const totals = new TrafficTotals((process, direction, n) => bytes.inc({ process, direction }, n));
+    totals.apply(update(1, [proc('1:1', 'sshd', 10, 10)]));
+    // 5,000 short-lived processes, each with a fresh name, each moving a byte each way.
+    for (let i = 0; i < 5000; i++) totals.apply(update(2 + i, [proc(`${100 + i}:1`, `evil-${i}`, 1, 1)], [`${99 + i}:1`]));
+    totals.apply(update(6000, [proc('1:1', 'sshd', 30, 10)]));
+    const series = (await registry.getSingleMetric('bytes_total')!.get()).values;
+    const names = new Set(series.map((v) => v.labels.process));
+    expect(names.size).toBe(MAX_TRAFFIC_NAMES + 1);
+    // A name seen before the cap keeps counting under its own label; no byte is lost, only named less.
+    const sum = (process: string, direction: string) => series.filter((v) => v.labels.process === process && v.labels.direction === direction).reduce((a, v) => a + v.value, 0);
+    expect(sum('sshd', 'sent')).toBe(30);
+    expect(sum(OTHER_PROCESS, 'sent')).toBe(5000 - (MAX_TRAFFIC_NAMES - 1));
+    expect(series.filter((v) => v.labels.direction === 'sent').reduce((a, v) => a + v.value, 0)).toBe(30 + 5000);
   });
 });
