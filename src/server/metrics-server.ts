@@ -1,16 +1,15 @@
 // The /metrics listener: Prometheus text format for a scraper, nothing else. It defaults to
 // 127.0.0.1; another address is the user's explicit choice (a fleet's Prometheus on the network).
 // It serves counts and names of listeners, no tokens or data of the user's, so it has no token:
-// Prometheus scrapes without one.
+// Prometheus scrapes without one. Anyone local can therefore connect: idle connections are bounded
+// and dropped oldest first (the browser-mode server's rule), never a cap that shuts the scraper out.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { limitConnections } from './connection-limits.js';
 import { LOOPBACK } from './guards.js';
 
 export const METRICS_PATH = '/metrics';
-/** Scrapers connect one at a time; a few spare for a person with curl. */
-const MAX_CONNECTIONS = 32;
-
 export interface MetricsServerOptions {
   registry: Registry;
   /** Default 127.0.0.1. */
@@ -29,8 +28,8 @@ export interface RunningMetricsServer {
 
 export async function startMetricsServer(options: MetricsServerOptions): Promise<RunningMetricsServer> {
   const host = options.host ?? LOOPBACK;
-  const server: Server = createServer({ requestTimeout: 10_000, headersTimeout: 5_000, keepAliveTimeout: 5_000 });
-  server.maxConnections = MAX_CONNECTIONS;
+  const server: Server = createServer();
+  limitConnections(server);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => void answer(options.registry, req, res));
   server.on('clientError', (_e, socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
