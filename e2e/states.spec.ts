@@ -103,10 +103,32 @@ test('light theme: the listening view of a busy machine', async ({ page }) => {
   await screenshot(page, 'listening-busy');
 });
 
+test('the token leaves the address bar and history at once, and a reload of the tab still connects', async ({ page }) => {
+  const fake = await openFake(page, syntheticState(10));
+  await loaded(page);
+  expect(page.url()).toBe(`${fake.origin}/`);
+  // The entry itself was rewritten: back and forward again, no token.
+  await page.goBack();
+  await page.goForward();
+  await loaded(page);
+  expect(page.url()).toBe(`${fake.origin}/`);
+  const before = fake.calls.filter((c) => c.method === 'getState').length;
+  const documents: string[] = [];
+  page.on('request', (r) => r.resourceType() === 'document' && documents.push(r.url()));
+  await page.reload();
+  await loaded(page);
+  // The reload asked for the address as rewritten: the token went nowhere near the server's URL again.
+  expect(documents).toEqual([`${fake.origin}/`]);
+  await screenshot(page, 'reloaded-without-token');
+  expect(fake.calls.filter((c) => c.method === 'getState').length).toBeGreaterThan(before);
+});
+
 test('without the token in its address the page says how to open it', async ({ page }) => {
   const fake = await openFake(page, syntheticState(10));
-  await page.goto(`${fake.origin}/`);
-  await expect(page.getByRole('alert')).toContainText('carries the token');
+  // A tab of its own: the first one keeps its token for reloads.
+  const other = await page.context().newPage();
+  await other.goto(`${fake.origin}/`);
+  await expect(other.getByRole('alert')).toContainText('carries the token');
 });
 
 test('a narrow window keeps the table usable and puts the details below it', async ({ page }) => {

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { NotConnectedError, WsClient, type SocketLike } from '../../../src/renderer/src/api/ws-client.js';
-import { NoTransportError, pickTransport, webSocketUrl } from '../../../src/renderer/src/api/transport.js';
+import { NoTransportError, pickTransport, tokenFromAddress, webSocketUrl } from '../../../src/renderer/src/api/transport.js';
 import { errorText } from '../../../src/renderer/src/errors.js';
 import { errorCode } from '../../../src/shared/api-errors.js';
 import { delta, fullState, status } from './fixtures.js';
@@ -230,13 +230,26 @@ describe('WebSocket transport', () => {
   });
 
   it('builds the WebSocket address from the page address and its token', () => {
-    expect(webSocketUrl({ protocol: 'http:', host: '127.0.0.1:7437', search: '?token=abc_DEF-123' })).toBe('ws://127.0.0.1:7437/ws?token=abc_DEF-123');
-    expect(() => webSocketUrl({ protocol: 'http:', host: '127.0.0.1:7437', search: '' })).toThrow(NoTransportError);
+    expect(webSocketUrl({ protocol: 'http:', host: '127.0.0.1:7437' }, 'abc_DEF-123')).toBe('ws://127.0.0.1:7437/ws?token=abc_DEF-123');
+    expect(() => webSocketUrl({ protocol: 'http:', host: '127.0.0.1:7437' }, '')).toThrow(NoTransportError);
+  });
+
+  it('takes the token out of the address bar and history, and finds it again after a reload of the tab', () => {
+    window.sessionStorage.clear();
+    window.history.replaceState(null, '', '/?token=abc_DEF-123#alerts');
+    expect(tokenFromAddress(window)).toBe('abc_DEF-123');
+    expect(window.location.href).not.toContain('abc_DEF');
+    expect(window.location.hash).toBe('#alerts');
+    // A reload (same tab) has no token in its address any more: the tab's own storage has it.
+    expect(tokenFromAddress(window)).toBe('abc_DEF-123');
+    // A fresh tab has neither.
+    window.sessionStorage.clear();
+    expect(tokenFromAddress(window)).toBe('');
   });
 
   it('uses window.portwatch when the preload put it there', () => {
     const api = { getState: vi.fn() } as never;
-    const t = pickTransport({ portwatch: api, location: window.location });
+    const t = pickTransport({ portwatch: api, location: window.location, history: window.history, sessionStorage: window.sessionStorage });
     expect(t.kind).toBe('electron');
     expect(t.api).toBe(api);
     const seen: string[] = [];
