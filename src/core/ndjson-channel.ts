@@ -13,7 +13,8 @@ export interface NdjsonChannelOptions {
 }
 
 export interface NdjsonChannel {
-  send(message: unknown): void;
+  /** Resolves once the line is handed to the kernel, or at once when it never will be (cut off, closed). */
+  send(message: unknown): Promise<void>;
   onMessage(listener: (message: unknown) => void): void;
   /** The peer sent something that is not a JSON line (the connection is ended after this). */
   onProblem(listener: (reason: string) => void): void;
@@ -53,12 +54,12 @@ export function ndjsonChannel(socket: Socket, options: NdjsonChannelOptions): Nd
   socket.on('error', () => {});
   return {
     send(message) {
-      if (socket.destroyed || !socket.writable) return;
+      if (socket.destroyed || !socket.writable) return Promise.resolve();
       if (socket.writableLength > maxBuffered) {
         socket.destroy();
-        return;
+        return Promise.resolve();
       }
-      socket.write(JSON.stringify(message) + '\n');
+      return new Promise<void>((resolve) => socket.write(JSON.stringify(message) + '\n', () => resolve()));
     },
     onMessage: (listener) => void messageListeners.push(listener),
     onProblem: (listener) => void problemListeners.push(listener),

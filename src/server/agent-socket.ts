@@ -8,11 +8,12 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import type { Engine } from '../core/engine.js';
 import { attachSession, type EngineSession } from '../core/engine-process.js';
-import { hostMessageSchema, protocolProblem } from '../core/engine-protocol.js';
+import { hostMessageSchema, protocolProblem, type EngineMessage } from '../core/engine-protocol.js';
 import { ndjsonChannel } from '../core/ndjson-channel.js';
 import { peerCredentials, peerCredentialsUnavailable } from '../core/peer-credentials.js';
 import type { Access } from '../shared/access.js';
 import { accessFor, type AgentAccessPolicy } from './agent-access.js';
+import { MAX_BUFFERED_BYTES, RequestBudget } from './request-budget.js';
 
 /** Requests are small; the longest is a list of watched ports. */
 const MAX_REQUEST_BYTES = 256 * 1024;
@@ -108,7 +109,11 @@ let nextClient = 0;
 
 function serveClient(socket: Socket, engine: Engine, access: Access, log: (line: string) => void): void {
   const client = `agent-client-${++nextClient}`;
-  const channel = ndjsonChannel(socket, { maxLineBytes: MAX_REQUEST_BYTES });
+  const channel = ndjsonChannel(socket, { maxLineBytes: MAX_REQUEST_BYTES, maxBufferedBytes: MAX_BUFFERED_BYTES });
+  const budget = new RequestBudget('client');
+  /** The last line sent: an answer is flushed once it, or anything written after it, is. */
+  let flushed = Promise.resolve();
+  const send = (m: EngineMessage) => void (flushed = channel.send(m));
   let session: EngineSession | null = null;
   channel.onProblem((reason) => log(`dropped a client that sent ${reason}`));
   channel.onClose(() => session?.detach());
@@ -123,18 +128,23 @@ function serveClient(socket: Socket, engine: Engine, access: Access, log: (line:
       case 'open':
         // The engine is open and polling already: an attaching host gets it as it is.
         if (session !== null) return;
-        session = attachSession(engine, (m) => channel.send(m), { access, client });
+        session = attachSession(engine, send, { access, client });
         session.ready();
         return;
-      case 'request':
-        if (session === null) channel.send({ type: 'failure', id: message.id, message: "send 'open' first", code: 'bad-request' });
-        else void session.answer(message);
+      case 'request': {
+        if (session === null) return send({ type: 'failure', id: message.id, message: "send 'open' first", code: 'bad-request' });
+        // A client that asks without reading is answered 'busy', not buffered a state per request.
+        const busy = budget.start(message.method);
+        if (busy !== null) return send({ type: 'failure', id: message.id, message: busy, code: 'busy' });
+        const { method } = message;
+        void session.answer(message).finally(() => budget.done(method, flushed));
         return;
+      }
       case 'close':
         // This client leaves; the agent's engine runs on.
         session?.detach();
         session = null;
-        channel.send({ type: 'closed' });
+        send({ type: 'closed' });
         channel.end();
         return;
     }

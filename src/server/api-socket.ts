@@ -22,19 +22,12 @@ export interface ContractHost {
   call(method: RequestName, args: readonly unknown[], client?: string): Promise<unknown>;
   subscribe(listener: ServiceListener): () => void;
 }
+import { MAX_BUFFERED_BYTES, RequestBudget } from './request-budget.js';
 
 /** Requests are a few hundred bytes; anything near this is not our page talking. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
-/**
- * A page this far behind (frozen tab, suspended laptop, or a client that stopped reading) is cut off
- * rather than buffered without end: on reconnecting it fetches the full state, which costs less than
- * replaying every delta. A full state of 10,000 sockets is about 5 MB.
- */
-export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 /** Pages open at once; a tab per monitor is plenty. */
 export const MAX_CLIENTS = 32;
-/** Requests of one page being answered at once (a trust waits for the disk). */
-export const MAX_IN_FLIGHT = 16;
 /** A page that answers no ping for this long is gone. */
 export const HEARTBEAT_MS = 30_000;
 
@@ -42,9 +35,7 @@ const CLOSE_GOING_AWAY = 1001;
 
 interface ClientState {
   id: string;
-  inFlight: number;
-  /** A getState answer is written but not yet handed to the kernel. */
-  stateOnItsWay: boolean;
+  budget: RequestBudget;
   alive: boolean;
 }
 
@@ -75,7 +66,7 @@ export class ApiSocketHub {
   }
 
   add(ws: WebSocket): void {
-    const state: ClientState = { id: `ws-${++nextClient}`, inFlight: 0, stateOnItsWay: false, alive: true };
+    const state: ClientState = { id: `ws-${++nextClient}`, budget: new RequestBudget('page'), alive: true };
     this.clients.set(ws, state);
     ws.on('close', () => this.clients.delete(ws));
     // Errors (an oversized frame, a reset connection) close the socket; they must not end the server.
@@ -111,23 +102,19 @@ export class ApiSocketHub {
       return fail(idOf(raw), `a request is {"id", "method", "args"}: ${where}${issue?.message ?? 'invalid'}`);
     }
     const { id, method, args } = parsed.data;
-    if (state.inFlight >= MAX_IN_FLIGHT) return fail(id, `this page already has ${MAX_IN_FLIGHT} requests being answered; wait for them`, 'busy');
-    const isState = method === 'getState';
-    if (isState && state.stateOnItsWay) return fail(id, 'a full state is already on its way to this page; wait for it', 'busy');
-    state.inFlight++;
-    if (isState) state.stateOnItsWay = true;
+    const busy = state.budget.start(method);
+    if (busy !== null) return fail(id, busy, 'busy');
+    let flushed = Promise.resolve();
     try {
       // Checked here too: a host attached to an agent passes requests on before anything checks them.
       if (!isRequestName(method)) throw unknownRequest(method);
       const value = await this.service.call(method, args, state.id);
-      const flushed = reply(ws, { type: 'result', id, ok: true, value });
-      if (isState) void flushed.then(() => (state.stateOnItsWay = false));
+      flushed = reply(ws, { type: 'result', id, ok: true, value });
     } catch (e) {
-      if (isState) state.stateOnItsWay = false;
       const error = toApiError(e);
-      fail(id, error.message, error.code);
+      void fail(id, error.message, error.code);
     } finally {
-      state.inFlight--;
+      state.budget.done(method, flushed);
     }
   }
 

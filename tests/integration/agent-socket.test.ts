@@ -4,7 +4,8 @@
 // by its credentials when the mode lets it through). Killing the agent mid-write loses nothing it
 // reported saved.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, lstatSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import readline from 'node:readline';
@@ -276,6 +277,54 @@ describe('portwatch agent on a Unix socket', () => {
     const stranger = spawnSync('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, bin, 'serve', '--port', '0', '--no-open', '--agent', socketPath], { cwd: root, encoding: 'utf8' });
     expect(stranger.status).toBe(1);
     expect(stranger.stderr).toBe(`portwatch: the Portwatch engine could not open: not allowed to use the Portwatch agent at ${socketPath} (ask its owner to add you to its group)\n`);
+  });
+
+  it('answers a member of its group asking for the state 300 times at once "busy", not 300 states', async () => {
+    const asker = client(NOBODY, [GROUP]);
+    asker.send(OPEN);
+    await asker.next((m) => m.type === 'ready');
+    asker.send(Array.from({ length: 300 }, (_, i) => JSON.stringify({ type: 'request', id: 1000 + i, method: 'getState', args: [] })).join('\n'));
+    const answers: Array<Record<string, unknown>> = [];
+    for (let i = 0; i < 300; i++) answers.push(await asker.next((m) => (m.type === 'result' || m.type === 'failure') && m.id === 1000 + i));
+    const states = answers.filter((a) => a.type === 'result');
+    const busy = answers.filter((a) => a.type === 'failure' && a.code === 'busy');
+    expect(states.length).toBeGreaterThanOrEqual(1);
+    expect(states.length).toBeLessThanOrEqual(16);
+    expect(states.length + busy.length).toBe(300);
+    expect(String(busy[0]!.message)).toMatch(/already on its way to this client|requests being answered/);
+    // Once it has read its state, it is served again.
+    expect(await asker.request(2000, 'getState')).toMatchObject({ type: 'result' });
+    await asker.close();
+  });
+
+  it('keeps its memory bounded against 16 clients that ask for the state 1,000 times each and never read', { timeout: 120_000 }, async () => {
+    const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${agent.child.pid}/status`, 'utf8'))![1]) * 1024;
+    const before = rss();
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, rss())), 10);
+    const stalled: net.Socket[] = [];
+    const burst = [OPEN, ...Array.from({ length: 1000 }, (_, i) => JSON.stringify({ type: 'request', id: i, method: 'getState', args: [] }))].join('\n') + '\n';
+    for (let i = 0; i < 16; i++) {
+      const s = net.connect(socketPath);
+      s.on('error', () => {});
+      s.pause(); // never reads a byte
+      s.write(burst);
+      stalled.push(s);
+    }
+    // The agent got through every request: a fresh client's answer comes after them all.
+    const fresh = client();
+    fresh.send(OPEN);
+    await fresh.next((m) => m.type === 'ready');
+    const state = await fresh.request(1, 'getState');
+    expect(state).toMatchObject({ type: 'result' });
+    clearInterval(sampler);
+    const grown = Math.max(peak, rss()) - before;
+    const stateBytes = JSON.stringify(state).length;
+    console.log(`agent socket: 16 stalled clients x 1,000 getState (a state is ${Math.round(stateBytes / 1e3)} kB): peak RSS +${Math.round(grown / 1e6)} MB`);
+    // A few states each at most (one on its way, the rest answered 'busy'), not a thousand.
+    expect(grown).toBeLessThan(16 * 4 * stateBytes + 100e6);
+    await fresh.close();
+    stalled.forEach((s) => s.destroy());
   });
 
   it('refuses a second agent on the same socket in one line', async () => {
