@@ -25,3 +25,53 @@ test('the header shows the machine’s total rate and follows each update', asyn
   await expect(total).not.toHaveText(before!);
   await screenshot(page, 'traffic-header');
 });
+
+test('the Processes view: processes by rate with sparklines, the chart for the machine and for one process, a click to its connections', async ({ page }) => {
+  const { state, next } = withTraffic(syntheticState(2000), 300);
+  const fake = await openFake(page, state);
+  await loaded(page);
+  await page.getByRole('tab', { name: 'Processes' }).click();
+  const grid = page.getByRole('grid', { name: 'Processes' });
+  await expect(grid).toBeVisible();
+  // A minute of updates, one a second as the engine sends them.
+  for (let seq = 2; seq <= 40; seq++) {
+    const takenAt = state.snapshot.takenAt + (seq - 1) * 1000;
+    fake.sendDelta({ seq, takenAt, added: [], removed: [], changed: [] });
+    fake.sendTraffic(next(seq, takenAt));
+  }
+  const rows = grid.locator('[role="row"][data-pid]');
+  await expect(rows.first()).toBeVisible();
+  // Sorted by rate: the first row moves the most (send + receive).
+  // Sorted by rate: each row moves at most what the one above it moves (send + receive, as shown,
+  // so within the rounding of three significant digits).
+  const shownRates = () =>
+    rows.evaluateAll((els) =>
+      els.slice(0, 8).map((el) => {
+        const cells = el.querySelectorAll('[role="gridcell"]');
+        const parse = (t: string) => {
+          const m = /([\d.]+) (B|kB|MB|GB)\/s/.exec(t);
+          return m ? Number(m[1]) * { B: 1, kB: 1e3, MB: 1e6, GB: 1e9 }[m[2] as 'B'] : -1;
+        };
+        return parse(cells[3]!.textContent!) + parse(cells[4]!.textContent!);
+      }),
+    );
+  await expect.poll(async () => (await shownRates()).every((r, i, all) => i === 0 || r <= all[i - 1]! * 1.06)).toBe(true);
+  await expect(page.locator('.traffic-chart svg').first()).toBeVisible();
+  await expect(page.locator('.sparkline polyline').first()).toBeVisible();
+  await screenshot(page, 'traffic-processes');
+
+  // One process: the chart and the summary are its own.
+  const first = rows.first();
+  const pid = await first.getAttribute('data-pid');
+  const name = (await first.locator('[role="gridcell"]').first().textContent())!;
+  await first.click();
+  await expect(page.getByRole('heading', { name })).toBeVisible();
+  await expect(page.getByRole('img', { name: new RegExp(`Traffic of ${name} \\(pid ${pid}\\)`) })).toBeVisible();
+  await screenshot(page, 'traffic-process-selected');
+
+  // Its connections: the Connections view, filtered to it.
+  await page.getByRole('button', { name: 'Show its connections' }).click();
+  await expect(page.getByLabel('Filter')).toHaveValue(`pid:${pid}`);
+  await expect(socketRows(page).first()).toBeVisible();
+  expect(await socketRows(page).count()).toBeGreaterThan(0);
+});

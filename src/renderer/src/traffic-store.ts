@@ -83,10 +83,8 @@ export function createTrafficStore(api: Pick<PortwatchApi, 'onTraffic'>, options
   function record(update: TrafficUpdate): void {
     const t = update.takenAt;
     const sum = totalRate(state);
-    if (sum !== null && update.intervalMs > 0) {
-      total = trim(total, t);
-      total.push({ t, sendRate: sum.sendRate, receiveRate: sum.receiveRate });
-    }
+    // A new array each time: a chart given the history re-renders when it is not the same one.
+    if (sum !== null && update.intervalMs > 0) total = [...trim(total, t), { t, sendRate: sum.sendRate, receiveRate: sum.receiveRate }];
     for (const p of update.processes) {
       let samples = perProcess.get(p.key);
       if (samples === undefined) {

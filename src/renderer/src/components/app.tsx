@@ -27,6 +27,7 @@ import { ListeningView } from './listening-view.js';
 import { NamesContext, ResolveToggle } from './names.js';
 import { Notices } from './notices.js';
 import { PortsView, type LookupRequest } from './ports-view.js';
+import { ProcessesView } from './processes-view.js';
 import { WatchedPortToasts } from './watched-ports.js';
 import { ROWS_COMMITTED_EVENT } from '../commit-marks.js';
 
@@ -70,7 +71,7 @@ const FILTER_HELP =
   'Filter: free text matches address, port, service, process, state, user or command line. Terms: port:3000  pid:1234  proc:node  state:listen  proto:tcp6  service:https  host:example  country:us  scope:public  -term excludes.';
 
 /** The views that show sockets, each with a selection of its own. */
-type SocketView = Exclude<View, 'alerts'>;
+type SocketView = Exclude<View, 'alerts' | 'processes'>;
 
 interface Selection {
   id: string;
@@ -109,7 +110,7 @@ function ShownCount({ rows, total, noun }: { rows: ViewRows; total: number; noun
   );
 }
 
-const VIEW_LABEL: Record<View, string> = { connections: 'Connections', listening: 'Listening ports', ports: 'Ports', alerts: 'Alerts' };
+const VIEW_LABEL: Record<View, string> = { connections: 'Connections', listening: 'Listening ports', processes: 'Processes', ports: 'Ports', alerts: 'Alerts' };
 
 function Shell() {
   const store = useStore();
@@ -187,6 +188,12 @@ function Shell() {
     setLookup((prev) => ({ port, nonce: (prev?.nonce ?? 0) + 1 }));
   }, []);
   const clearLookup = useCallback(() => setLookup(null), []);
+  // From the Processes view: the Connections view, filtered to that process.
+  const showConnections = useCallback((pid: number) => {
+    setFilterText(`pid:${pid}`);
+    setView('connections');
+  }, []);
+  const [processesShown, setProcessesShown] = useState(0);
   const closeMenu = useCallback(() => setMenu(null), []);
   const closeDialog = useCallback(() => setEnding(null), []);
 
@@ -217,7 +224,7 @@ function Shell() {
   const selectListener = useCallback((id: string | null) => selectIn('listening', id), [selectIn]);
   const selectInLookup = useCallback((id: string | null, socket?: Socket) => selectIn('ports', id, socket), [selectIn]);
 
-  const socketView: SocketView | null = view === 'alerts' ? null : view;
+  const socketView: SocketView | null = view === 'alerts' || view === 'processes' ? null : view;
   const picked = socketView === null ? null : selection[socketView];
   // A lookup selection lasts as long as its lookup.
   const current = picked !== null && socketView === 'ports' && picked.lookup !== lookup?.nonce ? null : picked;
@@ -228,7 +235,7 @@ function Shell() {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.key !== 'ContextMenu' && !(e.shiftKey && e.key === 'F10')) return;
-      if (viewRef.current === 'alerts') return;
+      if (viewRef.current === 'alerts' || viewRef.current === 'processes') return;
       const sel = currentRef.current;
       const row = sel === null ? undefined : snapRef.current.rows.get(sel.id);
       if (!row) return;
@@ -246,9 +253,10 @@ function Shell() {
       const el = e.target instanceof Element ? e.target.closest('[data-id]') : null;
       const id = el?.getAttribute('data-id');
       const row = id == null ? undefined : snapRef.current.rows.get(id);
-      if (!row || viewRef.current === 'alerts') return;
+      const v = viewRef.current;
+      if (!row || v === 'alerts' || v === 'processes') return;
       e.preventDefault();
-      selectIn(viewRef.current, row.id, row.socket);
+      selectIn(v, row.id, row.socket);
       setMenu({ x: e.clientX, y: e.clientY, socket: row.socket });
     },
     [selectIn],
@@ -312,7 +320,7 @@ function Shell() {
   const detailFlag: RowFlag | 'gone' = liveRow ? liveRow.flag : 'gone';
   const closeDetail = useCallback(() => {
     const v = viewRef.current;
-    if (v !== 'alerts') selectIn(v, null);
+    if (v !== 'alerts' && v !== 'processes') selectIn(v, null);
   }, [selectIn]);
 
   const loading = snap.phase !== 'ready';
@@ -322,6 +330,12 @@ function Shell() {
   if (!loading) {
     if (view === 'connections') shown = <ShownCount rows={connRows} total={snap.counts.sockets} noun="sockets" />;
     else if (view === 'listening') shown = <ShownCount rows={listenRows} total={snap.counts.listening} noun="listening" />;
+    else if (view === 'processes')
+      shown = (
+        <>
+          <strong>{formatCount(processesShown)}</strong> processes{isEmptyFilter(filter) ? '' : ` match ${describeFilter(filter)}`}
+        </>
+      );
   }
 
   return (
@@ -424,7 +438,7 @@ function Shell() {
                   <span className="legend-item sev-warning">warning</span>
                   <span className="legend-item sev-info">info</span>
                 </span>
-              ) : (
+              ) : view === 'processes' ? null : (
                 <span className="legend" aria-hidden="true">
                   <span className="legend-item new">new</span>
                   <span className="legend-item changed">changed</span>
@@ -452,6 +466,8 @@ function Shell() {
                   />
                 ) : view === 'listening' ? (
                   <ListeningView ct={listenCt} view={listenRows} loading={loading} selectedId={current?.id ?? null} onSelect={selectListener} />
+                ) : view === 'processes' ? (
+                  <ProcessesView filter={filter} onShowConnections={showConnections} onShown={setProcessesShown} />
                 ) : (
                   <PortsView request={lookup} onLookup={lookUp} onClearLookup={clearLookup} onEnd={setEnding} selectedId={current?.id ?? null} onSelect={selectInLookup} />
                 )}

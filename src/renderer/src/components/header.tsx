@@ -12,7 +12,7 @@ import { formatRate } from '../../../shared/units.js';
 import { BANDS } from '../store.js';
 import { BAND_LABEL, CountsChart } from './counts-chart.js';
 
-export type View = 'connections' | 'listening' | 'ports' | 'alerts';
+export type View = 'connections' | 'listening' | 'processes' | 'ports' | 'alerts';
 
 const INTERVALS = [250, 500, 1000, 2000, 5000, 10_000, 30_000].filter((ms) => ms >= MIN_INTERVAL_MS && ms <= MAX_INTERVAL_MS);
 
@@ -51,6 +51,16 @@ export const Header = memo(function Header({ view, onView }: { view: View; onVie
         </button>
         <button type="button" role="tab" aria-selected={view === 'listening'} className="tab" onClick={() => onView('listening')}>
           Listening <span className="tab-count">{phase === 'ready' ? formatCount(counts.listening) : '…'}</span>
+        </button>
+        <button
+          type="button"
+          role="tab"
+          aria-selected={view === 'processes'}
+          className="tab"
+          onClick={() => onView('processes')}
+          title="Every process with sockets, by traffic rate"
+        >
+          Processes
         </button>
         <button
           type="button"
