@@ -75,3 +75,26 @@ test('the Processes view: processes by rate with sparklines, the chart for the m
   await expect(socketRows(page).first()).toBeVisible();
   expect(await socketRows(page).count()).toBeGreaterThan(0);
 });
+
+test('Connections: rate and byte columns, sorted by rate as updates arrive; n/a for UDP', async ({ page }) => {
+  const { state, next } = withTraffic(syntheticState(3000), 200);
+  const fake = await openFake(page, state);
+  await loaded(page);
+  const header = page.getByRole('columnheader', { name: /↑ Rate/ });
+  await header.getByRole('button').click();
+  if ((await header.getAttribute('aria-sort')) !== 'descending') await header.getByRole('button').click();
+  await expect(header).toHaveAttribute('aria-sort', 'descending');
+  for (let seq = 2; seq <= 6; seq++) {
+    const takenAt = state.snapshot.takenAt + (seq - 1) * 1000;
+    fake.sendDelta({ seq, takenAt, added: [], removed: [], changed: [] });
+    fake.sendTraffic(next(seq, takenAt));
+  }
+  const first = socketRows(page).first();
+  await expect(first).toContainText(/[\d.]+ [kM]B\/s/);
+  // UDP sockets have no counters: n/a, never 0.
+  await page.getByLabel('Filter').fill('proto:udp');
+  await expect(socketRows(page).first()).toContainText('n/a');
+  await page.getByLabel('Filter').fill('');
+  await expect(first).toContainText(/[\d.]+ [kM]B\/s/);
+  await screenshot(page, 'traffic-connections');
+});

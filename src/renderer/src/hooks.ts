@@ -1,9 +1,10 @@
 // Small hooks shared by the views: the store, the alerts, a shared clock for ages, and the OS colour scheme.
-import { createContext, useContext, useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { createContext, useContext, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { AlertsSnapshot, OpenRequest } from './alerts-store.js';
 import type { PagePermission, PageNotifier } from './notifications.js';
 import type { Store, StoreSnapshot } from './store.js';
 import type { TrafficSnapshot } from './traffic-store.js';
+import type { SocketTraffic } from '../../shared/traffic.js';
 
 export const StoreContext = createContext<Store | null>(null);
 
@@ -109,4 +110,17 @@ export function useThrottledValue<T>(value: T, ms: number): T {
 export function useTraffic(): TrafficSnapshot {
   const { traffic } = useStore();
   return useSyncExternalStore(traffic.subscribe, traffic.getSnapshot);
+}
+
+const noTraffic = { counters: (_id: string): SocketTraffic | undefined => undefined, version: 0 };
+const never = () => () => {};
+
+/**
+ * The traffic counters by socket id for a sort, with a version that moves with the updates — at most
+ * once a second — only while `live` (a sort reads them); otherwise an update costs the tables nothing.
+ */
+export function useTrafficLookup(live: boolean): { counters: (id: string) => SocketTraffic | undefined; version: number } {
+  const { traffic } = useStore();
+  const version = useThrottledValue(useSyncExternalStore(live ? traffic.subscribe : never, () => (live ? traffic.getSnapshot().version : 0)), 1000);
+  return useMemo(() => (live ? { counters: traffic.counters, version } : noTraffic), [live, traffic, version]);
 }

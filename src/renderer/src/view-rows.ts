@@ -12,7 +12,8 @@
 import { useMemo, useRef } from 'react';
 import type { SortEntry } from './column-layout.js';
 import type { ColumnSpec, SortNames } from './components/columns.js';
-import { mergeSorted, NO_NAMES, socketComparator, sortRows, sortUsesNames } from './components/columns.js';
+import { mergeSorted, NO_NAMES, socketComparator, sortRows, sortUsesNames, sortUsesTraffic } from './components/columns.js';
+import { useTrafficLookup } from './hooks.js';
 import { useNamesLookup, useResolve } from './components/names.js';
 import type { Filter } from '../../shared/filter.js';
 import { isEmptyFilter, matchSocket, narrows, usesNames } from '../../shared/filter.js';
@@ -34,6 +35,8 @@ export interface ViewRows {
 export interface ViewNames {
   lookup: SortNames;
   version: number;
+  /** Moves with traffic updates (at most once a second) while a sort reads counters; 0 otherwise. */
+  trafficVersion?: number;
 }
 
 export const NO_VIEW_NAMES: ViewNames = { lookup: NO_NAMES, version: 0 };
@@ -43,10 +46,12 @@ export const NO_VIEW_NAMES: ViewNames = { lookup: NO_NAMES, version: 0 };
  * names update) only while a sort or filter reads names, so that otherwise a names update costs the
  * tables nothing.
  */
-export function useViewNames(live: boolean): ViewNames {
+export function useViewNames(live: boolean, liveTraffic = false): ViewNames {
   const { get, version } = useNamesLookup(live);
   const resolve = useResolve();
-  return useMemo(() => ({ lookup: { get, resolve }, version }), [get, resolve, version]);
+  // Traffic the same way: a sort by rate or bytes is redone as updates arrive, once a second at most.
+  const traffic = useTrafficLookup(liveTraffic);
+  return useMemo(() => ({ lookup: { get, resolve, counters: traffic.counters }, version, trafficVersion: traffic.version }), [get, resolve, version, traffic]);
 }
 
 /** A filter's result, with what it was computed from (for the next keystroke's shortcut). */
@@ -100,6 +105,7 @@ interface Sorted {
   columns: readonly ColumnSpec[];
   include: ((s: Socket) => boolean) | undefined;
   namesVersion: number;
+  trafficVersion: number;
 }
 
 /**
@@ -116,9 +122,16 @@ export function updateSorted(
 ): Sorted {
   const compare = socketComparator(sorting, columns, names.lookup);
   const namesVersion = names.version;
-  // New names can move any row of a sort that reads them (owner, host): sort everything again.
+  const trafficVersion = names.trafficVersion ?? 0;
+  // New names can move any row of a sort that reads them (owner, host), new counters any row of a
+  // sort by traffic: sort everything again.
   const fresh =
-    prev === null || prev.sorting !== sorting || prev.columns !== columns || prev.include !== include || (prev.namesVersion !== namesVersion && sortUsesNames(sorting, columns));
+    prev === null ||
+    prev.sorting !== sorting ||
+    prev.columns !== columns ||
+    prev.include !== include ||
+    (prev.namesVersion !== namesVersion && sortUsesNames(sorting, columns)) ||
+    (prev.trafficVersion !== trafficVersion && sortUsesTraffic(sorting, columns));
   if (!fresh && compare !== null) {
     const seen = new Set<string>();
     const kept: Row[] = [];
@@ -145,14 +158,14 @@ export function updateSorted(
     if (rows.size > present || include !== undefined) {
       for (const r of rows.values()) if (!seen.has(r.id) && (include === undefined || include(r.socket))) moved.push(r);
     }
-    if (same && moved.length === 0) return prev.namesVersion === namesVersion ? prev : { ...prev, namesVersion };
+    if (same && moved.length === 0) return prev.namesVersion === namesVersion && prev.trafficVersion === trafficVersion ? prev : { ...prev, namesVersion, trafficVersion };
     // Past a third of the list changing, one sort is cheaper than a merge.
-    if (moved.length * 3 < kept.length) return { list: mergeSorted(kept, moved, compare), sorting, columns, include, namesVersion };
+    if (moved.length * 3 < kept.length) return { list: mergeSorted(kept, moved, compare), sorting, columns, include, namesVersion, trafficVersion };
   }
   const list: Row[] = [];
   if (include === undefined) for (const r of rows.values()) list.push(r);
   else for (const r of rows.values()) if (include(r.socket)) list.push(r);
-  return { list: sortRows(list, sorting, columns, names.lookup), sorting, columns, include, namesVersion };
+  return { list: sortRows(list, sorting, columns, names.lookup), sorting, columns, include, namesVersion, trafficVersion };
 }
 
 export function useViewRows({ snap, include, sorting, columns, filter, names = NO_VIEW_NAMES, active }: RowsInput): ViewRows {

@@ -15,7 +15,7 @@ import { useViewNames, useViewRows, type ViewRows } from '../view-rows.js';
 import { AboutDialog } from './about.js';
 import { WatchStartContext } from './age.js';
 import { useColumnTable } from './column-header.js';
-import { CONNECTION_TABLE, LISTENING_TABLE, sortUsesNames } from './columns.js';
+import { CONNECTION_TABLE, LISTENING_TABLE, sortUsesNames, sortUsesTraffic } from './columns.js';
 import { AlertsWorkspace, DEFAULT_ALERT_FILTER, type AlertFilterState } from './alerts-view.js';
 import { ConnectionsView } from './connections-view.js';
 import { ContextMenu, type MenuItem } from './context-menu.js';
@@ -160,7 +160,10 @@ function Shell() {
 
   // One derivation per table, read by the table and the toolbar alike (the counts cannot disagree).
   // Names only where a sort (owner, host) or a filter term (host:, country:) reads them.
-  const names = useViewNames(usesNames(filter) || sortUsesNames(connCt.sorting, CONNECTION_TABLE.columns) || sortUsesNames(listenCt.sorting, LISTENING_TABLE.columns));
+  const names = useViewNames(
+    usesNames(filter) || sortUsesNames(connCt.sorting, CONNECTION_TABLE.columns) || sortUsesNames(listenCt.sorting, LISTENING_TABLE.columns),
+    sortUsesTraffic(connCt.sorting, CONNECTION_TABLE.columns) || sortUsesTraffic(listenCt.sorting, LISTENING_TABLE.columns),
+  );
   const connRows = useViewRows({ snap, sorting: connCt.sorting, columns: CONNECTION_TABLE.columns, filter, names, active: view === 'connections' });
   const listenRows = useViewRows({ snap, include: isListener, sorting: listenCt.sorting, columns: LISTENING_TABLE.columns, filter, names, active: view === 'listening' });
 

@@ -22,6 +22,8 @@ import { protoLabel, stateLabel } from '../format.js';
 import { SocketAge } from './age.js';
 import { ConflictMark, ExposureBadge } from './badges.js';
 import { LocalEndpoint, RemoteEndpoint, RemoteOwner } from './names.js';
+import type { SocketTraffic } from '../../../shared/traffic.js';
+import { TrafficCell, trafficValue, type TrafficField } from './traffic-cells.js';
 
 /** What a cell may need beyond its socket. */
 export interface CellContext {
@@ -29,10 +31,14 @@ export interface CellContext {
   conflicts?: readonly Conflict[];
 }
 
-/** What a sort may read beyond the socket: the looked-up names, and whether they are shown. */
+/**
+ * What a sort may read beyond the socket: the looked-up names, whether they are shown, and the
+ * latest traffic counters by socket id.
+ */
 export interface SortNames {
   get: (key: string) => AddressNames | undefined;
   resolve: boolean;
+  counters?: (id: string) => SocketTraffic | undefined;
 }
 
 /** No names known (a table with no names store, a sort that reads none). */
@@ -45,6 +51,8 @@ export interface SortKey {
   tie?: (s: Socket) => number;
   /** The key reads looked-up names: a names update (or the Resolve switch) may reorder the rows. */
   names?: boolean;
+  /** The key reads traffic counters: a traffic update may reorder the rows. */
+  traffic?: boolean;
 }
 
 export interface ColumnSpec extends ColumnBasics {
@@ -158,6 +166,20 @@ export function stateClass(s: Socket): string {
 }
 
 const dash = <span className="dim">—</span>;
+
+/** A traffic column: bytes or a rate from the traffic store, sorted by it (n/a last). */
+function trafficColumn(id: string, field: TrafficField, header: string, help: string, width: number, defaultHidden = false): ColumnSpec {
+  return {
+    id,
+    header,
+    help,
+    width,
+    numeric: true,
+    ...(defaultHidden ? { defaultHidden } : {}),
+    sort: { get: (s, names) => trafficValue(s, field, names.counters?.(s.id)), traffic: true },
+    cell: (s) => <TrafficCell socket={s} field={field} />,
+  };
+}
 
 function processCell(s: Socket): ReactNode {
   return s.process ? s.process.name : <span className="dim">{s.pid === null ? '—' : `pid ${s.pid}`}</span>;
@@ -301,6 +323,11 @@ export const SOCKET_COLUMNS = {
       </>
     ),
   },
+  sendRate: trafficColumn('sendRate', 'sendRate', '↑ Rate', 'Bytes sent per second over the last poll (TCP; n/a where the system gives no counters)', 84),
+  receiveRate: trafficColumn('receiveRate', 'receiveRate', '↓ Rate', 'Bytes received per second over the last poll (TCP; n/a where the system gives no counters)', 84),
+  sent: trafficColumn('sent', 'sent', 'Sent', 'Bytes sent over the connection’s life (TCPView’s Sent Bytes)', 76),
+  received: trafficColumn('received', 'received', 'Received', 'Bytes received over the connection’s life (TCPView’s Rcvd Bytes)', 80),
+  rtt: trafficColumn('rtt', 'rtt', 'RTT', 'The kernel’s smoothed round-trip time of the connection', 64, true),
 } satisfies Record<string, ColumnSpec>;
 
 export type SocketColumnId = keyof typeof SOCKET_COLUMNS;
@@ -317,7 +344,7 @@ const pick = (ids: readonly SocketColumnId[]): ColumnSpec[] => ids.map((id) => S
 
 export const CONNECTION_TABLE: TableColumns = {
   id: 'connections',
-  columns: pick(['proto', 'local', 'remote', 'owner', 'state', 'process', 'pid', 'user', 'age', 'command']),
+  columns: pick(['proto', 'local', 'remote', 'owner', 'state', 'process', 'pid', 'user', 'age', 'sendRate', 'receiveRate', 'sent', 'received', 'rtt', 'command']),
   defaultSort: [{ id: 'process', desc: false }],
 };
 
@@ -330,7 +357,7 @@ export const LISTENING_TABLE: TableColumns = {
 /** The port lookup's lists of sockets (bound to the port, and its clients); unsorted, they keep the engine's order (listeners first). */
 export const LOOKUP_TABLE: TableColumns = {
   id: 'port-lookup',
-  columns: pick(['proto', 'local', 'remote', 'owner', 'state', 'process', 'pid', 'user', 'age', 'command']),
+  columns: pick(['proto', 'local', 'remote', 'owner', 'state', 'process', 'pid', 'user', 'age', 'sendRate', 'receiveRate', 'sent', 'received', 'rtt', 'command']),
   defaultSort: [],
 };
 
@@ -341,6 +368,11 @@ const socketOf = (item: HasSocket): Socket => ('socket' in item ? item.socket : 
 /** Whether the order of `sorting` depends on looked-up names (so it is redone as names arrive). */
 export function sortUsesNames(sorting: readonly SortEntry[], columns: readonly ColumnSpec[]): boolean {
   return sorting.some((e) => columns.find((c) => c.id === e.id)?.sort?.names === true);
+}
+
+/** Whether the order of `sorting` depends on traffic counters (so it is redone as updates arrive). */
+export function sortUsesTraffic(sorting: readonly SortEntry[], columns: readonly ColumnSpec[]): boolean {
+  return sorting.some((e) => columns.find((c) => c.id === e.id)?.sort?.traffic === true);
 }
 
 /** Compares two sockets by `sorting`: negative when a comes first. Nulls last whichever the direction. */

@@ -18,7 +18,7 @@ import { addressMeaning, ROLE_HELP, ROLE_LABEL, verdictDetail, verdictHolders } 
 import type { Row } from '../store.js';
 import { useViewNames } from '../view-rows.js';
 import { useColumnTable } from './column-header.js';
-import { LOOKUP_TABLE, sortRows, sortUsesNames } from './columns.js';
+import { LOOKUP_TABLE, sortRows, sortUsesNames, sortUsesTraffic } from './columns.js';
 import { SocketGrid } from './socket-grid.js';
 import { ConflictCard } from './conflict-card.js';
 import type { EndTarget } from './end-process-dialog.js';
@@ -159,7 +159,7 @@ function LookupPanel({
   const byAddress = useMemo(() => (data ? connectionsByAddress(data.holders) : []), [data]);
   const byProcess = useMemo(() => (data ? clientsByProcess(data.clients) : []), [data]);
   // The lists sort like any socket table; their rows are the lookup's sockets.
-  const names = useViewNames(sortUsesNames(ct.sorting, LOOKUP_TABLE.columns));
+  const names = useViewNames(sortUsesNames(ct.sorting, LOOKUP_TABLE.columns), sortUsesTraffic(ct.sorting, LOOKUP_TABLE.columns));
   const holderRows = useMemo(() => sortRows(asRows(data?.holders ?? []), ct.sorting, LOOKUP_TABLE.columns, names.lookup), [data, ct.sorting, names]);
   const clientRows = useMemo(() => sortRows(asRows(data?.clients ?? []), ct.sorting, LOOKUP_TABLE.columns, names.lookup), [data, ct.sorting, names]);
   const socketsById = useMemo(() => new Map([...(data?.holders ?? []), ...(data?.clients ?? [])].map((s) => [s.id, s])), [data]);
