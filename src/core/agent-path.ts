@@ -18,7 +18,7 @@ export function defaultAgentSocket(dataDir: string, uid: number | null = typeof 
 }
 
 /** Where a host looks for a running agent, in order. */
-export function agentSocketCandidates(dataDir: string): string[] {
-  const user = userAgentSocket(dataDir);
+export function agentSocketCandidates(dataDir: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  const user = userAgentSocket(dataDir, env);
   return user === SYSTEM_AGENT_SOCKET ? [user] : [SYSTEM_AGENT_SOCKET, user];
 }

@@ -13,7 +13,9 @@ import type { EngineSummary } from '../core/engine-protocol.js';
 import { channel } from '../shared/channels.js';
 import type { AlertEvent } from '../shared/alerts.js';
 import type { WatchedPortEvent } from '../shared/ports.js';
+import { connectAgent } from '../core/agent-connection.js';
 import { EngineClient, type EngineClientOptions, type EngineProcess, type EngineState } from '../core/engine-client.js';
+import { chooseEngine } from './engine-choice.js';
 import { notificationImage } from './icons.js';
 import { bindIpc } from './ipc.js';
 import { autostartPath, HIDDEN_FLAG, xdgLoginItem } from './autostart.js';
@@ -115,10 +117,16 @@ export function startApp({ mainDir, engine: settings = {}, forkEngine, client: c
     packaged: app.isPackaged,
   });
   const preload = join(mainDir, '../preload/index.cjs');
+  // A running agent's engine when there is one (it may see more than this user can), else our own.
+  const choice = forkEngine ? ({ kind: 'own' } as const) : chooseEngine(facts.argv, facts.env, dataDir);
   const engine = new EngineClient({
     ...clientOptions,
     closeTimeoutMs: clientOptions.closeTimeoutMs ?? QUIT_FLUSH_MS,
-    fork: forkEngine ?? (() => utilityProcess.fork(join(mainDir, ENGINE_ENTRY), [], { serviceName: 'Portwatch engine', stdio: 'inherit' })),
+    fork:
+      forkEngine ??
+      (choice.kind === 'agent'
+        ? () => connectAgent(choice.path)
+        : () => utilityProcess.fork(join(mainDir, ENGINE_ENTRY), [], { serviceName: 'Portwatch engine', stdio: 'inherit' })),
     config: {
       dataDir,
       intervalMs: settings.intervalMs ?? 1000,

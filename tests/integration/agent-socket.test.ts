@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ENGINE_PROTOCOL_VERSION } from '../../src/core/engine-protocol.js';
+import type { FullState } from '../../src/shared/api.js';
+import { startBuiltApp } from '../helpers/built-app.js';
 import { startHolder, stopAll, stopChild } from '../helpers/children.js';
 import { WAIT } from '../helpers/wait.js';
 
@@ -326,6 +328,29 @@ describe('portwatch agent on a Unix socket', () => {
     await fresh.close();
     stalled.forEach((s) => s.destroy());
   });
+
+  it('the desktop app (its built bundle) attaches to the agent instead of starting an engine of its own', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, PORTWATCH_DATA_DIR: join(dir, 'app-data'), PORTWATCH_TRAY: 'on', PORTWATCH_ALLOW_ROOT: '1', PORTWATCH_AGENT: socketPath };
+    delete env['ELECTRON_RENDERER_URL'];
+    const app = startBuiltApp(env);
+    try {
+      await app.next((r) => r.type === 'window', 30_000);
+      const state = (await app.invoke('portwatch:getState')) as FullState;
+      expect(state.status.engine).toMatchObject({ host: 'agent', pid: agent.child.pid, rights: 'root', access: 'full' });
+      expect(state.snapshot.sockets.length).toBeGreaterThan(0);
+      // Its requests reach the agent's engine: the interval the agent polls at changes, and back.
+      await app.invoke('portwatch:setInterval', 400);
+      expect(((await app.invoke('portwatch:getState')) as FullState).status.intervalMs).toBe(400);
+      await app.invoke('portwatch:setInterval', 250);
+      expect(app.reports.some((r) => r.type === 'utility-process')).toBe(false);
+      app.trayClick('quit');
+      expect((await app.exited).code).toBe(0);
+    } finally {
+      app.kill();
+    }
+    // Quitting the app detached it; the agent runs on.
+    expect(agent.child.exitCode).toBeNull();
+  }, 90_000);
 
   it('refuses a second agent on the same socket in one line', async () => {
     const second = startAgent(['--socket', socketPath]);
