@@ -2,7 +2,7 @@
 // data comes from and what reading it costs, and the pause / interval controls.
 import { memo, useDeferredValue, useState } from 'react';
 import type { MonitorStatus } from '../../../shared/status.js';
-import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../../../shared/status.js';
+import { describeEngine, MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../../../shared/status.js';
 import { SEVERITY_TONE } from '../alert-text.js';
 import { worstActive } from '../alerts-store.js';
 import { useConflicts } from '../conflicts-store.js';
@@ -99,6 +99,12 @@ export const Header = memo(function Header({ view, onView }: { view: View; onVie
       <CountsChart history={chartHistory} />
       <div className="spacer" />
       <div className="engine" aria-label="Engine">
+        {status?.engine?.host === 'agent' && (
+          // Attached to an agent: whose engine, with what rights, and whether this view may act.
+          <span className={`engine-agent${status.engine.access === 'read-only' ? ' read-only' : ''}`} title={describeEngine(status.engine)}>
+            {describeEngine(status.engine)}
+          </span>
+        )}
         <span
           className={`live-pill ${stateKey}`}
           role="status"
