@@ -334,7 +334,7 @@ describe('portwatch agent on a Unix socket', () => {
     delete env['ELECTRON_RENDERER_URL'];
     const app = startBuiltApp(env);
     try {
-      await app.next((r) => r.type === 'window', 30_000);
+      await app.next((r) => r.type === 'window', WAIT.timeout);
       const state = (await app.invoke('portwatch:getState')) as FullState;
       expect(state.status.engine).toMatchObject({ host: 'agent', pid: agent.child.pid, rights: 'root', access: 'full' });
       expect(state.snapshot.sockets.length).toBeGreaterThan(0);
@@ -350,7 +350,7 @@ describe('portwatch agent on a Unix socket', () => {
     }
     // Quitting the app detached it; the agent runs on.
     expect(agent.child.exitCode).toBeNull();
-  }, 90_000);
+  });
 
   it('refuses a second agent on the same socket in one line', async () => {
     const second = startAgent(['--socket', socketPath]);
