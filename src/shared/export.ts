@@ -4,6 +4,7 @@
 import { stringify } from 'csv-stringify/sync';
 import type { HistoryEntry } from './history.js';
 import type { Socket } from './model.js';
+import { jsonText, printable } from './printable.js';
 
 export const EXPORT_FORMATS = ['csv', 'json', 'ndjson'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -45,12 +46,13 @@ const HISTORY_COLUMNS: Column<HistoryEntry>[] = [
 
 /**
  * A cell a spreadsheet would read as a formula (=, +, -, @, or a tab or carriage return first: a
- * process may name itself "=cmd|' /c calc'!A1") gets a leading apostrophe, as OWASP advises.
+ * process may name itself "=cmd|' /c calc'!A1") gets a leading apostrophe, as OWASP advises. Control
+ * and bidi characters are shown as escapes: CSV has none of its own, and it is printed to terminals.
  */
 export function neutraliseCell(value: Cell): string {
   if (value === null) return '';
   if (typeof value === 'number') return String(value);
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /^[=+\-@\t\r]/.test(value) ? `'${printable(value)}` : printable(value);
 }
 
 function toCsv<T>(columns: Column<T>[], rows: readonly T[]): string {
@@ -73,9 +75,9 @@ export function exportSockets(sockets: readonly Socket[], format: ExportFormat, 
     case 'csv':
       return socketsCsv(sockets);
     case 'json':
-      return JSON.stringify({ takenAt, sockets }) + '\n';
+      return jsonText({ takenAt, sockets }) + '\n';
     case 'ndjson':
-      return sockets.map((s) => JSON.stringify(s) + '\n').join('');
+      return sockets.map((s) => jsonText(s) + '\n').join('');
   }
 }
 
@@ -85,9 +87,9 @@ export function exportHistory(entries: readonly HistoryEntry[], format: ExportFo
     case 'csv':
       return historyCsv(entries);
     case 'json':
-      return JSON.stringify({ connections: entries.filter((e) => e.kind === 'connection'), listeners: entries.filter((e) => e.kind === 'listener') }) + '\n';
+      return jsonText({ connections: entries.filter((e) => e.kind === 'connection'), listeners: entries.filter((e) => e.kind === 'listener') }) + '\n';
     case 'ndjson':
-      return entries.map((e) => JSON.stringify(e) + '\n').join('');
+      return entries.map((e) => jsonText(e) + '\n').join('');
   }
 }
 
@@ -101,8 +103,9 @@ export function historyText(entries: readonly HistoryEntry[]): string {
 }
 
 function asText<T>(columns: Column<T>[], rows: readonly T[]): string {
-  // Tabs and line breaks inside a value would break the columns: they become spaces.
-  const line = (cells: Cell[]) => cells.map((c) => (c === null ? '' : String(c).replace(/[\t\r\n]+/g, ' '))).join('\t');
+  // Tabs and line breaks inside a value would break the columns: they become spaces; other controls
+  // are shown as escapes (pasted into a terminal, they would run).
+  const line = (cells: Cell[]) => cells.map((c) => (c === null ? '' : printable(String(c).replace(/[\t\r\n]+/g, ' ')))).join('\t');
   const body = rows.map((r) => line(columns.map((c) => c.value(r))));
   return (rows.length > 1 ? [line(columns.map((c) => c.header)), ...body] : body).join('\n') + '\n';
 }

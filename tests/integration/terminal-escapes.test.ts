@@ -37,7 +37,7 @@ function clean(text: string): void {
 
 describe('names chosen by a process reach the terminal escaped', () => {
   it('in snapshot, who (table, verdicts, processes), conflicts and the kill prompt', async () => {
-    for (const args of [['snapshot'], ['who', String(port)], ['conflicts'], ['kill', '--port', String(port)]]) {
+    for (const args of [['snapshot'], ['who', String(port)], ['conflicts'], ['kill', '--port', String(port)], ['export', '--format', 'csv']]) {
       const { stdout, stderr } = await runCli(args);
       clean(stdout);
       clean(stderr);
@@ -51,6 +51,13 @@ describe('names chosen by a process reach the terminal escaped', () => {
     clean(stdout);
     const { sockets } = JSON.parse(stdout) as { sockets: Array<{ pid: number | null; process: { name: string } | null }> };
     expect(sockets.find((s) => s.pid === first.pid)?.process?.name).toBe(EVIL);
+    for (const format of ['json', 'ndjson']) {
+      const exported = await runCli(['export', '--format', format]);
+      clean(exported.stdout);
+      type Row = { pid: number | null; process: { name: string } | null };
+      const rows = format === 'json' ? (JSON.parse(exported.stdout) as { sockets: Row[] }).sockets : exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as Row);
+      expect(rows.find((s) => s.pid === first.pid)?.process?.name, format).toBe(EVIL);
+    }
   });
 
   it('in watch lines and the alert lines it prints, and later in `alerts`', async () => {
