@@ -27,6 +27,8 @@ async function connectedPair(host: string) {
   const port = server.endpoints.l!.port;
   const client = await startConnector(process.execPath, host, [port]);
   expect(client.connected).toEqual([port]);
+  // Until the server's loop accepts it, its end is in the listen queue, owned by nobody.
+  await server.accepted('l', 1);
   const sockets = (await new LinuxProcSource().sample()).sockets;
   const clientEnd = sockets.find((s) => s.pid === client.pid && s.remotePort === port && s.state === 'ESTABLISHED')!;
   const serverEnd = sockets.find((s) => s.pid === server.pid && s.localPort === port && s.remotePort === clientEnd.localPort)!;
