@@ -98,3 +98,59 @@ test('Connections: rate and byte columns, sorted by rate as updates arrive; n/a 
   await expect(first).toContainText(/[\d.]+ [kM]B\/s/);
   await screenshot(page, 'traffic-connections');
 });
+
+// Not a test of speed (no timed assertion): prints what traffic costs the page at 10,000 sockets with
+// 1,000 of them moving. Runs only when asked: npx playwright test --grep @bench
+test('@bench traffic updates at 10,000 sockets, 1,000 moving: update size and frame gaps', async ({ page }) => {
+  test.setTimeout(180_000);
+  const { state, next } = withTraffic(syntheticState(10_000), 1000);
+  const fake = await openFake(page, state);
+  await loaded(page);
+  const run = async (label: string, send = true) => {
+    await page.evaluate(() => {
+      const g = globalThis as unknown as { requestAnimationFrame: (f: (now: number) => void) => void };
+      const w = globalThis as unknown as { gaps: number[]; stop: boolean };
+      w.gaps = [];
+      w.stop = false;
+      let last = performance.now();
+      const tick = (now: number) => {
+        w.gaps.push(now - last);
+        last = now;
+        if (!w.stop) g.requestAnimationFrame(tick);
+      };
+      g.requestAnimationFrame(tick);
+    });
+    let bytes = 0;
+    // The updates are made before the clock starts: making them is the test's cost, not the page's.
+    const updates = Array.from({ length: 20 }, () => {
+      const seq = seqNow++;
+      const takenAt = state.snapshot.takenAt + seq * 1000;
+      return { seq, takenAt, text: JSON.stringify({ type: 'event', event: 'traffic', payload: next(seq, takenAt) }) };
+    });
+    for (const { seq, takenAt, text } of updates) {
+      if (!send) {
+        await page.waitForTimeout(250);
+        continue;
+      }
+      fake.sendDelta({ seq, takenAt, added: [], removed: [], changed: [] });
+      bytes = text.length;
+      fake.sendRaw(text);
+      await page.waitForTimeout(250);
+    }
+    const gaps = await page.evaluate(() => {
+      const w = globalThis as unknown as { gaps: number[]; stop: boolean };
+      w.stop = true;
+      return w.gaps.slice(1).sort((a, b) => a - b);
+    });
+    const q = (p: number) => gaps[Math.min(gaps.length - 1, Math.floor(p * gaps.length))]!.toFixed(1);
+    console.log(`${label}: update ${(bytes / 1024).toFixed(0)} KiB JSON; frame gaps p50 ${q(0.5)} ms, p95 ${q(0.95)} ms, max ${q(1)} ms over ${gaps.length} frames`);
+  };
+  let seqNow = 2;
+  await run('Connections, no updates (the baseline of this machine)', false);
+  await run('Connections, sorted by process');
+  const header = page.getByRole('columnheader', { name: /↑ Rate/ });
+  await header.getByRole('button').click();
+  await run('Connections, sorted by ↑ Rate');
+  await page.getByRole('tab', { name: 'Processes' }).click();
+  await run('Processes view with chart');
+});
