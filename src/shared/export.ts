@@ -1,7 +1,8 @@
 // Export of what a view shows (live sockets or history) as CSV, JSON or NDJSON, and the same columns
 // as tab-separated text for the clipboard: one rule for the CLI and the UI. CSV goes through
 // csv-stringify (quoting per RFC 4180); cells a spreadsheet would run as a formula are neutralised.
-import { stringify } from 'csv-stringify/sync';
+// The browser build (its own small Buffer polyfill inside): the same module in Node, Electron and the page.
+import { stringify } from 'csv-stringify/browser/esm/sync';
 import type { HistoryEntry } from './history.js';
 import type { Socket } from './model.js';
 import { jsonText, printable } from './printable.js';

@@ -18,16 +18,19 @@ import { useColumnTable } from './column-header.js';
 import { CONNECTION_TABLE, LISTENING_TABLE, sortUsesNames, sortUsesTraffic } from './columns.js';
 import { AlertsWorkspace, DEFAULT_ALERT_FILTER, type AlertFilterState } from './alerts-view.js';
 import { ConnectionsView } from './connections-view.js';
+import { CloseConnectionDialog } from './close-connection-dialog.js';
 import { ContextMenu, type MenuItem } from './context-menu.js';
 import { SearchBox } from './search-box.js';
 import { DetailPanel } from './detail-panel.js';
 import { EndProcessDialog, endTargetOf, type EndTarget } from './end-process-dialog.js';
 import { EngineControls, Header, type View } from './header.js';
+import { HistoryView } from './history-view.js';
 import { ListeningView } from './listening-view.js';
 import { NamesContext, ResolveToggle } from './names.js';
 import { Notices } from './notices.js';
 import { PortsView, type LookupRequest } from './ports-view.js';
 import { ProcessesView } from './processes-view.js';
+import { ExportButton, socketMenuItems, useCopyRowShortcut } from './socket-actions.js';
 import { WatchedPortToasts } from './watched-ports.js';
 import { ROWS_COMMITTED_EVENT } from '../commit-marks.js';
 
@@ -71,7 +74,8 @@ const FILTER_HELP =
   'Filter: free text matches address, port, service, process, state, user or command line. Terms: port:3000  pid:1234  proc:node  state:listen  proto:tcp6  service:https  host:example  country:us  scope:public  -term excludes.';
 
 /** The views that show sockets, each with a selection of its own. */
-type SocketView = Exclude<View, 'alerts' | 'processes'>;
+type SocketView = Exclude<View, 'alerts' | 'processes' | 'history'>;
+const isSocketView = (v: View): v is SocketView => v !== 'alerts' && v !== 'processes' && v !== 'history';
 
 interface Selection {
   id: string;
@@ -110,7 +114,7 @@ function ShownCount({ rows, total, noun }: { rows: ViewRows; total: number; noun
   );
 }
 
-const VIEW_LABEL: Record<View, string> = { connections: 'Connections', listening: 'Listening ports', processes: 'Processes', ports: 'Ports', alerts: 'Alerts' };
+const VIEW_LABEL: Record<View, string> = { connections: 'Connections', listening: 'Listening ports', processes: 'Processes', ports: 'Ports', alerts: 'Alerts', history: 'History' };
 
 function Shell() {
   const store = useStore();
@@ -129,6 +133,7 @@ function Shell() {
   const [menu, setMenu] = useState<MenuState | null>(null);
   const [ending, setEnding] = useState<EndTarget | null>(null);
   const [copied, setCopied] = useState<string | null>(null);
+  const [closingConnection, setClosingConnection] = useState<Socket | null>(null);
   const conflicts = useConflicts();
   const [alertFilter, setAlertFilter] = useState<AlertFilterState>(DEFAULT_ALERT_FILTER);
   const [alertId, setAlertId] = useState<string | null>(null);
@@ -227,7 +232,7 @@ function Shell() {
   const selectListener = useCallback((id: string | null) => selectIn('listening', id), [selectIn]);
   const selectInLookup = useCallback((id: string | null, socket?: Socket) => selectIn('ports', id, socket), [selectIn]);
 
-  const socketView: SocketView | null = view === 'alerts' || view === 'processes' ? null : view;
+  const socketView: SocketView | null = isSocketView(view) ? view : null;
   const picked = socketView === null ? null : selection[socketView];
   // A lookup selection lasts as long as its lookup.
   const current = picked !== null && socketView === 'ports' && picked.lookup !== lookup?.nonce ? null : picked;
@@ -238,7 +243,7 @@ function Shell() {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.key !== 'ContextMenu' && !(e.shiftKey && e.key === 'F10')) return;
-      if (viewRef.current === 'alerts' || viewRef.current === 'processes') return;
+      if (!isSocketView(viewRef.current)) return;
       const sel = currentRef.current;
       const row = sel === null ? undefined : snapRef.current.rows.get(sel.id);
       if (!row) return;
@@ -257,7 +262,7 @@ function Shell() {
       const id = el?.getAttribute('data-id');
       const row = id == null ? undefined : snapRef.current.rows.get(id);
       const v = viewRef.current;
-      if (!row || v === 'alerts' || v === 'processes') return;
+      if (!row || !isSocketView(v)) return;
       e.preventDefault();
       selectIn(v, row.id, row.socket);
       setMenu({ x: e.clientX, y: e.clientY, socket: row.socket });
@@ -300,6 +305,7 @@ function Shell() {
         },
       });
     }
+    items.push(...socketMenuItems(s, setCopied, setClosingConnection));
     const target = endTargetOf(s);
     if (target !== null) {
       items.push({ id: 'end', label: 'End process…', hint: `${target.name} · pid ${target.pid}`, danger: true, separated: true, onSelect: () => setEnding(target) });
@@ -323,8 +329,14 @@ function Shell() {
   const detailFlag: RowFlag | 'gone' = liveRow ? liveRow.flag : 'gone';
   const closeDetail = useCallback(() => {
     const v = viewRef.current;
-    if (v !== 'alerts' && v !== 'processes') selectIn(v, null);
+    if (isSocketView(v)) selectIn(v, null);
   }, [selectIn]);
+  // Ctrl+C copies the selected row as text.
+  const selectedSocket = useCallback(() => {
+    const sel = isSocketView(viewRef.current) ? currentRef.current : null;
+    return sel === null ? null : (snapRef.current.rows.get(sel.id)?.socket ?? sel.socket);
+  }, []);
+  useCopyRowShortcut(selectedSocket, setCopied);
 
   const loading = snap.phase !== 'ready';
   const nConflicts = conflicts.conflicts.length;
@@ -346,7 +358,12 @@ function Shell() {
       <div className={`app ${snap.connection === 'lost' ? 'offline' : ''}`}>
         <Header view={view} onView={setView} />
         <WatchedPortToasts />
-        {view === 'alerts' ? (
+        {view === 'history' ? (
+          <>
+            <Notices snap={snap} />
+            <HistoryView />
+          </>
+        ) : view === 'alerts' ? (
           <AlertsWorkspace
             filter={alertFilter}
             onFilter={setAlertFilter}
@@ -416,6 +433,7 @@ function Shell() {
                 </button>
               )}
               {(view === 'connections' || view === 'listening') && <ResolveToggle />}
+              {(view === 'connections' || view === 'listening') && <ExportButton view={view} rows={view === 'connections' ? connRows.rows : listenRows.rows} />}
               {view === 'ports' ? (
                 <span className={`shown${portError ? ' control-error' : ''}`} aria-live="polite">
                   {portError ??
@@ -480,6 +498,7 @@ function Shell() {
           </>
         )}
         {menu !== null && <ContextMenu x={menu.x} y={menu.y} label={`Socket ${formatEndpoint(menu.socket.localAddress, menu.socket.localPort)}`} items={menuItems} onClose={closeMenu} />}
+        {closingConnection !== null && <CloseConnectionDialog key={closingConnection.id} socket={closingConnection} onClose={() => setClosingConnection(null)} />}
         {ending !== null && <EndProcessDialog key={`${ending.pid} ${ending.startedAt}`} target={ending} onClose={closeDialog} />}
       </div>
     </WatchStartContext.Provider>

@@ -12,7 +12,7 @@ import { formatRate } from '../../../shared/units.js';
 import { BANDS } from '../store.js';
 import { BAND_LABEL, CountsChart } from './counts-chart.js';
 
-export type View = 'connections' | 'listening' | 'processes' | 'ports' | 'alerts';
+export type View = 'connections' | 'listening' | 'processes' | 'ports' | 'alerts' | 'history';
 
 const INTERVALS = [250, 500, 1000, 2000, 5000, 10_000, 30_000].filter((ms) => ms >= MIN_INTERVAL_MS && ms <= MAX_INTERVAL_MS);
 
@@ -79,6 +79,9 @@ export const Header = memo(function Header({ view, onView }: { view: View; onVie
           )}
         </button>
         <AlertsTab selected={view === 'alerts'} onSelect={() => onView('alerts')} alerts={alerts} />
+        <button type="button" role="tab" aria-selected={view === 'history'} className="tab" onClick={() => onView('history')} title="Connections that closed and listeners that went">
+          History
+        </button>
       </nav>
       <dl className="stats" aria-label="Live counts">
         {BANDS.map((b) => (
