@@ -11,8 +11,11 @@ import { ContextMenu, type MenuItem } from './context-menu.js';
 
 /** Copy row, copy command line, close connection: for the row menu. */
 export function socketMenuItems(s: Socket, onCopied: (message: string) => void, onCloseConnection: (s: Socket) => void): MenuItem[] {
-  const items: MenuItem[] = [{ id: 'copy-row', label: 'Copy row', hint: 'Ctrl+C', onSelect: () => void copyText(socketsText([s]), 'the row').then(onCopied) }];
-  if (s.process?.cmdline) {
+  const items: MenuItem[] = [];
+  // Copy items only where there is a clipboard to copy to (as "Copy address").
+  const clipboard = typeof navigator !== 'undefined' && typeof navigator.clipboard?.writeText === 'function';
+  if (clipboard) items.push({ id: 'copy-row', label: 'Copy row', hint: 'Ctrl+C', onSelect: () => void copyText(socketsText([s]), 'the row').then(onCopied) });
+  if (clipboard && s.process?.cmdline) {
     const cmd = s.process.cmdline;
     items.push({ id: 'copy-cmd', label: 'Copy command line', onSelect: () => void copyText(cmd, 'the command line').then(onCopied) });
   }
