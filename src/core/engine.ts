@@ -45,7 +45,7 @@ export interface EngineOptions {
    */
   names?: NameServiceOptions | false;
   /** History of closed connections and gone listeners (in DATA_DIR/history); false runs without. Default {}. */
-  history?: Omit<HistoryLogOptions, 'onError'> | false;
+  history?: (Omit<HistoryLogOptions, 'onError'> & { measureTraffic?: boolean }) | false;
   /** The OS facts the port tools read; tests may pin them. */
   service?: Omit<ServiceOptions, 'alerts' | 'watchedPorts' | 'names' | 'history'>;
   /** Which host runs this engine (the status says it, with the engine's rights). Default 'app'. */
@@ -198,7 +198,9 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     }
   }
   const nameService = names;
-  const recorder = history === null ? null : new HistoryRecorder(monitor, history, nameService ? { names: (key) => nameService.lookup(key) } : {});
+  const measureTraffic = options.history !== false && options.history?.measureTraffic === true;
+  const recorder =
+    history === null ? null : new HistoryRecorder(monitor, history, { measureTraffic, ...(nameService ? { names: (key: string) => nameService.lookup(key) } : {}) });
 
   const service = new ApiService(monitor, { ...options.service, alerts, watchedPorts, names, history });
 

@@ -19,6 +19,13 @@ export interface HistorySink {
 export interface HistoryRecorderOptions {
   /** The peer's looked-up names at closing time (NameService.lookup). */
   names?: (key: string) => AddressNames | undefined;
+  /**
+   * Keep traffic measured for the bytes and the connections shorter than a poll (default false: they
+   * are recorded while something else has it measured — a view, top, /metrics). Measuring from the
+   * engine's start made the browser-mode page miss its deltas under load (e2e/connections.spec.ts),
+   * so it stays opt-in until that is understood.
+   */
+  measureTraffic?: boolean;
 }
 
 interface Owner {
@@ -47,8 +54,7 @@ export class HistoryRecorder {
     private readonly options: HistoryRecorderOptions = {},
   ) {
     for (const s of monitor.getState().snapshot.sockets) this.track(s);
-    // Bytes per connection come from the traffic counters: history wants them measured.
-    this.releaseTraffic = monitor.wantTraffic();
+    this.releaseTraffic = options.measureTraffic ? monitor.wantTraffic() : () => {};
     this.unsubscribe = monitor.subscribe((e) => this.onEvent(e));
   }
 

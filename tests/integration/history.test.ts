@@ -100,7 +100,7 @@ async function historyUntil(engine: Engine, query: HistoryQuery, found: (entries
 }
 
 function open(dataDir: string): Promise<Engine> {
-  return openEngine({ dataDir, intervalMs: 250, alerts: false, watchedPorts: false, names: false });
+  return openEngine({ dataDir, intervalMs: 250, alerts: false, watchedPorts: false, names: false, history: { measureTraffic: true } });
 }
 
 describe('history of a real engine', () => {
@@ -147,7 +147,7 @@ describe('history of a real engine', () => {
 
   it('keeps a connection that opened and closed between two polls, once, credited to the listener’s owner', async (ctx) => {
     ctx.skip(!closedWork, whyNot);
-    const engine = await openEngine({ dataDir, intervalMs: 2000, alerts: false, watchedPorts: false, names: false });
+    const engine = await openEngine({ dataDir, intervalMs: 2000, alerts: false, watchedPorts: false, names: false, history: { measureTraffic: true } });
     await engine.start();
     const sink = await peer({ mode: 'sink', host: '127.0.0.1' });
     const burst = await peer({ mode: 'burst', host: '127.0.0.1', port: sink.port, bytes: 7777 });
