@@ -68,6 +68,36 @@ describe('names in the Connections table', () => {
     expect(cells(311).slice(2, 3)).toEqual(['lhr25s34-in-f14.1e100.net:https']);
   });
 
+  it('the detail says what the peer is: services, scope, host name, country and owner', async () => {
+    const t = await mount();
+    await act(async () => t.emitNames({ version: 4, reverseDns: true, set: { '142.250.74.46': google }, forgotten: [] }));
+    await act(async () => {
+      fireEvent.mouseDown(rowOf(311));
+    });
+    const details = screen.getByRole('complementary', { name: 'Details' });
+    const field = (label: string) => within(details).getByText(label, { selector: 'dt' }).nextElementSibling!.textContent;
+    expect(field('Remote')).toBe('142.250.74.46:443 · https');
+    expect(field('Peer scope')).toBe('public');
+    expect(field('Host name')).toBe('lhr25s34-in-f14.1e100.net');
+    expect(field('Country')).toBe('United States (US)');
+    expect(field('Owner')).toBe('AS15169 Google LLC');
+    // A listener has no peer to explain.
+    await act(async () => {
+      fireEvent.mouseDown(rowOf(90));
+    });
+    expect(field('Local')).toBe('0.0.0.0:22 · ssh');
+    expect(within(details).queryByText('Host name')).toBeNull();
+    // With lookups off, the detail says why there is no host name.
+    fireEvent.click(screen.getByLabelText('DNS lookups'));
+    await act(settle);
+    await act(async () => {
+      fireEvent.mouseDown(rowOf(777));
+    });
+    expect(field('Host name')).toBe('localhost');
+    await act(async () => t.emitNames({ version: t.names.version + 1, reverseDns: false, set: {}, forgotten: ['127.0.0.1'] }));
+    expect(field('Host name')).toBe('not looked up (DNS lookups are off)');
+  });
+
   it('"DNS lookups" asks the engine to stop, and shows what the engine says', async () => {
     const t = await mount();
     const box = screen.getByLabelText('DNS lookups') as HTMLInputElement;

@@ -3,13 +3,13 @@
 import { useContext } from 'react';
 import { addressScope } from '../../../shared/address.js';
 import type { Socket } from '../../../shared/model.js';
-import { formatEndpoint } from '../../../shared/model.js';
 import { formatDateTime, protoLabel, readAge, stateLabel } from '../format.js';
 import { useNow } from '../hooks.js';
 import type { RowFlag } from '../store.js';
 import { ExposureBadge } from './badges.js';
 import { WatchStartContext } from './age.js';
 import { Field, none } from './fields.js';
+import { EndpointFields } from './names.js';
 
 export interface DetailPanelProps {
   socket: Socket;
@@ -70,12 +70,7 @@ export function DetailPanel({ socket, flag, onClose }: DetailPanelProps) {
         <h3>Socket</h3>
         <dl>
           <Field label="Protocol">{protoLabel(socket)}</Field>
-          <Field label="Local" mono>
-            {formatEndpoint(socket.localAddress, socket.localPort)}
-          </Field>
-          <Field label="Remote" mono>
-            {socket.remoteAddress === null ? none : formatEndpoint(socket.remoteAddress, socket.remotePort)}
-          </Field>
+          <EndpointFields s={socket} />
           <Field label="State">
             {stateLabel(socket)}
             {socket.state === 'UNCONN' && <span className="dim"> (UNCONN: a UDP socket bound to the port, with no peer)</span>}

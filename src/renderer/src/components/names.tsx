@@ -11,6 +11,7 @@ import { hasRemote, namesKey } from '../../../shared/names.js';
 import { describePortClass, portClass } from '../../../shared/port-class.js';
 import { serviceName } from '../../../shared/services.js';
 import type { NamesStore } from '../names-store.js';
+import { Field, none } from './fields.js';
 
 export const NamesContext = createContext<NamesStore | null>(null);
 
@@ -112,6 +113,50 @@ export function RemoteOwner({ s }: { s: Socket }): ReactNode {
       {names.country !== null && <span className="cc">{names.country}</span>}
       {names.org ?? (names.asn === null ? '' : `AS${names.asn}`)}
     </span>
+  );
+}
+
+/** "postgresql (5432/tcp)": a port and its service, for the detail panel. */
+function PortName({ port, protocol }: { port: number; protocol: Protocol }): ReactNode {
+  const service = serviceName(port, protocol);
+  return service === null ? null : <span className="dim"> · {service}</span>;
+}
+
+/**
+ * The detail panel's lines about the socket's ends: each port's service, and the peer's scope,
+ * host name, country and owner — what `portwatch ip` says, for the selected socket.
+ */
+export function EndpointFields({ s }: { s: Socket }): ReactNode {
+  const remote = hasRemote(s);
+  const names = useAddressNames(remote ? namesKey(s.remoteAddress!) : null);
+  const store = useContext(NamesContext);
+  const dns = useSyncExternalStore(store === null ? never : (changed) => store.subscribe((k) => k === null && changed()), () => store?.reverseDns() ?? false);
+  const owner = names === undefined ? null : names.asn === null ? names.org : `AS${names.asn}${names.org === null ? '' : ` ${names.org}`}`;
+  return (
+    <>
+      <Field label="Local" mono>
+        {formatEndpoint(s.localAddress, s.localPort)}
+        <PortName port={s.localPort} protocol={s.protocol} />
+      </Field>
+      <Field label="Remote" mono>
+        {s.remoteAddress === null ? none : formatEndpoint(s.remoteAddress, s.remotePort)}
+        {remote && <PortName port={s.remotePort!} protocol={s.protocol} />}
+      </Field>
+      {remote && (
+        <>
+          <Field label="Peer scope">{addressRange(s.remoteAddress!)}</Field>
+          <Field label="Host name" mono>
+            {names?.host ?? <span className="dim">{dns ? 'none known' : 'not looked up (DNS lookups are off)'}</span>}
+          </Field>
+          {(names?.country ?? null) !== null && (
+            <Field label="Country">
+              {countryName(names!.country!)} <span className="dim">({names!.country})</span>
+            </Field>
+          )}
+          {owner !== null && <Field label="Owner">{owner}</Field>}
+        </>
+      )}
+    </>
   );
 }
 
