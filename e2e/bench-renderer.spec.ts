@@ -19,7 +19,7 @@ import type { Socket } from '../src/shared/model.js';
 import { createStore } from '../src/renderer/src/store.js';
 import { screenshot, socketRows } from './app.js';
 import { openFake } from './fake-portwatch.js';
-import { nextDelta, rng, syntheticAlerts, syntheticState } from './synthetic.js';
+import { nextDelta, rng, syntheticAlerts, syntheticNames, syntheticState } from './synthetic.js';
 
 // Tracing snapshots the DOM after every action, in the page: it would be timed along with the app.
 test.use({ trace: 'off' });
@@ -319,7 +319,9 @@ test('@bench interactions with 12,000 sockets: filter keystroke, sort, group, sw
   const state = syntheticState(INTERACTION_SOCKETS);
   await page.addInitScript({ content: INSTRUMENT });
   const synthetic = syntheticAlerts();
-  const fake = await openFake(page, state, { alerts: synthetic.alerts, alertTrees: synthetic.trees });
+  // With the peers' names looked up, as the engine has them after a while: the owner column, and free
+  // text that searches host names and owners too.
+  const fake = await openFake(page, state, { alerts: synthetic.alerts, alertTrees: synthetic.trees, names: syntheticNames() });
   await expect(socketRows(page).first()).toBeVisible({ timeout: 60_000 });
   await expect(page.getByRole('tab', { name: /Connections/ })).toContainText('12,000');
   // A busy machine keeps changing while the user works: a 100-change delta every second, as the engine
@@ -339,7 +341,7 @@ test('@bench interactions with 12,000 sockets: filter keystroke, sort, group, sw
   // Filter keystrokes: queries a user types, one key at a time, each timed until its rows are on screen.
   const box = page.getByRole('searchbox', { name: 'Filter' });
   await box.click();
-  for (const query of ['chrome', '443', 'port:5432', 'state:est', '192.168']) {
+  for (const query of ['chrome', '443', 'port:5432', 'state:est', '192.168', 'google']) {
     let text = '';
     for (const ch of query) {
       text += ch;
@@ -355,8 +357,8 @@ test('@bench interactions with 12,000 sockets: filter keystroke, sort, group, sw
 
   // Sorting: a header click, again and again over the columns (each click flips or moves the sort).
   const grid = page.getByRole('grid', { name: 'Connections' });
-  const sortable = ['Local address', 'Remote address', 'State', 'Process', 'PID', 'Age', 'User', 'Proto'];
-  for (let i = 0; i < 24; i++) {
+  const sortable = ['Local address', 'Remote address', 'Country · owner', 'State', 'Process', 'PID', 'Age', 'User', 'Proto'];
+  for (let i = 0; i < 27; i++) {
     const header = grid.getByRole('columnheader', { name: new RegExp(`^${sortable[i % sortable.length]}`) });
     const before = await page.evaluate(() => (globalThis as unknown as BenchWindow).__pwBench.views.filter((v) => v.view === 'connections').pop()?.sorting ?? '');
     note('sort', await timed(page, () => header.getByRole('button').first().click(), { view: 'connections', sortingNot: before }));

@@ -1,5 +1,6 @@
 // The filter box's small language (the UI's, and the CLI's --filter). Terms are separated by spaces and all must match (AND):
-//   free text           address, port, process name, state, user or command line contains it
+//   free text           address, port, service, process name, state (BOUND or UNCONN), user or
+//                       command line contains it, or the peer's host name, owner or country
 //   port:3000           local or remote port (port:8000-8080 for a range)
 //   pid:1234            owning process id
 //   proc:node           process name contains it
@@ -16,9 +17,9 @@
 import type { AddressRange } from './address.js';
 import { addressRange } from './address.js';
 import type { Socket } from './model.js';
-import { formatEndpoint } from './model.js';
+import { formatEndpoint, stateLabel } from './model.js';
 import type { AddressNames } from './names.js';
-import { hasRemote, namesKey } from './names.js';
+import { hasRemote, peerNames } from './names.js';
 import { serviceName } from './services.js';
 
 export type FilterTerm =
@@ -147,6 +148,7 @@ export function searchText(s: Socket): string {
       formatEndpoint(s.localAddress, s.localPort),
       formatEndpoint(s.remoteAddress, s.remotePort),
       s.state,
+      stateLabel(s),
       `${s.protocol}${s.family}`,
       serviceName(s.localPort, s.protocol) ?? '',
       hasRemote(s) ? (serviceName(s.remotePort, s.protocol) ?? '') : '',
@@ -162,14 +164,27 @@ export function searchText(s: Socket): string {
   return text;
 }
 
-function lookedUp(s: Socket, names: NameLookup | undefined): AddressNames | undefined {
-  return names !== undefined && hasRemote(s) ? names(namesKey(s.remoteAddress!)) : undefined;
+const lookedUp = peerNames;
+
+// The looked-up names free text also searches (host, owner, country), kept per names object: the
+// store replaces an address's object when its names change.
+const nameHaystacks = new WeakMap<AddressNames, string>();
+function namesText(n: AddressNames): string {
+  let text = nameHaystacks.get(n);
+  if (text === undefined) {
+    text = [n.host ?? '', n.org ?? '', n.asn === null ? '' : `as${n.asn}`, n.country ?? ''].join('\u0000').toLowerCase();
+    nameHaystacks.set(n, text);
+  }
+  return text;
 }
 
 function matchTerm(term: FilterTerm, s: Socket, names: NameLookup | undefined): boolean {
   switch (term.kind) {
-    case 'text':
-      return searchText(s).includes(term.text);
+    case 'text': {
+      if (searchText(s).includes(term.text)) return true;
+      const n = lookedUp(s, names);
+      return n !== undefined && namesText(n).includes(term.text);
+    }
     case 'port':
       return (
         (s.localPort >= term.from && s.localPort <= term.to) ||
@@ -180,7 +195,7 @@ function matchTerm(term: FilterTerm, s: Socket, names: NameLookup | undefined): 
     case 'proc':
       return (s.process?.name ?? '').toLowerCase().includes(term.text);
     case 'state':
-      return normState(s.state).startsWith(term.text) || (s.listening && (term.text.startsWith('listen') || 'listen'.startsWith(term.text)));
+      return normState(s.state).startsWith(term.text) || normState(stateLabel(s)).startsWith(term.text) || (s.listening && (term.text.startsWith('listen') || 'listen'.startsWith(term.text)));
     case 'proto':
       return (term.protocol === null || s.protocol === term.protocol) && (term.family === null || s.family === term.family);
     case 'service':
@@ -194,9 +209,9 @@ function matchTerm(term: FilterTerm, s: Socket, names: NameLookup | undefined): 
   }
 }
 
-/** Whether the filter reads looked-up names (so a names update can change what it matches). */
+/** Whether the filter reads looked-up names (so a names update can change what it matches); free text searches them too. */
 export function usesNames(filter: Filter): boolean {
-  return filter.terms.some((t) => t.kind === 'host' || t.kind === 'country');
+  return filter.terms.some((t) => t.kind === 'host' || t.kind === 'country' || t.kind === 'text');
 }
 
 function sameTerm(a: FilterTerm, b: FilterTerm): boolean {

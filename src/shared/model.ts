@@ -116,6 +116,14 @@ export function socketId(
   return `${proto} ${local}>${remote}#${s.inode ?? 0}`;
 }
 
+/**
+ * The state as the tables say it: the kernel's TCP names (as netstat and TCPView say them), but a UDP
+ * socket with no peer is "BOUND" rather than ss's "UNCONN". The detail panel keeps the raw state; the filter finds either.
+ */
+export function stateLabel(s: Pick<Socket, 'state'>): string {
+  return s.state === 'UNCONN' ? 'BOUND' : s.state;
+}
+
 /** Brackets an IPv6 address for use before ":port". */
 export function formatHost(address: string): string {
   return address.includes(':') ? `[${address}]` : address;

@@ -74,6 +74,29 @@ export function hasRemote(s: Pick<Socket, 'remoteAddress' | 'remotePort'>): s is
   return s.remoteAddress !== null && s.remotePort !== null && s.remotePort !== 0;
 }
 
+// The key a peer's names are kept under, per address text: a table has few distinct peers and many
+// rows, and sorting or filtering 12,000 rows would otherwise parse each address again.
+const peerKeys = new Map<string, string>();
+
+/** The names key of a socket's peer (namesKey of its remote address), or null when it has none. */
+export function peerNamesKey(s: Pick<Socket, 'remoteAddress' | 'remotePort'>): string | null {
+  if (!hasRemote(s)) return null;
+  let key = peerKeys.get(s.remoteAddress);
+  if (key === undefined) {
+    key = namesKey(s.remoteAddress);
+    if (peerKeys.size > 100_000) peerKeys.clear();
+    peerKeys.set(s.remoteAddress, key);
+  }
+  return key;
+}
+
+/** A socket's peer's names from `get`, if any are known. */
+export function peerNames(s: Pick<Socket, 'remoteAddress' | 'remotePort'>, get: ((key: string) => AddressNames | undefined) | undefined): AddressNames | undefined {
+  if (get === undefined) return undefined;
+  const key = peerNamesKey(s);
+  return key === null ? undefined : get(key);
+}
+
 /** A socket's names: the static ones computed here, the looked-up ones from `lookup` (keyed by namesKey). */
 export function socketNames(s: Socket, lookup: (key: string) => AddressNames | undefined): SocketNames {
   const remote = hasRemote(s);

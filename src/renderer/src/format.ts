@@ -14,14 +14,6 @@ export function formatAge(ms: number): string {
   return `${Math.floor(h / 24)}d`;
 }
 
-/**
- * The state as the tables say it: the kernel's TCP names (as netstat and TCPView say them), but a UDP
- * socket with no peer is "BOUND" rather than ss's "UNCONN". The detail panel keeps the raw state.
- */
-export function stateLabel(s: Pick<Socket, 'state'>): string {
-  return s.state === 'UNCONN' ? 'BOUND' : s.state;
-}
-
 export interface AgeReading {
   /** "12s", "≥ 2m": what the cell shows. */
   text: string;

@@ -2,8 +2,7 @@
 // list of sockets. A busy port has thousands of clients from a handful of programs and addresses; the
 // summary is what a user reads, the list is for looking one up.
 import type { Socket } from '../../shared/model.js';
-import { formatHost } from '../../shared/model.js';
-import { stateLabel } from './format.js';
+import { formatHost, stateLabel } from '../../shared/model.js';
 
 export interface PeerSummary {
   key: string;

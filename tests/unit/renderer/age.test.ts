@@ -2,7 +2,8 @@
 // socket already open when Portwatch started is "≥" its time since then, unless its process's start
 // bounds it closely enough to say its age.
 import { describe, expect, it } from 'vitest';
-import { readAge, stateLabel } from '../../../src/renderer/src/format.js';
+import { readAge } from '../../../src/renderer/src/format.js';
+import { stateLabel } from '../../../src/shared/model.js';
 import { proc } from './fixtures.js';
 
 const START = 1_700_000_000_000;

@@ -54,6 +54,9 @@ describe('filter language', () => {
     expect(matching('state:listen')).toEqual([api, dns]);
     expect(matching('state:listening')).toEqual([api, dns]);
     expect(matching('state:unconn')).toEqual([dns]);
+    // The table says BOUND for UNCONN: what it shows is what finds it.
+    expect(matching('state:bound')).toEqual([dns]);
+    expect(matching('bound')).toEqual([dns]);
   });
 
   it('proto: takes a protocol, a protocol and family, or a family', () => {

@@ -251,6 +251,14 @@ describe('filter terms for names', () => {
     expect(all.filter((s) => matchSocket(parseFilter('host:1e100'), s))).toEqual([]); // no names yet
   });
 
+  it('free text finds a peer by its host name, owner or country as well', () => {
+    expect(matching('google')).toEqual([web]);
+    expect(matching('1e100')).toEqual([web]);
+    expect(matching('as15169')).toEqual([web]);
+    expect(matching('-google')).toEqual([ssh, local]);
+    expect(all.filter((s) => matchSocket(parseFilter('google'), s))).toEqual([]); // no names yet
+  });
+
   it('says the terms in words, and reads a malformed value as free text', () => {
     expect(describeFilter(parseFilter('service:ssh -country:us scope:priv host:example'))).toBe('service “ssh” · not country US · private peer · host “example”');
     expect(parseFilter('country:usa').terms[0]).toMatchObject({ kind: 'text', text: 'country:usa' });

@@ -71,7 +71,7 @@ interface MenuState {
 const canCopy = () => typeof navigator !== 'undefined' && typeof navigator.clipboard?.writeText === 'function';
 
 const FILTER_HELP =
-  'Filter: free text matches address, port, service, process, state, user or command line. Terms: port:3000  pid:1234  proc:node  state:listen  proto:tcp6  service:https  host:example  country:us  scope:public  -term excludes.';
+  'Filter: free text matches address, port, service, process, state, user, command line, and the peer’s host name, owner or country. Terms: port:3000  pid:1234  proc:node  state:listen  proto:tcp6  service:https  host:example  country:us  scope:public  -term excludes.';
 
 /** The views that show sockets, each with a selection of its own. */
 type SocketView = Exclude<View, 'alerts' | 'processes' | 'history'>;

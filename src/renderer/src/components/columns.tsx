@@ -15,10 +15,10 @@ import { addressScope, parseIPv4, parseIPv6 } from '../../../shared/address.js';
 import type { Conflict } from '../../../shared/api.js';
 import type { Socket } from '../../../shared/model.js';
 import type { AddressNames } from '../../../shared/names.js';
-import { hasRemote, namesKey } from '../../../shared/names.js';
-import { formatHost } from '../../../shared/model.js';
+import { peerNames } from '../../../shared/names.js';
+import { formatHost, stateLabel } from '../../../shared/model.js';
 import type { ColumnBasics, SortEntry } from '../column-layout.js';
-import { protoLabel, stateLabel } from '../format.js';
+import { protoLabel } from '../format.js';
 import { SocketAge } from './age.js';
 import { ConflictMark, ExposureBadge } from './badges.js';
 import { LocalEndpoint, RemoteEndpoint, RemoteOwner } from './names.js';
@@ -86,22 +86,9 @@ function addressKey(address: string): string {
   return key;
 }
 
-// A peer's key in the names store, kept per address text like the sort keys.
-const peerKeys = new Map<string, string>();
-function peerNames(s: Socket, names: SortNames): AddressNames | undefined {
-  if (!hasRemote(s)) return undefined;
-  let key = peerKeys.get(s.remoteAddress);
-  if (key === undefined) {
-    key = namesKey(s.remoteAddress);
-    if (peerKeys.size > 100_000) peerKeys.clear();
-    peerKeys.set(s.remoteAddress, key);
-  }
-  return names.get(key);
-}
-
 /** The owner a peer sorts by: its network's name (AS number where there is none), case folded. */
 function ownerKey(s: Socket, names: SortNames): string | null {
-  const n = peerNames(s, names);
+  const n = peerNames(s, names.get);
   if (n === undefined) return null;
   if (n.org !== null) return n.org.toLowerCase();
   return n.asn === null ? null : `as${n.asn}`;
@@ -216,7 +203,7 @@ export const SOCKET_COLUMNS = {
     sort: {
       get: (s, names) => {
         if (s.remoteAddress === null) return null;
-        const host = names.resolve ? (peerNames(s, names)?.host ?? null) : null;
+        const host = names.resolve ? (peerNames(s, names.get)?.host ?? null) : null;
         return host === null ? `0${addressKey(s.remoteAddress)}` : `1${host.toLowerCase()}`;
       },
       tie: (s) => s.remotePort ?? 0,

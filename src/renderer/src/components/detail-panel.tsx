@@ -3,7 +3,8 @@
 import { useContext } from 'react';
 import { addressScope } from '../../../shared/address.js';
 import type { Socket } from '../../../shared/model.js';
-import { formatDateTime, protoLabel, readAge, stateLabel } from '../format.js';
+import { stateLabel } from '../../../shared/model.js';
+import { formatDateTime, protoLabel, readAge } from '../format.js';
 import { useNow } from '../hooks.js';
 import type { RowFlag } from '../store.js';
 import { ExposureBadge } from './badges.js';
