@@ -71,6 +71,14 @@ test('the owner column sorts by the owner’s name, hides, and the remote column
   expect(seen.length).toBeGreaterThan(10);
   expect(seen).toEqual([...seen].sort());
   await screenshot(page, 'columns-owner-sorted');
+  // Ctrl+C on a selected row puts the row, as shown, on the clipboard (names and all).
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await socketRows(page).first().click();
+  await page.keyboard.press('Control+c');
+  await expect(page.getByText('Copied the row')).toBeVisible();
+  const copied = await page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText());
+  expect(copied.split('\t')).toEqual(await socketRows(page).first().locator('[role="gridcell"]').allTextContents().then((t) => t.map((x) => x.trim())));
+  expect(copied).toContain('Amazon.com, Inc.');
   // Host names where reverse DNS gave one, with the raw address on hover.
   await expect(grid(page).locator('.c-remote .addr.host').first()).toBeVisible();
   // Hidden from the header's menu like any column.

@@ -3,7 +3,7 @@
 // that belongs to the view that made it, a detail column only while something is selected, honest
 // ages and state names, and columns that can be hidden, resized and moved — and stay so.
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { App } from '../../../src/renderer/src/components/app.js';
 import { VIEW_COMMITTED_EVENT } from '../../../src/renderer/src/commit-marks.js';
 import { createStore, type Store } from '../../../src/renderer/src/store.js';
@@ -238,3 +238,62 @@ describe('columns: hide, resize, move — and they stay', () => {
     expect(headers()[0]).toBe('proto');
   });
 });
+
+describe('copying rows (TCPView’s Copy)', () => {
+  async function withClipboard(body: (writeText: ReturnType<typeof vi.fn>) => Promise<void>) {
+    const writeText = vi.fn(async (_text: string) => {});
+    Object.defineProperty(navigator, 'clipboard', { configurable: true, value: { writeText } });
+    try {
+      await body(writeText);
+    } finally {
+      delete (navigator as { clipboard?: unknown }).clipboard;
+    }
+  }
+  const rowOf = (pid: number) => rows().find((r) => r.querySelector('.c-pid')?.textContent === String(pid))!;
+
+  it('"Copy row" copies the row as shown, tab-separated; the remote address has its own item', async () => {
+    await withClipboard(async (writeText) => {
+      await mount();
+      await act(async () => {
+        fireEvent.contextMenu(rowOf(311), { clientX: 200, clientY: 200 });
+      });
+      const menu = screen.getByRole('menu');
+      await click(within(menu).getByRole('menuitem', { name: /Copy row/ }));
+      const shown = within(rowOf(311)).getAllByRole('gridcell').map((c) => c.textContent);
+      expect(writeText).toHaveBeenLastCalledWith(shown.join('\t'));
+      expect(shown).toContain('firefox');
+      expect(screen.getByText('Copied the row')).toBeTruthy();
+      await act(async () => {
+        fireEvent.contextMenu(rowOf(311), { clientX: 200, clientY: 200 });
+      });
+      await click(within(screen.getByRole('menu')).getByRole('menuitem', { name: /Copy remote address/ }));
+      expect(writeText).toHaveBeenLastCalledWith('142.250.74.46:443');
+      // A listener has no peer: no such item.
+      await act(async () => {
+        fireEvent.contextMenu(rowOf(520), { clientX: 200, clientY: 200 });
+      });
+      expect(within(screen.getByRole('menu')).queryByRole('menuitem', { name: /Copy remote address/ })).toBeNull();
+    });
+  });
+
+  it('Ctrl+C copies the selected row, but not while the filter box has the focus', async () => {
+    await withClipboard(async (writeText) => {
+      await mount();
+      await select(rowOf(777));
+      await act(async () => {
+        fireEvent.keyDown(window, { key: 'c', ctrlKey: true });
+        await settle();
+      });
+      expect(writeText).toHaveBeenCalledTimes(1);
+      expect(writeText.mock.calls[0]![0]).toContain('curl');
+      const box = screen.getByRole('searchbox', { name: 'Filter' });
+      box.focus();
+      await act(async () => {
+        fireEvent.keyDown(box, { key: 'c', ctrlKey: true });
+        await settle();
+      });
+      expect(writeText).toHaveBeenCalledTimes(1);
+    });
+  });
+});
+

@@ -4,6 +4,7 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, typ
 import { addressScope } from '../../../shared/address.js';
 import type { Socket } from '../../../shared/model.js';
 import { formatEndpoint } from '../../../shared/model.js';
+import { hasRemote } from '../../../shared/names.js';
 import { ConflictsContext, useConflicts, useConflictWatcher } from '../conflicts-store.js';
 import { describeFilter, isEmptyFilter, parseFilter, usesNames } from '../../../shared/filter.js';
 import { formatCount } from '../format.js';
@@ -33,6 +34,7 @@ import { ProcessesView } from './processes-view.js';
 import { ExportButton, socketMenuItems, useCopyRowShortcut } from './socket-actions.js';
 import { WatchedPortToasts } from './watched-ports.js';
 import { ROWS_COMMITTED_EVENT } from '../commit-marks.js';
+import { rowText } from '../row-text.js';
 
 
 /**
@@ -270,6 +272,31 @@ function Shell() {
     [selectIn],
   );
 
+  /** Puts text on the clipboard and says so (`what` names it when it is long). */
+  const copy = useCallback((text: string, what = text) => {
+    navigator.clipboard.writeText(text).then(
+      () => setCopied(`Copied ${what}`),
+      () => setCopied(`Could not copy ${what}: the clipboard refused`),
+    );
+  }, []);
+
+  // Ctrl+C on a selected row copies it (TCPView), unless the user is copying text they selected.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!(e.ctrlKey || e.metaKey) || e.altKey || e.key.toLowerCase() !== 'c' || viewRef.current === 'alerts' || !canCopy()) return;
+      const target = e.target instanceof Element ? e.target : null;
+      if (target?.closest('input, textarea, select, [contenteditable="true"]')) return;
+      if ((window.getSelection()?.toString() ?? '') !== '') return;
+      const sel = currentRef.current;
+      const socket = sel === null ? undefined : (snapRef.current.rows.get(sel.id)?.socket ?? sel.socket);
+      if (socket === undefined) return;
+      e.preventDefault();
+      copy(rowText(socket), 'the row');
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [copy]);
+
   const menuItems = useMemo<MenuItem[]>(() => {
     if (menu === null) return [];
     const s = menu.socket;
@@ -293,17 +320,12 @@ function Shell() {
     }
     if (canCopy()) {
       const local = formatEndpoint(s.localAddress, s.localPort);
-      items.push({
-        id: 'copy',
-        label: 'Copy address',
-        hint: local,
-        onSelect: () => {
-          navigator.clipboard.writeText(local).then(
-            () => setCopied(`Copied ${local}`),
-            () => setCopied(`Could not copy ${local}: the clipboard refused`),
-          );
-        },
-      });
+      items.push({ id: 'copy-row', label: 'Copy row', hint: 'Ctrl C', onSelect: () => copy(rowText(s), 'the row') });
+      items.push({ id: 'copy', label: 'Copy address', hint: local, onSelect: () => copy(local) });
+      if (hasRemote(s)) {
+        const remote = formatEndpoint(s.remoteAddress, s.remotePort);
+        items.push({ id: 'copy-remote', label: 'Copy remote address', hint: remote, onSelect: () => copy(remote) });
+      }
     }
     items.push(...socketMenuItems(s, setCopied, setClosingConnection));
     const target = endTargetOf(s);
@@ -311,7 +333,7 @@ function Shell() {
       items.push({ id: 'end', label: 'End process…', hint: `${target.name} · pid ${target.pid}`, danger: true, separated: true, onSelect: () => setEnding(target) });
     }
     return items;
-  }, [menu, lookUp]);
+  }, [menu, lookUp, copy]);
 
   useEffect(() => {
     if (copied === null) return;
