@@ -166,6 +166,21 @@ describe('names in the column system', () => {
     expect(document.querySelector('.toolbar .shown')!.textContent).toContain('1 of 4');
   });
 
+  it('Listening has a Service column: the port’s IANA name, sorted by name (ports with none last)', async () => {
+    await mount([listener(5432, '127.0.0.1', 812, 'postgres'), listener(45999, '0.0.0.0', 813, 'mystery'), listener(22, '0.0.0.0', 90, 'sshd'), listener(80, '0.0.0.0', 91, 'nginx')]);
+    await act(async () => {
+      fireEvent.click(screen.getByRole('tab', { name: /Listening/ }));
+    });
+    const grid = screen.getByRole('grid', { name: 'Listening ports' });
+    const services = () => within(grid).getAllByRole('row').filter((r) => r.hasAttribute('data-id')).map((r) => r.querySelector('.c-service')!.textContent);
+    await act(async () => {
+      fireEvent.click(within(within(grid).getByRole('columnheader', { name: /Service/ })).getAllByRole('button')[0]!);
+      await settle();
+    });
+    expect(services()).toEqual(['http', 'postgresql', 'ssh', '—']);
+    expect(within(grid).getByText('ssh').getAttribute('title')).toBe('ssh, 22/tcp: well-known port (0–1023)');
+  });
+
   it('the owner column is one like the others: hidden from the header’s menu, and it stays hidden', async () => {
     await mount(peers);
     await act(async () => {

@@ -17,11 +17,12 @@ import type { Socket } from '../../../shared/model.js';
 import type { AddressNames } from '../../../shared/names.js';
 import { peerNames } from '../../../shared/names.js';
 import { formatHost, stateLabel } from '../../../shared/model.js';
+import { serviceName } from '../../../shared/services.js';
 import type { ColumnBasics, SortEntry } from '../column-layout.js';
 import { protoLabel } from '../format.js';
 import { SocketAge } from './age.js';
 import { ConflictMark, ExposureBadge } from './badges.js';
-import { LocalEndpoint, RemoteEndpoint, RemoteOwner } from './names.js';
+import { describePort, LocalEndpoint, RemoteEndpoint, RemoteOwner } from './names.js';
 import type { SocketTraffic } from '../../../shared/traffic.js';
 import { TrafficCell, trafficValue, type TrafficField } from './traffic-cells.js';
 
@@ -315,6 +316,18 @@ export const SOCKET_COLUMNS = {
   sent: trafficColumn('sent', 'sent', 'Sent', 'Bytes sent over the connection’s life (TCPView’s Sent Bytes)', 76),
   received: trafficColumn('received', 'received', 'Received', 'Bytes received over the connection’s life (TCPView’s Rcvd Bytes)', 80),
   rtt: trafficColumn('rtt', 'rtt', 'RTT', 'The kernel’s smoothed round-trip time of the connection', 64, true),
+  service: {
+    id: 'service',
+    header: 'Service',
+    width: 120,
+    minWidth: 50,
+    help: 'The port’s IANA service name (what the port is registered for, not what the process is)',
+    sort: { get: (s) => serviceName(s.localPort, s.protocol), tie: (s) => s.localPort },
+    cell: (s) => {
+      const name = serviceName(s.localPort, s.protocol);
+      return name === null ? dash : <span title={describePort(s.localPort, s.protocol)}>{name}</span>;
+    },
+  },
 } satisfies Record<string, ColumnSpec>;
 
 export type SocketColumnId = keyof typeof SOCKET_COLUMNS;
@@ -337,7 +350,7 @@ export const CONNECTION_TABLE: TableColumns = {
 
 export const LISTENING_TABLE: TableColumns = {
   id: 'listening',
-  columns: pick(['exposure', 'proto', 'bind', 'port', 'process', 'pid', 'user', 'age', 'command']),
+  columns: pick(['exposure', 'proto', 'bind', 'port', 'service', 'process', 'pid', 'user', 'age', 'command']),
   defaultSort: [{ id: 'exposure', desc: false }],
 };
 
