@@ -12,7 +12,7 @@ const headerIds = (page: Page) => grid(page).locator('[role="columnheader"][data
 test('resize, move and hide columns; the layout survives a reload', async ({ page }) => {
   await openFake(page, syntheticState(2000), { names: syntheticNames() });
   await expect(socketRows(page).first()).toBeVisible();
-  expect(await headerIds(page)).toEqual(['proto', 'local', 'remote', 'owner', 'state', 'process', 'pid', 'user', 'age']);
+  expect(await headerIds(page)).toEqual(['proto', 'local', 'remote', 'owner', 'state', 'process', 'pid', 'user', 'age', 'sendRate', 'receiveRate', 'sent', 'received']);
 
   // Resize: drag the Process column's right edge 90 px to the right.
   const process = grid(page).locator('[role="columnheader"][data-column="process"]');
@@ -31,7 +31,7 @@ test('resize, move and hide columns; the layout survives a reload', async ({ pag
 
   // Move: drag the PID header onto Local address; it lands before it.
   await grid(page).locator('[role="columnheader"][data-column="pid"] button').dragTo(grid(page).locator('[role="columnheader"][data-column="local"]'), { targetPosition: { x: 5, y: 10 } });
-  await expect.poll(() => headerIds(page)).toEqual(['proto', 'pid', 'local', 'remote', 'owner', 'state', 'process', 'user', 'age']);
+  await expect.poll(() => headerIds(page)).toEqual(['proto', 'pid', 'local', 'remote', 'owner', 'state', 'process', 'user', 'age', 'sendRate', 'receiveRate', 'sent', 'received']);
   await expect(socketRows(page).first().locator('[role="gridcell"]').nth(1)).toHaveClass(/c-pid/);
 
   // Hide: right-click the header, untick User.
@@ -41,20 +41,20 @@ test('resize, move and hide columns; the layout survives a reload', async ({ pag
   // …and show the command line, hidden by default.
   await menu.getByRole('menuitemcheckbox', { name: /Command line/ }).click();
   await page.keyboard.press('Escape');
-  await expect.poll(() => headerIds(page)).toEqual(['proto', 'pid', 'local', 'remote', 'owner', 'state', 'process', 'age', 'command']);
+  await expect.poll(() => headerIds(page)).toEqual(['proto', 'pid', 'local', 'remote', 'owner', 'state', 'process', 'age', 'sendRate', 'receiveRate', 'sent', 'received', 'command']);
   await screenshot(page, 'columns-changed');
 
   // The layout is saved once it rests; a reload brings it back as it was.
-  await expect.poll(() => page.evaluate(() => (globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage.getItem('portwatch.columns.v1.connections') ?? '')).toContain('"hidden":["user"]');
+  await expect.poll(() => page.evaluate(() => (globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage.getItem('portwatch.columns.v1.connections') ?? '')).toContain('"hidden":["rtt","user"]');
   await page.reload();
   await expect(socketRows(page).first()).toBeVisible();
-  expect(await headerIds(page)).toEqual(['proto', 'pid', 'local', 'remote', 'owner', 'state', 'process', 'age', 'command']);
+  expect(await headerIds(page)).toEqual(['proto', 'pid', 'local', 'remote', 'owner', 'state', 'process', 'age', 'sendRate', 'receiveRate', 'sent', 'received', 'command']);
   expect(Math.round((await process.boundingBox())!.width)).toBe(Math.round(before + 90));
 
   // Reset brings the defaults back.
   await grid(page).locator('[role="columnheader"][data-column="state"]').click({ button: 'right' });
   await page.getByRole('menu', { name: 'Columns of Connections' }).getByRole('menuitem', { name: /Reset columns/ }).click();
-  await expect.poll(() => headerIds(page)).toEqual(['proto', 'local', 'remote', 'owner', 'state', 'process', 'pid', 'user', 'age']);
+  await expect.poll(() => headerIds(page)).toEqual(['proto', 'local', 'remote', 'owner', 'state', 'process', 'pid', 'user', 'age', 'sendRate', 'receiveRate', 'sent', 'received']);
 });
 
 test('the owner column sorts by the owner’s name, hides, and the remote column reads host names', async ({ page }) => {
@@ -85,5 +85,5 @@ test('the owner column sorts by the owner’s name, hides, and the remote column
   await owner.click({ button: 'right' });
   await page.getByRole('menu', { name: 'Columns of Connections' }).getByRole('menuitemcheckbox', { name: /Country · owner/ }).click();
   await page.keyboard.press('Escape');
-  await expect.poll(() => headerIds(page)).toEqual(['proto', 'local', 'remote', 'state', 'process', 'pid', 'user', 'age']);
+  await expect.poll(() => headerIds(page)).toEqual(['proto', 'local', 'remote', 'state', 'process', 'pid', 'user', 'age', 'sendRate', 'receiveRate', 'sent', 'received']);
 });
