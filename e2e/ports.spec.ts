@@ -92,7 +92,7 @@ test('the row menu on a listener: "Who is on port N?" opens the lookup; the list
   await row.click({ button: 'right' });
   const menu = page.getByRole('menu');
   await expect(menu).toBeVisible();
-  await expect(menu.getByRole('menuitem')).toHaveText([`Who is on port ${port}?`, /^Filter to this process/, /^Copy row/, /^Copy address/, /^End process…/]);
+  await expect(menu.getByRole('menuitem')).toHaveText([`Who is on port ${port}?`, /^Filter to this process/, /^Copy row/, /^Copy address/, /^Copy command line/, /^End process…/]);
   await expect(menu.getByRole('menuitem').first()).toBeFocused();
   await screenshot(page, 'context-menu');
   await page.keyboard.press('Escape');

@@ -95,10 +95,6 @@ export function exportHistory(entries: readonly HistoryEntry[], format: ExportFo
 }
 
 /** Rows as tab-separated text for the clipboard (a header line first when more than one row). */
-export function socketsText(sockets: readonly Socket[]): string {
-  return asText(SOCKET_COLUMNS, sockets);
-}
-
 export function historyText(entries: readonly HistoryEntry[]): string {
   return asText(HISTORY_COLUMNS, entries);
 }

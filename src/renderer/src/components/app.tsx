@@ -31,7 +31,7 @@ import { NamesContext, ResolveToggle } from './names.js';
 import { Notices } from './notices.js';
 import { PortsView, type LookupRequest } from './ports-view.js';
 import { ProcessesView } from './processes-view.js';
-import { ExportButton, socketMenuItems, useCopyRowShortcut } from './socket-actions.js';
+import { ExportButton, socketMenuItems } from './socket-actions.js';
 import { WatchedPortToasts } from './watched-ports.js';
 import { ROWS_COMMITTED_EVENT } from '../commit-marks.js';
 import { rowText } from '../row-text.js';
@@ -353,12 +353,6 @@ function Shell() {
     const v = viewRef.current;
     if (isSocketView(v)) selectIn(v, null);
   }, [selectIn]);
-  // Ctrl+C copies the selected row as text.
-  const selectedSocket = useCallback(() => {
-    const sel = isSocketView(viewRef.current) ? currentRef.current : null;
-    return sel === null ? null : (snapRef.current.rows.get(sel.id)?.socket ?? sel.socket);
-  }, []);
-  useCopyRowShortcut(selectedSocket, setCopied);
 
   const loading = snap.phase !== 'ready';
   const nConflicts = conflicts.conflicts.length;
