@@ -6,10 +6,12 @@
 // pages are capped and cannot make the server buffer without end (api-socket.ts), and no file is
 // served through a symbolic link.
 //
-// Token and files: index.html and the WebSocket need the token; files under /assets/ do not. They are
-// the content-hashed bundles Vite built — the same for every user, no data in them — and a page on
-// another origin cannot read them anyway (no CORS headers; the Host check stops rebinding). Requiring
-// a cookie for them would add state and buy nothing.
+// Token and files: the WebSocket, which carries every byte of data and every action, needs the token;
+// the files do not. index.html and /assets/ are what Vite built — the same for every user, no data in
+// them — and a page on another origin cannot read them anyway (no CORS headers; the Host check stops
+// rebinding). The page takes the token out of its address at once and keeps it in the tab's
+// sessionStorage (renderer api/transport.ts), so a reload asks for index.html without it and must
+// still get the page; a tab with no token gets a page that says how to open it.
 import { constants, existsSync, realpathSync } from 'node:fs';
 import { open, realpath } from 'node:fs/promises';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -84,12 +86,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       res.setHeader('Allow', 'GET, HEAD');
       return refuse(405, 'Method not allowed.\n');
     }
-    const { path, query } = splitUrl(req.url);
+    const { path } = splitUrl(req.url);
     const file = path === null ? null : resolveStaticFile(rendererDir, path);
     if (file === null) return refuse(404, 'Not found.\n');
-    if (file.needsToken && !tokenMatches(query.get('token'), token)) {
-      return refuse(403, 'Forbidden: open the full URL that `portwatch serve` printed; it carries the access token.\n');
-    }
     readServed(file.path).then(
       (body) => {
         res.writeHead(200, { ...headers, 'Content-Type': file.contentType, 'Cache-Control': file.cacheControl, 'Content-Length': body.length });

@@ -5,7 +5,6 @@ export interface StaticFile {
   path: string;
   contentType: string;
   /** index.html opens the live view: only a holder of the token gets it. */
-  needsToken: boolean;
   cacheControl: string;
 }
 
@@ -33,8 +32,8 @@ const CONTENT_TYPES: Record<string, string> = {
  */
 export function resolveStaticFile(rendererDir: string, urlPath: string): StaticFile | null {
   if (urlPath === '/' || urlPath === '/index.html') {
-    // no-store: the page is opened with the token in its URL, and must pick up a rebuilt bundle.
-    return { path: resolve(rendererDir, 'index.html'), contentType: CONTENT_TYPES['.html']!, needsToken: true, cacheControl: 'no-store' };
+    // no-store: the page must pick up a rebuilt bundle.
+    return { path: resolve(rendererDir, 'index.html'), contentType: CONTENT_TYPES['.html']!, cacheControl: 'no-store' };
   }
   let decoded: string;
   try {
@@ -50,5 +49,5 @@ export function resolveStaticFile(rendererDir: string, urlPath: string): StaticF
   const contentType = CONTENT_TYPES[extname(path).toLowerCase()];
   if (contentType === undefined) return null;
   // Vite names every asset by its content hash, so a name never changes meaning: cache it for good.
-  return { path, contentType, needsToken: false, cacheControl: 'private, max-age=31536000, immutable' };
+  return { path, contentType, cacheControl: 'private, max-age=31536000, immutable' };
 }

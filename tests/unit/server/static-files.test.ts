@@ -5,17 +5,17 @@ import { resolveStaticFile } from '../../../src/server/static-files.js';
 const dir = resolve('/srv/portwatch/renderer');
 
 describe('resolveStaticFile', () => {
-  it('serves index.html at / and /index.html, behind the token, never cached', () => {
+  it('serves index.html at / and /index.html, never cached', () => {
     for (const path of ['/', '/index.html']) {
       expect(resolveStaticFile(dir, path)).toEqual({
-        path: resolve(dir, 'index.html'), contentType: 'text/html; charset=utf-8', needsToken: true, cacheControl: 'no-store',
+        path: resolve(dir, 'index.html'), contentType: 'text/html; charset=utf-8', cacheControl: 'no-store',
       });
     }
   });
 
   it('serves hashed bundles under /assets/ with their content type, cached for good', () => {
     expect(resolveStaticFile(dir, '/assets/index-CK4j7DOX.js')).toMatchObject({
-      path: resolve(dir, 'assets', 'index-CK4j7DOX.js'), contentType: 'text/javascript; charset=utf-8', needsToken: false,
+      path: resolve(dir, 'assets', 'index-CK4j7DOX.js'), contentType: 'text/javascript; charset=utf-8',
     });
     expect(resolveStaticFile(dir, '/assets/index-7H.css')?.contentType).toBe('text/css; charset=utf-8');
     expect(resolveStaticFile(dir, '/assets/font%20a.woff2')).toMatchObject({ path: resolve(dir, 'assets', 'font a.woff2'), contentType: 'font/woff2' });
