@@ -99,10 +99,15 @@ export function historyText(entries: readonly HistoryEntry[]): string {
   return asText(HISTORY_COLUMNS, entries);
 }
 
+/** One cell of tab-separated text (clipboard, history table): tabs and line breaks as spaces, controls escaped. */
+export function textCell(value: string | number): string {
+  return printable(String(value).replace(/[\t\r\n]+/g, ' '));
+}
+
 function asText<T>(columns: Column<T>[], rows: readonly T[]): string {
   // Tabs and line breaks inside a value would break the columns: they become spaces; other controls
   // are shown as escapes (pasted into a terminal, they would run).
-  const line = (cells: Cell[]) => cells.map((c) => (c === null ? '' : printable(String(c).replace(/[\t\r\n]+/g, ' ')))).join('\t');
+  const line = (cells: Cell[]) => cells.map((c) => (c === null ? '' : textCell(c))).join('\t');
   const body = rows.map((r) => line(columns.map((c) => c.value(r))));
   return (rows.length > 1 ? [line(columns.map((c) => c.header)), ...body] : body).join('\n') + '\n';
 }
