@@ -151,7 +151,10 @@ describe('history of a real engine', () => {
     await engine.start();
     const sink = await peer({ mode: 'sink', host: '127.0.0.1' });
     const burst = await peer({ mode: 'burst', host: '127.0.0.1', port: sink.port, bytes: 7777 });
-    await nextPoll(engine); // the listener is known before the burst
+    // The listener and its owner are known before the burst (a young process's sockets may take a poll more).
+    const owned = () => engine.monitor.getState().snapshot.sockets.some((s) => s.listening && s.localPort === sink.port && s.pid === sink.pid);
+    for (let i = 0; i < 150 && !owned(); i++) await nextPoll(engine);
+    expect(owned()).toBe(true);
     burst.send('burst');
     expect(JSON.parse(await burst.line())).toEqual({ localPort: expect.any(Number) }); // closed, both ends
     const entries = await historyUntil(engine, { filter: `port:${sink.port}`, kinds: ['connection'] }, (es) => es.some((e) => e.localPort === sink.port));
