@@ -14,6 +14,7 @@ import { peerCredentials, peerCredentialsUnavailable } from '../core/peer-creden
 import type { Access } from '../shared/access.js';
 import { accessFor, type AgentAccessPolicy } from './agent-access.js';
 import { MAX_BUFFERED_BYTES, RequestBudget } from './request-budget.js';
+import { cutFurthestBehind } from './send-budget.js';
 
 /** Requests are small; the longest is a list of watched ports. */
 const MAX_REQUEST_BYTES = 256 * 1024;
@@ -65,7 +66,7 @@ export async function startAgentSocket(options: AgentSocketOptions): Promise<Run
       access = decision.access;
     }
     live.add(socket);
-    serveClient(socket, engine, access, log);
+    serveClient(socket, engine, access, log, () => cutFurthestBehind(live, (s) => s.writableLength, (s) => s.destroy()));
     socket.once('close', () => live.delete(socket));
   });
   server.on('error', (e) => log(`the agent socket failed: ${e.message}`));
@@ -107,13 +108,17 @@ export async function startAgentSocket(options: AgentSocketOptions): Promise<Run
 
 let nextClient = 0;
 
-function serveClient(socket: Socket, engine: Engine, access: Access, log: (line: string) => void): void {
+/** @param withinBudget cuts the clients furthest behind when all of them together hold too much */
+function serveClient(socket: Socket, engine: Engine, access: Access, log: (line: string) => void, withinBudget: () => void): void {
   const client = `agent-client-${++nextClient}`;
   const channel = ndjsonChannel(socket, { maxLineBytes: MAX_REQUEST_BYTES, maxBufferedBytes: MAX_BUFFERED_BYTES });
   const budget = new RequestBudget('client');
   /** The last line sent: an answer is flushed once it, or anything written after it, is. */
   let flushed = Promise.resolve();
-  const send = (m: EngineMessage) => void (flushed = channel.send(m));
+  const send = (m: EngineMessage) => {
+    flushed = channel.send(m);
+    withinBudget();
+  };
   let session: EngineSession | null = null;
   channel.onProblem((reason) => log(`dropped a client that sent ${reason}`));
   channel.onClose(() => session?.detach());

@@ -2,8 +2,9 @@
 // answered by one result; every engine event is pushed to every page. ApiService checks the
 // method and its arguments, exactly as it does for Electron IPC.
 //
-// A page that stops reading must not grow the server: each page has a bounded send buffer (past it the
-// page is cut off: it reconnects and fetches the state anew), at most one full state on its way to it
+// A page that stops reading must not grow the server: each page has a bounded send buffer, and all
+// pages together another (past either the page is cut off: it reconnects and fetches the state anew),
+// at most one full state on its way to it
 // (more state requests meanwhile are answered 'busy', not serialised again), a bounded number of
 // requests in progress, and a heartbeat that ends a page gone silent. The number of pages is capped.
 import type { RawData, WebSocket } from 'ws';
@@ -23,6 +24,7 @@ export interface ContractHost {
   subscribe(listener: ServiceListener): () => void;
 }
 import { MAX_BUFFERED_BYTES, RequestBudget } from './request-budget.js';
+import { cutFurthestBehind } from './send-budget.js';
 
 /** Requests are a few hundred bytes; anything near this is not our page talking. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -51,6 +53,7 @@ export class ApiSocketHub {
     this.unsubscribe = service.subscribe((event, payload) => {
       const data = Buffer.from(JSON.stringify({ type: 'event', event, payload } satisfies WsServerMessage));
       for (const ws of this.clients.keys()) send(ws, data);
+      this.withinBudget();
     });
     this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
     this.heartbeat.unref();
@@ -73,6 +76,11 @@ export class ApiSocketHub {
     ws.on('error', () => {});
     ws.on('pong', () => (state.alive = true));
     ws.on('message', (data, isBinary) => void this.answer(ws, state, data, isBinary));
+  }
+
+  /** All pages together hold at most MAX_TOTAL_BUFFERED_BYTES: past it, those furthest behind are cut off. */
+  private withinBudget(): void {
+    cutFurthestBehind(this.clients.keys(), (ws) => (ws.readyState === ws.OPEN ? ws.bufferedAmount : 0), (ws) => ws.terminate());
   }
 
   private beat(): void {
@@ -110,6 +118,7 @@ export class ApiSocketHub {
       if (!isRequestName(method)) throw unknownRequest(method);
       const value = await this.service.call(method, args, state.id);
       flushed = reply(ws, { type: 'result', id, ok: true, value });
+      this.withinBudget();
     } catch (e) {
       const error = toApiError(e);
       void fail(id, error.message, error.code);

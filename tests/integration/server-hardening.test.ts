@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Monitor } from '../../src/core/monitor.js';
 import { ApiService } from '../../src/core/service.js';
 import { LinuxProcSource } from '../../src/core/sources/linux-proc.js';
+import { IDLE_LIMIT, SILENT_LIMIT } from '../../src/server/connection-limits.js';
+import { MAX_TOTAL_BUFFERED_BYTES } from '../../src/server/send-budget.js';
 import { startServer } from '../../src/server/server.js';
 import { removeDataDirs, tempDataDir } from '../helpers/data-dirs.js';
 import { ApiClient, ensureUiBuilt, startServe, stopAllServes } from '../helpers/serve.js';
@@ -26,6 +28,11 @@ afterAll(async () => {
   await stopAllServes();
   removeDataDirs();
 });
+
+/** Files the process holds open now. */
+function openFiles(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}
 
 function httpGet(port: number, path: string, timeoutMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -145,7 +152,9 @@ describe('clients that stop reading', () => {
     }
     const hwm = Number(/^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${served.child.pid}/status`, 'utf8'))![1]);
     console.log(`stalled clients: state ${(stateBytes / 1e6).toFixed(1)} MB, server RSS ${(baseKb / 1024).toFixed(0)} MB before, peak ${(hwm / 1024).toFixed(0)} MB`);
-    expect(hwm - baseKb).toBeLessThan(250 * 1024);
+    // What the server may hold: all pages' buffers together, a few states being serialised, and room
+    // for the engine's own growth on a busy machine (the state is 1 MB here alone, 10 MB amid the suite).
+    expect(hwm - baseKb).toBeLessThan((MAX_TOTAL_BUFFERED_BYTES + 6 * stateBytes) / 1024 + 100 * 1024);
     for (const c of stalled) c.close();
     fresh.close();
     probe.close();
@@ -157,13 +166,12 @@ describe('clients that stop reading', () => {
 describe('idle connections without the token', () => {
   it('3,000 idle connections against a server allowed 1,024 files: the UI and its API still answer', async () => {
     const served = await startServe(['--no-alerts'], { fdLimit: 1024 });
+    const filesBefore = openFiles(served.child.pid!);
     const idle: net.Socket[] = [];
-    let closedByServer = 0;
     cleanups.push(() => idle.forEach((s) => s.destroy()));
     for (let i = 0; i < 3000; i++) {
       const s = net.connect(served.port, '127.0.0.1');
       s.on('error', () => {});
-      s.on('close', () => closedByServer++);
       idle.push(s);
       if (i % 500 === 499) await new Promise((r) => setTimeout(r, 50));
     }
@@ -173,7 +181,10 @@ describe('idle connections without the token', () => {
     expect(await client.call('getState')).toMatchObject({ ok: true });
     // Most of the idle ones are dropped by the server, oldest first (their closes arrive as the server
     // gets to them: waited for, not counted at one moment).
-    await vi.waitFor(() => expect(closedByServer).toBeGreaterThan(2500), WAIT);
+    // The server holds a bounded number of them; the rest it closed. (Counted on the server's side: a
+    // client whose handshake the kernel completed while the server's accept queue overflowed, as
+    // happens on a busy machine, never hears a close, though the server never held it.)
+    await vi.waitFor(() => expect(openFiles(served.child.pid!)).toBeLessThan(filesBefore + SILENT_LIMIT + IDLE_LIMIT), WAIT);
     client.close();
     await served.stop();
   });
