@@ -5,7 +5,7 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import type { ProcessInfo, Socket } from '../shared/model.js';
 import type { EndProcessOutcome, EndProcessRequest, EndProcessResult } from '../shared/ports.js';
 import { whoIsOnPort } from './analysis/ports.js';
-import { parseProcStat, procClock, readProcessInfo, UserNames } from './sources/proc-process.js';
+import { parseProcStat, procClock, readProcessInfo, UserNames, type ProcStat } from './sources/proc-process.js';
 
 export const DEFAULT_GRACE_MS = 3000;
 export const MAX_GRACE_MS = 60_000;
@@ -37,11 +37,7 @@ export interface EndProcessOptions extends EndProcessRequest {
   pollMs?: number;
 }
 
-interface Identity {
-  pid: number;
-  comm: string;
-  ppid: number;
-  startTicks: number;
+interface Identity extends ProcStat {
   /** Exited, waiting for its parent to collect it: as good as gone. */
   zombie: boolean;
 }

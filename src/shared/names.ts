@@ -15,7 +15,7 @@ import { serviceName } from './services.js';
 
 /** What the engine knows about one remote address. */
 export interface AddressNames {
-  /** Reverse-DNS name; null while unknown, when there is none, or when lookups are off. */
+  /** Reverse-DNS name, forward-confirmed; null while unknown, when there is none (or it is not confirmed), or when lookups are off. */
   host: string | null;
   /** ISO 3166-1 alpha-2, public addresses only. */
   country: string | null;

@@ -12,9 +12,10 @@ import type { NamesState, NamesUpdate } from '../../src/shared/names.js';
 import { reverseName, startDnsResponder } from './dns-responder.js';
 
 execFileSync('ip', ['link', 'set', 'lo', 'up']);
-for (const address of ['8.8.8.8', '192.0.2.10', '192.0.2.20']) execFileSync('ip', ['addr', 'add', `${address}/32`, 'dev', 'lo']);
+for (const address of ['8.8.8.8', '192.0.2.10', '192.0.2.20', '192.0.2.30']) execFileSync('ip', ['addr', 'add', `${address}/32`, 'dev', 'lo']);
 
-const responder = await startDnsResponder({ '8.8.8.8': { ptr: 'dns.google' }, '192.0.2.20': 'silent' }); // 192.0.2.10: NXDOMAIN
+// 192.0.2.10: NXDOMAIN. 192.0.2.30 lies: its PTR claims dns.google, whose own A records do not include it.
+const responder = await startDnsResponder({ '8.8.8.8': { ptr: 'dns.google' }, '192.0.2.20': 'silent', '192.0.2.30': { ptr: 'dns.google' } }, { forward: { 'dns.google': ['8.8.8.8', '8.8.4.4'] } });
 const engine = await openEngine({
   dataDir: null,
   source: new LinuxProcSource(),
@@ -60,6 +61,12 @@ const closeNx = await connection('192.0.2.10', 80);
 await until(() => names().addresses['8.8.8.8']?.host === 'dns.google', 'the PTR name of 8.8.8.8');
 await until(() => '192.0.2.10' in names().addresses && responder.asked.includes(reverseName('192.0.2.10')), 'the NXDOMAIN for 192.0.2.10');
 
+// The liar: its PTR and the forward lookup that refutes it are asked, and the lookup settles.
+const closeLiar = await connection('192.0.2.30', 443);
+await until(() => responder.asked.includes(reverseName('192.0.2.30')) && responder.asked.filter((n) => n === 'dns.google').length >= 2 && engine.names!.lookupsPending === 0, 'the lying PTR of 192.0.2.30 checked');
+const liar = names().addresses['192.0.2.30'] ?? null;
+await closeLiar();
+
 // A silent DNS server: its query stays out for seconds, and polls go on meanwhile.
 const closeSilent = await connection('192.0.2.20', 5432);
 await responder.waitAsked(reverseName('192.0.2.20'));
@@ -87,6 +94,7 @@ process.stdout.write(
     updates,
     asked: responder.asked,
     silentWhilePolling,
+    liar,
     pollsWhileAsked: seq() - askedAtSeq,
     // Sockets to 8.8.8.8 reported as changed in any delta (names must never make a socket change).
     changedNamed: deltas.flatMap((d) => d.changed).filter((s) => namedIds.has(s.id)).length,

@@ -1,7 +1,7 @@
 // Names for real: sockets on 22, 80 and 5432 show their services and classes in `snapshot`; the
 // engine names peers through a DNS responder of the test's own inside a network namespace (PTR,
-// NXDOMAIN cached, a silent server that polls do not wait for, names that never make a socket
-// change); `portwatch ip` explains addresses. No query ever reaches the machine's resolver.
+// NXDOMAIN cached, a silent server that polls do not wait for, a lying PTR never shown, names that
+// never make a socket change); `portwatch ip` explains addresses. No query ever reaches the machine's resolver.
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Socket } from '../../src/shared/model.js';
@@ -74,6 +74,7 @@ interface NetnsReport {
   updates: NamesUpdate[];
   asked: string[];
   silentWhilePolling: unknown;
+  liar: unknown;
   pollsWhileAsked: number;
   changedNamed: number;
   namedSockets: number;
@@ -100,6 +101,9 @@ describe('the engine names peers off the poll path (in a network namespace of it
     // Names travel as updates keyed by address, in version order; the sockets never change for them.
     expect(report.updates.map((u) => u.version)).toEqual(report.updates.map((_, i) => i + 1));
     expect(report.updates.some((u) => u.set['8.8.8.8']?.host === 'dns.google')).toBe(true);
+    // A PTR claiming dns.google for an address dns.google's own records do not hold: never shown.
+    expect(report.liar).toEqual({ host: null, country: null, asn: null, org: null });
+    expect(report.updates.some((u) => u.set['192.0.2.30']?.host != null)).toBe(false);
     expect(report.updates.some((u) => u.forgotten.includes('192.0.2.10'))).toBe(true);
     expect(report.namedSockets).toBe(2);
     expect(report.changedNamed).toBe(0);
@@ -111,7 +115,7 @@ describe('the engine names peers off the poll path (in a network namespace of it
 
 describe('portwatch ip', () => {
   it('explains a public address: scope, host from the given DNS server, country and owner', async () => {
-    const responder = await startDnsResponder({ '8.8.8.8': { ptr: 'dns.google' } });
+    const responder = await startDnsResponder({ '8.8.8.8': { ptr: 'dns.google' } }, { forward: { 'dns.google': ['8.8.8.8'] } });
     try {
       const json = await runCli(['ip', '8.8.8.8', '--json', '--dns-server', responder.server]);
       expect(json.stderr).toBe('');
@@ -123,6 +127,20 @@ describe('portwatch ip', () => {
       const off = await runCli(['ip', '2001:4860:4860::8888', '--json', '--no-dns', '--dns-server', responder.server]);
       expect(JSON.parse(off.stdout)).toEqual({ address: '2001:4860:4860::8888', scope: 'public', host: null, country: 'US', asn: 15169, org: 'Google LLC' });
       expect(responder.asked).toHaveLength(asked);
+    } finally {
+      await responder.close();
+    }
+  });
+
+  it('gives no host for an address whose PTR lies (its name does not resolve back to it)', async () => {
+    // 8.8.4.4's reverse zone (here) says www.google.com; www.google.com's A records do not include it.
+    const responder = await startDnsResponder({ '8.8.4.4': { ptr: 'www.google.com' } }, { forward: { 'www.google.com': ['142.250.74.36'] } });
+    try {
+      const json = await runCli(['ip', '8.8.4.4', '--json', '--dns-server', responder.server]);
+      expect(json.code).toBe(0);
+      expect(JSON.parse(json.stdout)).toMatchObject({ address: '8.8.4.4', host: null, country: 'US', asn: 15169 });
+      // It was asked, and refuted: not merely timed out.
+      expect(responder.asked).toEqual([reverseName('8.8.4.4'), 'www.google.com']);
     } finally {
       await responder.close();
     }

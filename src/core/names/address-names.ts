@@ -27,7 +27,7 @@ export function offlineNames(key: string, owners: AddressOwners, range: AddressR
 }
 
 /**
- * Names for a set of addresses, once: the offline ones, then PTR answers (when dns is given) for as
+ * Names for a set of addresses, once: the offline ones, then forward-confirmed PTR names (when dns is given) for as
  * long as timeoutMs allows; a query still out then leaves its host null.
  */
 export async function nameAddresses(keys: Iterable<string>, owners: AddressOwners, dns: ReverseDns | null, timeoutMs: number): Promise<Map<string, AddressNames>> {

@@ -13,7 +13,7 @@ import { AddressOwners } from './address-owners.js';
 import { ReverseDns, type ReverseDnsOptions } from './reverse-dns.js';
 
 export interface NameServiceOptions {
-  /** Ask DNS for PTR names (default true). The owner databases are offline and always used. */
+  /** Ask DNS for PTR names, shown only when forward-confirmed (default true). The owner databases are offline and always used. */
   reverseDns?: boolean;
   dns?: ReverseDnsOptions;
   /** Default: the databases shipped with Portwatch. */
@@ -99,6 +99,11 @@ export class NameService {
     // Views show the switch: an update goes out even when no name changed.
     this.switchMoved = true;
     this.schedule();
+  }
+
+  /** DNS lookups queued or in flight (a PTR query and its forward confirmation count as one). */
+  get lookupsPending(): number {
+    return this.dns.pending;
   }
 
   /** Problems opening the offline databases, for the user. */

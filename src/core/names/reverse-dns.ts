@@ -1,15 +1,25 @@
 // Reverse DNS (PTR) for remote addresses: asynchronous, a bounded number of queries in flight, a
 // bounded queue, answers cached for a while and failures (NXDOMAIN, SERVFAIL, a timeout) cached
-// negatively so a peer with no name is not asked about every poll. The resolver is Node's c-ares
+// negatively so a peer with no name is not asked about every poll.
+//
+// A PTR record says whatever the owner of the address's reverse zone wants: anyone with an address
+// block can name it www.google.com. A name is shown only when it is forward-confirmed (FCrDNS, as
+// sshd's UseDNS, Postfix and spam filters check): its own A or AAAA records include the address.
+// An unconfirmed name is not shown at all — a name marked "unconfirmed" still plants the lie beside
+// the connection — and the address, country and network owner (offline, not from the peer) remain. The resolver is Node's c-ares
 // one (dns.promises.Resolver), never getnameinfo: it runs off the libuv thread pool, so a slow DNS
 // server cannot starve file reads, and it can be pointed at any server (tests use their own).
 import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
+import { normaliseAddress } from '../../shared/address.js';
 
 export interface ReverseDnsOptions {
   /** DNS servers as "HOST" or "HOST:PORT" ("[::1]:53" for IPv6); default: the system's. */
   servers?: readonly string[];
-  /** Queries in flight at once (default 4). */
+  /**
+   * Lookups in flight at once (default 8), each one query at a time: its PTR, then the forward
+   * confirmation. 8 keeps the rate names arrive at in a burst what 4 PTR-only lookups gave.
+   */
   concurrency?: number;
   /** Addresses waiting for a free slot; past this the oldest wait is dropped, unanswered (default 1000). */
   maxQueue?: number;
@@ -19,6 +29,11 @@ export interface ReverseDnsOptions {
   negativeTtlMs?: number;
   /** One query's time-out (default 2 s), tried twice. */
   timeoutMs?: number;
+  /**
+   * Show a PTR name only when its forward lookup (A/AAAA) includes the address (default true; the
+   * off switch exists to measure what confirming costs).
+   */
+  forwardConfirm?: boolean;
   /** Cached answers kept at most (default 10,000; the oldest go first). */
   maxEntries?: number;
   now?: () => number;
@@ -28,6 +43,9 @@ interface Entry {
   name: string | null;
   expires: number;
 }
+
+/** PTR names tried for a forward confirmation at most (an address rarely has more than one). */
+const MAX_CONFIRM = 2;
 
 // A PTR record is whatever the peer's network owner says it is: accept only a host name's
 // characters, so no terminal control or markup ever travels on as a "name".
@@ -74,19 +92,23 @@ export class ReverseDns {
   private readonly negativeTtlMs: number;
   private readonly maxEntries: number;
   private readonly now: () => number;
-  /** Queries sent (for tests and the status line). */
+  private readonly forwardConfirm: boolean;
+  /** Queries sent, PTR and forward (for tests and the status line). */
   queries = 0;
+  /** PTR names refused because their forward lookup did not include the address. */
+  unconfirmed = 0;
 
   constructor(options: ReverseDnsOptions = {}) {
     const timeout = options.timeoutMs ?? 2000;
     this.resolver = new dns.Resolver({ timeout, tries: 2 });
     if (options.servers !== undefined) this.resolver.setServers([...options.servers]);
-    this.concurrency = Math.max(1, options.concurrency ?? 4);
+    this.concurrency = Math.max(1, options.concurrency ?? 8);
     this.maxQueue = Math.max(1, options.maxQueue ?? 1000);
     this.ttlMs = options.ttlMs ?? 3600_000;
     this.negativeTtlMs = options.negativeTtlMs ?? 600_000;
     this.maxEntries = options.maxEntries ?? 10_000;
     this.now = options.now ?? Date.now;
+    this.forwardConfirm = options.forwardConfirm ?? true;
   }
 
   /** The cached answer: a name, null for "none", undefined when not known (never asked, or expired). */
@@ -100,7 +122,7 @@ export class ReverseDns {
     return entry.name;
   }
 
-  /** The address's name (null for none), from the cache or one query; concurrent asks share it. */
+  /** The address's forward-confirmed name (null for none), from the cache or one lookup; concurrent asks share it. */
   lookup(address: string): Promise<string | null> {
     const known = this.cached(address);
     if (known !== undefined) return Promise.resolve(known);
@@ -112,7 +134,7 @@ export class ReverseDns {
       try {
         this.queries++;
         const names = await this.resolver.reverse(address);
-        const name = names.map(cleanHostName).find((n) => n !== null) ?? null;
+        const name = await this.confirmed(address, names);
         this.remember(address, name, name === null ? this.negativeTtlMs : this.ttlMs);
         return name;
       } catch {
@@ -126,6 +148,30 @@ export class ReverseDns {
     this.inFlight.set(address, run);
     void run.finally(() => this.inFlight.delete(address));
     return run;
+  }
+
+  /**
+   * The first of the PTR names whose own addresses include this one, or null. Runs in the PTR
+   * query's slot, so forward queries count toward the same bound.
+   */
+  private async confirmed(address: string, ptrNames: readonly string[]): Promise<string | null> {
+    const names = [...new Set(ptrNames.map(cleanHostName).filter((n): n is string => n !== null))];
+    if (!this.forwardConfirm) return names[0] ?? null;
+    const family = isIP(address);
+    const wanted = normaliseAddress(address);
+    for (const name of names.slice(0, MAX_CONFIRM)) {
+      if (this.closed) return null;
+      this.queries++;
+      let addresses: string[];
+      try {
+        addresses = family === 4 ? await this.resolver.resolve4(name) : await this.resolver.resolve6(name);
+      } catch {
+        continue; // NXDOMAIN, no record of this family, timed out: not confirmed by this name
+      }
+      if (addresses.some((a) => normaliseAddress(a) === wanted)) return name;
+    }
+    if (names.length > 0) this.unconfirmed++;
+    return null;
   }
 
   /** Lookups queued or in flight. */

@@ -3,16 +3,26 @@
 import { readFileSync, readlinkSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import type { ProcessInfo } from '../../shared/model.js';
+import { utf8Text } from '../../shared/printable.js';
 
 export interface ProcStat {
   pid: number;
+  /** The name as UTF-8, bytes that are not shown as "\xNN" (printable.ts utf8Text). */
   comm: string;
+  /**
+   * When the comm fills COMM_MAX bytes (the kernel may have cut it): its whole characters, a
+   * character cut in half left off, for finding the full name; null when the comm is shorter.
+   */
+  commHead: string | null;
   ppid: number;
   /** Start time in clock ticks after boot: with the pid, the process identity. */
   startTicks: number;
 }
 
-/** Parses /proc/PID/stat text. comm may hold spaces and parentheses, so split at the last ')'. */
+/**
+ * Parses /proc/PID/stat read as latin1 (one character per byte, so the comm's bytes survive to be
+ * decoded as UTF-8 here). comm may hold spaces and parentheses, so split at the last ')'.
+ */
 export function parseProcStat(text: string): ProcStat | null {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
@@ -23,7 +33,19 @@ export function parseProcStat(text: string): ProcStat | null {
   const ppid = Number(rest[1]);
   const startTicks = Number(rest[19]);
   if (!Number.isInteger(pid) || !Number.isInteger(ppid) || !Number.isFinite(startTicks)) return null;
-  return { pid, comm: text.slice(open + 1, close), ppid, startTicks };
+  const comm = Buffer.from(text.slice(open + 1, close), 'latin1');
+  return { pid, comm: utf8Text(comm), commHead: comm.length >= COMM_MAX ? utf8Text(wholeCharacters(comm)) : null, ppid, startTicks };
+}
+
+/** Bytes without a UTF-8 character cut short at their end (where the kernel cut a long name). */
+function wholeCharacters(bytes: Buffer): Buffer {
+  for (let back = 1; back <= Math.min(3, bytes.length); back++) {
+    const b = bytes[bytes.length - back]!;
+    if ((b & 0xc0) === 0x80) continue; // a continuation byte: its lead is further back
+    const length = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return length > back ? bytes.subarray(0, bytes.length - back) : bytes;
+  }
+  return bytes;
 }
 
 export function readProcStat(proc: string, pid: number): ProcStat | null {
@@ -124,15 +146,15 @@ export class UserNames {
 export const COMM_MAX = 15;
 
 /**
- * The process's name in full. A comm of COMM_MAX characters may be cut ("npm install @do"): then the
+ * The process's name in full. A comm of COMM_MAX bytes may be cut ("npm install @do"): then the
  * first of the executable's file name, argv[0]'s file name or argv[0] itself (a process title such as
- * npm's) that starts with the comm is the whole name. Otherwise the comm stands.
+ * npm's) that starts with its whole characters (head) is the whole name. Otherwise the comm stands.
  */
-export function fullProcessName(comm: string, exe: string | null, argv0: string | null): string {
-  if (comm.length < COMM_MAX) return comm;
+export function fullProcessName(comm: string, exe: string | null, argv0: string | null, head: string | null = comm.length >= COMM_MAX ? comm : null): string {
+  if (head === null) return comm;
   const base = (path: string) => path.slice(path.lastIndexOf('/') + 1);
   const candidates = [exe === null ? null : base(exe.replace(/ \(deleted\)$/, '')), argv0 === null ? null : base(argv0), argv0];
-  return candidates.find((c): c is string => c !== null && c.length > comm.length && c.startsWith(comm)) ?? comm;
+  return candidates.find((c): c is string => c !== null && c.length > head.length && c.startsWith(head)) ?? comm;
 }
 
 /** Reads the details of a process whose identity (stat) was just read. */
@@ -147,7 +169,7 @@ export function readProcessInfo(proc: string, stat: ProcStat, clock: ProcClock, 
   let cmdline = '';
   let argv0: string | null = null;
   try {
-    const raw = readFileSync(`${dir}/cmdline`, 'utf8').replace(/\0+$/, '');
+    const raw = utf8Text(readFileSync(`${dir}/cmdline`)).replace(/\0+$/, '');
     argv0 = raw === '' ? null : raw.split('\0', 1)[0]!;
     cmdline = raw.replace(/\0/g, ' ');
   } catch {
@@ -155,13 +177,13 @@ export function readProcessInfo(proc: string, stat: ProcStat, clock: ProcClock, 
   }
   let exe: string | null = null;
   try {
-    exe = readlinkSync(`${dir}/exe`);
+    exe = utf8Text(readlinkSync(`${dir}/exe`, { encoding: 'buffer' }));
   } catch {
     // EACCES for other users' processes unless we run with more rights.
   }
   return {
     pid: stat.pid,
-    name: fullProcessName(stat.comm, exe, argv0),
+    name: fullProcessName(stat.comm, exe, argv0, stat.commHead),
     exe,
     cmdline: cmdline || `[${stat.comm}]`,
     user: users.name(uid),

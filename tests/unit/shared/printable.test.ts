@@ -1,6 +1,6 @@
 // The one escaping rule: what it shows for each unsafe character, and that JSON keeps its value.
 import { describe, expect, it } from 'vitest';
-import { jsonText, printable } from '../../../src/shared/printable.js';
+import { jsonText, printable, utf8Text } from '../../../src/shared/printable.js';
 
 describe('printable', () => {
   it('shows C0, C1, DEL, line separators and bidi overrides as escapes, on one line', () => {
@@ -16,5 +16,22 @@ describe('jsonText', () => {
     // eslint-disable-next-line no-control-regex -- the point of the check
     expect(text).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
     expect(JSON.parse(text)).toEqual(value);
+  });
+});
+
+describe('utf8Text', () => {
+  const bytes = (...b: number[]) => Uint8Array.from(b);
+
+  it('decodes valid UTF-8 as it is, and each byte of an ill-formed sequence as \\xNN', () => {
+    expect(utf8Text(new TextEncoder().encode('нода 日本 🦀'))).toBe('нода 日本 🦀');
+    expect(utf8Text(bytes(0x61, 0xff, 0x62))).toBe('a\\xffb');
+    expect(utf8Text(bytes(0x61, 0xfe, 0x62))).not.toBe(utf8Text(bytes(0x61, 0xff, 0x62)));
+    // Overlong "/", an encoded surrogate, past U+10FFFF, a lone continuation, a character cut short.
+    expect(utf8Text(bytes(0xc0, 0xaf))).toBe('\\xc0\\xaf');
+    expect(utf8Text(bytes(0xed, 0xa0, 0x80))).toBe('\\xed\\xa0\\x80');
+    expect(utf8Text(bytes(0xf4, 0x90, 0x80, 0x80))).toBe('\\xf4\\x90\\x80\\x80');
+    expect(utf8Text(bytes(0x80, 0x41))).toBe('\\x80A');
+    expect(utf8Text(bytes(0xe6, 0x97, 0xa5, 0xe6, 0x97))).toBe('日\\xe6\\x97');
+    expect(utf8Text(bytes())).toBe('');
   });
 });
