@@ -5,9 +5,12 @@ import { screenshot, socketRows } from './app.js';
 import { openFake } from './fake-portwatch.js';
 import { syntheticAlerts, syntheticState, withTraffic } from './synthetic.js';
 
+/** The page's getComputedStyle (the specs compile without the DOM's types). */
+type PageWindow = { getComputedStyle(el: unknown): Record<'position' | 'top' | 'height' | 'fontWeight' | 'fontSize' | 'backgroundColor' | 'borderBottomColor', string> };
+
 async function headLook(head: Locator) {
   return head.evaluate((el) => {
-    const s = getComputedStyle(el);
+    const s = (globalThis as unknown as PageWindow).getComputedStyle(el);
     return { position: s.position, top: s.top, height: s.height, fontWeight: s.fontWeight, fontSize: s.fontSize, background: s.backgroundColor, border: s.borderBottomColor };
   });
 }
@@ -38,13 +41,13 @@ test('the socket grid, Processes and Alerts share one header look, stuck to the 
   expect(procLook).toEqual(socketLook);
   // Body rows keep their own height and rule.
   const procRow = page.locator('.processes-row.row').first();
-  expect(await procRow.evaluate((el) => getComputedStyle(el).height)).not.toBe(procLook.height);
+  expect(await procRow.evaluate((el) => (globalThis as unknown as PageWindow).getComputedStyle(el).height)).not.toBe(procLook.height);
   await screenshot(page, 'processes-head');
 
   await page.getByRole('tab', { name: /Alerts/ }).click();
   const alertHead = page.locator('.alert-row.head');
   await expect(alertHead).toBeVisible();
   expect(await headLook(alertHead)).toEqual(socketLook);
-  expect(await page.locator('.alert-row.row').first().evaluate((el) => getComputedStyle(el).height)).toBe('26px');
+  expect(await page.locator('.alert-row.row').first().evaluate((el) => (globalThis as unknown as PageWindow).getComputedStyle(el).height)).toBe('26px');
   await screenshot(page, 'alerts-head');
 });
