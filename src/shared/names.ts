@@ -118,3 +118,21 @@ export function socketNames(s: Socket, lookup: (key: string) => AddressNames | u
 export function isPublicRange(range: AddressRange): boolean {
   return range === 'public';
 }
+
+const UNOWNED_RANGE: Record<Exclude<AddressRange, 'public'>, string> = {
+  loopback: 'this machine (loopback)',
+  private: 'private network',
+  'link-local': 'link-local (this network link)',
+  shared: 'carrier-grade NAT (shared)',
+  multicast: 'multicast group',
+  unspecified: 'unspecified address',
+  documentation: 'documentation range',
+};
+
+/**
+ * What stands where a public peer's country and owner would: the kind of address it is, for one
+ * no public database answers for (a peer on loopback, the LAN, the link); null for a public one.
+ */
+export function unownedRangeText(range: AddressRange): string | null {
+  return range === 'public' ? null : UNOWNED_RANGE[range];
+}

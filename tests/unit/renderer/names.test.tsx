@@ -52,7 +52,8 @@ describe('names in the Connections table', () => {
   it('shows services, then host names and owners as updates arrive, and raw numbers when asked', async () => {
     const t = await mount();
     expect(cells(90).slice(1, 4)).toEqual(['0.0.0.0:ssh', '*', '—']);
-    expect(cells(777).slice(1, 4)).toEqual(['127.0.0.1:52000', 'localhost:postgresql', '—']);
+    // A peer no public database answers for says what it is instead of a blank.
+    expect(cells(777).slice(1, 4)).toEqual(['127.0.0.1:52000', 'localhost:postgresql', 'this machine (loopback)']);
     expect(cells(311).slice(2, 4)).toEqual(['142.250.74.46:https', '—']);
     // The class on hover.
     expect(within(rowOf(90)).getByText(':ssh').getAttribute('title')).toBe('ssh, 22/tcp: well-known port (0–1023)');
@@ -96,6 +97,31 @@ describe('names in the Connections table', () => {
     expect(field('Host name')).toBe('localhost');
     await act(async () => t.emitNames({ version: t.names.version + 1, reverseDns: false, set: {}, forgotten: ['127.0.0.1'] }));
     expect(field('Host name')).toBe('not looked up (DNS lookups are off)');
+  });
+
+  it('a loopback, private or link-local peer says what it is where a public one has its country and owner', async () => {
+    const lan = sock({ localPort: 53000, remoteAddress: '192.168.1.20', remotePort: 8080, pid: 501, process: proc(501, 'curl') });
+    const link = sock({ family: 6, localAddress: 'fe80::1', localPort: 54000, remoteAddress: 'fe80::2', remotePort: 22, pid: 502, process: proc(502, 'ssh') });
+    await mount([web, local, lan, link]);
+    expect(cells(501)[3]).toBe('private network');
+    expect(cells(502)[3]).toBe('link-local (this network link)');
+    // A public peer whose owner is not known yet stays blank.
+    expect(cells(311)[3]).toBe('—');
+    const details = () => screen.getByRole('complementary', { name: 'Details' });
+    const field = (label: string) => within(details()).getByText(label, { selector: 'dt' }).nextElementSibling!.textContent;
+    await act(async () => {
+      fireEvent.mouseDown(rowOf(777));
+    });
+    expect(field('Peer scope')).toBe('loopback');
+    expect(field('Country · owner')).toBe('this machine (loopback) — not an internet address, so no country or owner');
+    await act(async () => {
+      fireEvent.mouseDown(rowOf(501));
+    });
+    expect(field('Country · owner')).toBe('private network — not an internet address, so no country or owner');
+    await act(async () => {
+      fireEvent.mouseDown(rowOf(311));
+    });
+    expect(within(details()).queryByText('Country · owner')).toBeNull();
   });
 
   it('"DNS lookups" asks the engine to stop, and shows what the engine says', async () => {

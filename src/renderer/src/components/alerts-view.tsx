@@ -619,7 +619,7 @@ function AlertList({ alerts, items, total, filtering, showAcknowledged, selected
 
   return (
     <div className="alert-list" role="grid" aria-label="Alerts" aria-rowcount={items.length + 1} aria-busy={alerts.phase === 'loading'}>
-      <div className="alert-row head" role="row" aria-rowindex={1}>
+      <div className="alert-row head table-head" role="row" aria-rowindex={1}>
         {HEADERS.map((h) => (
           <div key={h.label} role="columnheader" className={`c ${h.cls}`}>
             {h.label}

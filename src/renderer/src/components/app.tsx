@@ -509,7 +509,7 @@ function Shell() {
                   <PortsView request={lookup} onLookup={lookUp} onClearLookup={clearLookup} onEnd={setEnding} selectedId={current?.id ?? null} onSelect={selectInLookup} />
                 )}
               </section>
-              {detailSocket !== null && <DetailPanel socket={detailSocket} flag={detailFlag} onClose={closeDetail} />}
+              {detailSocket !== null && <DetailPanel socket={detailSocket} flag={detailFlag} onClose={closeDetail} onCloseConnection={setClosingConnection} />}
             </main>
           </>
         )}

@@ -1,7 +1,9 @@
 // Everything known about the selected socket and its process. A socket that closes while selected
-// stays on show (marked closed) so the user can still read what it was.
+// stays on show (marked closed) so the user can still read what it was. A TCP connection can be
+// closed from here as from its row menu (TCPView's Close Connection), through the same dialog.
 import { useContext } from 'react';
 import { addressScope } from '../../../shared/address.js';
+import { whyNotClosable } from '../../../shared/close-connection.js';
 import type { Socket } from '../../../shared/model.js';
 import { stateLabel } from '../../../shared/model.js';
 import { formatDateTime, protoLabel, readAge } from '../format.js';
@@ -17,14 +19,19 @@ export interface DetailPanelProps {
   /** The row's highlight; 'gone' once the row has left the table. */
   flag: RowFlag | 'gone';
   onClose: () => void;
+  /** Opens the Close connection dialog for it (the row menu's action); absent: no button. */
+  onCloseConnection?: (s: Socket) => void;
 }
 
 /** Shown only while a row is selected: with nothing selected the table takes the whole width. */
-export function DetailPanel({ socket, flag, onClose }: DetailPanelProps) {
+export function DetailPanel({ socket, flag, onClose, onCloseConnection }: DetailPanelProps) {
   const now = useNow();
   const age = readAge(socket, now, useContext(WatchStartContext));
   const p = socket.process;
   const closed = flag === 'closing' || flag === 'gone';
+  // Offered for every TCP connection, greyed with the reason when it cannot be closed (as TCPView's).
+  const connection = onCloseConnection !== undefined && socket.protocol === 'tcp' && !socket.listening;
+  const whyNot = closed ? 'the connection has closed' : whyNotClosable(socket, null);
   return (
     <aside className="detail" aria-label="Details">
       <header className="detail-head">
@@ -37,6 +44,20 @@ export function DetailPanel({ socket, flag, onClose }: DetailPanelProps) {
           ×
         </button>
       </header>
+      {connection && (
+        <div className="detail-actions">
+          <button
+            type="button"
+            className="button small danger-outline"
+            disabled={whyNot !== null}
+            title={whyNot === null ? 'Abort this connection: both ends see a reset, the process keeps running' : `Cannot close: ${whyNot}`}
+            onClick={() => onCloseConnection(socket)}
+          >
+            Close connection…
+          </button>
+          {whyNot !== null && <span className="dim">{whyNot}</span>}
+        </div>
+      )}
       <section>
         <h3>Process</h3>
         <dl>

@@ -7,7 +7,7 @@ import { addressRange } from '../../../shared/address.js';
 import type { Protocol, Socket } from '../../../shared/model.js';
 import { formatEndpoint, formatHost } from '../../../shared/model.js';
 import type { AddressNames } from '../../../shared/names.js';
-import { hasRemote, namesKey } from '../../../shared/names.js';
+import { hasRemote, namesKey, unownedRangeText } from '../../../shared/names.js';
 import { describePortClass, portClass } from '../../../shared/port-class.js';
 import { serviceName } from '../../../shared/services.js';
 import type { NamesStore } from '../names-store.js';
@@ -103,9 +103,12 @@ export function RemoteEndpoint({ s }: { s: Socket }): ReactNode {
   );
 }
 
-/** A public peer's country code and owner ("US Google LLC"), from the offline databases. */
+/** A public peer's country code and owner ("US Google LLC"), from the offline databases; what any other peer is. */
 export function RemoteOwner({ s }: { s: Socket }): ReactNode {
-  const names = useAddressNames(hasRemote(s) ? namesKey(s.remoteAddress!) : null);
+  const remote = hasRemote(s);
+  const names = useAddressNames(remote ? namesKey(s.remoteAddress!) : null);
+  const unowned = remote ? unownedRangeText(addressRange(s.remoteAddress!)) : null;
+  if (unowned !== null) return <span className="dim">{unowned}</span>;
   if (names === undefined || (names.country === null && names.org === null)) return <span className="dim">—</span>;
   const title = [names.country === null ? null : countryName(names.country), names.asn === null ? null : `AS${names.asn}`, names.org].filter(Boolean).join(' · ');
   return (
@@ -132,6 +135,7 @@ export function EndpointFields({ s }: { s: Socket }): ReactNode {
   const store = useContext(NamesContext);
   const dns = useSyncExternalStore(store === null ? never : (changed) => store.subscribe((k) => k === null && changed()), () => store?.reverseDns() ?? false);
   const owner = names === undefined ? null : names.asn === null ? names.org : `AS${names.asn}${names.org === null ? '' : ` ${names.org}`}`;
+  const unowned = remote ? unownedRangeText(addressRange(s.remoteAddress!)) : null;
   return (
     <>
       <Field label="Local" mono>
@@ -154,6 +158,11 @@ export function EndpointFields({ s }: { s: Socket }): ReactNode {
             </Field>
           )}
           {owner !== null && <Field label="Owner">{owner}</Field>}
+          {unowned !== null && (
+            <Field label="Country · owner">
+              {unowned} <span className="dim">— not an internet address, so no country or owner</span>
+            </Field>
+          )}
         </>
       )}
     </>

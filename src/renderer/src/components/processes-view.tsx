@@ -198,7 +198,7 @@ export function ProcessesView({ filter, onShowConnections, onShown }: ProcessesV
         </div>
       </div>
       <div className="processes-table" role="grid" aria-label="Processes" aria-rowcount={lines.length + 1}>
-        <div className="processes-row processes-head" role="row">
+        <div className="processes-row processes-head table-head" role="row">
           {COLUMNS.map((c) => {
             const id = c.id === 'spark' || c.id === 'go' ? null : c.id;
             const dir = id !== null && sort.id === id ? (sort.desc ? 'desc' : 'asc') : false;

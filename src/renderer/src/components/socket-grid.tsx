@@ -78,7 +78,7 @@ export function SocketGrid({ label, ct, items, selectedId, onSelect, keyboard = 
       tabIndex={-1}
       style={style}
     >
-      <div className="grid-head" role="rowgroup">
+      <div className="grid-head table-head" role="rowgroup">
         <GridHead ct={ct} label={label} />
       </div>
       <div className="grid-body" role="rowgroup" style={{ height: virtualizer.getTotalSize() }}>
