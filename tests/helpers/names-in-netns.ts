@@ -57,6 +57,8 @@ const names = (): NamesState => engine.service.getNames();
 const seq = () => engine.monitor.getStatus().seq;
 
 const closeGoogle = await connection('8.8.8.8', 443);
+// A loopback peer of our own (the resolver's socket to the responder comes and goes with its queries).
+const closeLocal = await connection('127.0.0.1', 8081);
 const closeNx = await connection('192.0.2.10', 80);
 await until(() => names().addresses['8.8.8.8']?.host === 'dns.google', 'the PTR name of 8.8.8.8');
 await until(() => '192.0.2.10' in names().addresses && responder.asked.includes(reverseName('192.0.2.10')), 'the NXDOMAIN for 192.0.2.10');
@@ -81,6 +83,7 @@ const closeNxAgain = await connection('192.0.2.10', 80);
 await until(() => '192.0.2.10' in names().addresses, '192.0.2.10 back');
 const pollsAfter = seq() + 2;
 await until(() => seq() >= pollsAfter, 'two more polls');
+await until(() => '127.0.0.1' in names().addresses, 'the loopback peer named');
 
 const namedIds = new Set(
   engine.monitor
@@ -101,6 +104,6 @@ process.stdout.write(
     namedSockets: namedIds.size,
   }) + '\n',
 );
-await Promise.all([closeGoogle(), closeSilent(), closeNxAgain()]);
+await Promise.all([closeGoogle(), closeLocal(), closeSilent(), closeNxAgain()]);
 await engine.close();
 await responder.close();
