@@ -7,6 +7,7 @@ import { chmodSync, chownSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs'
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import type { Engine } from '../core/engine.js';
+import { folderProblem } from '../core/agent-trust.js';
 import { attachSession, type EngineSession } from '../core/engine-process.js';
 import { hostMessageSchema, protocolProblem, type EngineMessage } from '../core/engine-protocol.js';
 import { ndjsonChannel } from '../core/ndjson-channel.js';
@@ -163,10 +164,9 @@ function prepareFolder(dir: string, policy: AgentAccessPolicy): void {
   } catch (e) {
     throw new Error(`cannot make the folder ${dir}: ${(e as Error).message}`, { cause: e });
   }
-  const stat = lstatSync(dir);
-  if (!stat.isDirectory()) throw new Error(`${dir} is not a folder`);
-  if (stat.uid !== policy.ownerUid && stat.uid !== 0) throw new Error(`${dir} belongs to uid ${stat.uid}, not to this user: the agent's socket is not made there`);
-  if ((stat.mode & 0o022) !== 0 && (stat.mode & 0o1000) === 0) throw new Error(`${dir} is writable by others: the agent's socket is not made there`);
+  // The rule UIs check before they connect (agent-trust.ts), so an agent never makes a socket they refuse.
+  const problem = folderProblem(dir, lstatSync(dir), new Set([policy.ownerUid, 0]), (uid) => `uid ${uid}`);
+  if (problem !== null) throw new Error(`${problem}: the agent's socket is not made there`);
 }
 
 /** A socket file left by an agent that died is removed; a live agent, or anything not a socket, is not. */

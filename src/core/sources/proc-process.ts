@@ -19,6 +19,9 @@ export interface ProcStat {
   startTicks: number;
 }
 
+// eslint-disable-next-line no-control-regex -- the test is for bytes past ASCII
+const NOT_ASCII = /[^\u0000-\u007f]/;
+
 /**
  * Parses /proc/PID/stat read as latin1 (one character per byte, so the comm's bytes survive to be
  * decoded as UTF-8 here). comm may hold spaces and parentheses, so split at the last ')'.
@@ -33,7 +36,10 @@ export function parseProcStat(text: string): ProcStat | null {
   const ppid = Number(rest[1]);
   const startTicks = Number(rest[19]);
   if (!Number.isInteger(pid) || !Number.isInteger(ppid) || !Number.isFinite(startTicks)) return null;
-  const comm = Buffer.from(text.slice(open + 1, close), 'latin1');
+  const raw = text.slice(open + 1, close);
+  // Most names are ASCII: one character per byte already (parsed for every owner on every poll).
+  if (!NOT_ASCII.test(raw)) return { pid, comm: raw, commHead: raw.length >= COMM_MAX ? raw : null, ppid, startTicks };
+  const comm = Buffer.from(raw, 'latin1');
   return { pid, comm: utf8Text(comm), commHead: comm.length >= COMM_MAX ? utf8Text(wholeCharacters(comm)) : null, ppid, startTicks };
 }
 
