@@ -174,6 +174,8 @@ test('@bench renderer with 10,000 sockets and 100-change deltas', async ({ page 
         onTraffic: () => () => {},
         queryHistory: notEnabled,
         closeConnection: notEnabled,
+        getHistoryRetention: notEnabled,
+        setHistoryRetention: notEnabled,
         // The benchmark's host has no alert engine, as `portwatch serve --no-alerts` would say.
         ...NO_ALERTS,
       },

@@ -14,7 +14,7 @@ import { findConflicts } from '../src/core/analysis/find-conflicts.js';
 import { lookupPort } from '../src/core/analysis/ports.js';
 import type { Alert, AlertEvent, AlertStatus, TrustRule, TrustState } from '../src/shared/alerts.js';
 import { sameRule } from '../src/shared/trust-rules.js';
-import type { CloseConnectionResult, EndProcessResult, FullState, HistoryResult, WsServerMessage } from '../src/shared/api.js';
+import type { CloseConnectionResult, EndProcessResult, FullState, HistoryResult, HistoryRetention, WsServerMessage } from '../src/shared/api.js';
 import type { ApiErrorCode } from '../src/shared/api-errors.js';
 import type { ProcessInfo } from '../src/shared/model.js';
 import type { Delta } from '../src/shared/model.js';
@@ -58,6 +58,8 @@ export interface FakePortwatch {
   endResult: EndProcessResult | { error: string };
   /** What queryHistory answers (whatever the query: the page's filter and range are in `calls`). */
   history: HistoryResult;
+  /** The history's retention: what getHistoryRetention answers, and the last one set. */
+  retention: HistoryRetention;
   /** What closeConnection answers: a result, or an error message the engine would give. */
   closeResult: CloseConnectionResult | { error: string };
   /** The alert log, oldest first; null: this host has no alert engine (as `serve --no-alerts`). */
@@ -201,6 +203,7 @@ export async function startFake(initial: FullState, options: FakeOptions = {}): 
     stateDelayMs: options.stateDelayMs ?? 0,
     endResult: { error: 'this fake ends no process' },
     history: { entries: [], matched: 0, totals: { connections: 0, listeners: 0, bytesSent: 0, bytesReceived: 0 }, oldest: null, warnings: [] },
+    retention: { maxAgeDays: 30, maxMegabytes: 200 },
     closeResult: { error: 'this fake closes no connection' },
     alerts: options.alerts ? structuredClone(options.alerts) : null,
     alertTrees: options.alertTrees ?? {},
@@ -288,6 +291,8 @@ export async function startFake(initial: FullState, options: FakeOptions = {}): 
           value = fake.names;
         }
         else if (method === 'queryHistory') value = fake.history;
+        else if (method === 'getHistoryRetention') value = fake.retention;
+        else if (method === 'setHistoryRetention') value = fake.retention = args[0] as HistoryRetention;
         else if (method === 'closeConnection') {
           const r = fake.closeResult;
           ws.send(JSON.stringify('error' in r ? failed(id, r.error, 'refused') : { type: 'result', id, ok: true, value: r }));

@@ -133,3 +133,21 @@ test('Export ▾ saves what the view shows, after its filter', async ({ page }) 
   const json = await downloaded(page, () => page.getByRole('menuitem', { name: /^JSON/ }).click());
   expect((JSON.parse(json.text) as { sockets: Socket[] }).sockets).toHaveLength(expected);
 });
+
+test('History: the retention is shown and set from the view', async ({ page }) => {
+  const fake = await openFake(page, syntheticState(50));
+  fake.history = historyOf(syntheticState(50).snapshot.sockets, Date.now());
+  await page.getByRole('tab', { name: 'History' }).click();
+  await page.getByRole('button', { name: 'Keeps 30 days · 200 MB' }).click();
+  const form = page.getByRole('form', { name: 'History retention' });
+  await form.getByLabel('Days to keep').fill('0');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await expect(form.getByRole('alert')).toHaveText('keep history at least 1 day');
+  await screenshot(page, 'history-retention-form');
+  await form.getByLabel('Days to keep').fill('7');
+  await form.getByLabel('Megabytes to keep').fill('50');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('button', { name: 'Keeps 7 days · 50 MB' })).toBeVisible();
+  expect(fake.calls.filter((c) => c.method === 'setHistoryRetention').map((c) => c.args[0])).toEqual([{ maxAgeDays: 7, maxMegabytes: 50 }]);
+  await screenshot(page, 'history-retention');
+});

@@ -11,6 +11,7 @@ import { registerExport } from './commands/export.js';
 import { registerHistory } from './commands/history.js';
 import { registerIp } from './commands/ip.js';
 import { registerKill } from './commands/kill.js';
+import { registerRetention } from './commands/retention.js';
 import { registerServe } from './commands/serve.js';
 import { registerSnapshot } from './commands/snapshot.js';
 import { registerTop } from './commands/top.js';
@@ -35,7 +36,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       ).argParser(parseDataDir),
     );
   const context: CommandContext = { io, source: io.source ?? (() => createSource()), setExit };
-  for (const register of [registerSnapshot, registerWatch, registerTop, registerWho, registerConflicts, registerKill, registerServe, registerAlerts, registerTrust, registerIp, registerAgent, registerClose, registerHistory, registerExport]) {
+  for (const register of [registerSnapshot, registerWatch, registerTop, registerWho, registerConflicts, registerKill, registerServe, registerAlerts, registerTrust, registerIp, registerAgent, registerClose, registerHistory, registerRetention, registerExport]) {
     register(program, context);
   }
   return program;

@@ -141,3 +141,11 @@ export function parseListLimit(max: number): (value: string) => number {
     return Number(value);
   };
 }
+
+/** A whole number (its range is the caller's rule, checked where the value is used). */
+export function parseWholeNumber(what: string): (value: string) => number {
+  return (value) => {
+    if (!/^\d{1,9}$/.test(value)) throw new InvalidArgumentError(`'${value}' is not ${what} (a whole number)`);
+    return Number(value);
+  };
+}

@@ -20,6 +20,8 @@ import { ApiService, type ServiceOptions } from './service.js';
 import { createSource } from './sources/index.js';
 import type { SocketSource } from './sources/source.js';
 import { ensureDataDir } from './store/data-dir.js';
+import { SettingsStore } from './store/settings.js';
+import { retentionLimits } from '../shared/history.js';
 import { engineIdentity } from './engine-identity.js';
 import type { EngineIdentity } from '../shared/status.js';
 import { HistoryLog, type HistoryLogOptions } from './store/history-log.js';
@@ -47,7 +49,7 @@ export interface EngineOptions {
   /** History of closed connections and gone listeners (in DATA_DIR/history); false runs without. Default {}. */
   history?: (Omit<HistoryLogOptions, 'onError'> & { measureTraffic?: boolean }) | false;
   /** The OS facts the port tools read; tests may pin them. */
-  service?: Omit<ServiceOptions, 'alerts' | 'watchedPorts' | 'names' | 'history'>;
+  service?: Omit<ServiceOptions, 'alerts' | 'watchedPorts' | 'names' | 'history' | 'settings'>;
   /** Which host runs this engine (the status says it, with the engine's rights). Default 'app'. */
   host?: EngineIdentity['host'];
 }
@@ -67,6 +69,8 @@ export interface Engine {
   readonly names: NameService | null;
   /** Null when history is off or cannot be kept (see warnings). */
   readonly history: HistoryLog | null;
+  /** settings.json (watched ports, history retention); null without a usable data folder. */
+  readonly settings: SettingsStore | null;
   readonly service: ApiService;
   /** Everything told so far, oldest first. */
   readonly warnings: readonly EngineWarning[];
@@ -95,6 +99,15 @@ export function describeFolderError(e: unknown): string {
     default:
       return e instanceof Error ? e.message : String(e);
   }
+}
+
+/**
+ * The user's history retention (settings.json), followed as another Portwatch or `portwatch retention`
+ * changes it; none where the host sets its own limits (tests) or has no settings.
+ */
+function userRetention(settings: SettingsStore | null, own: Omit<HistoryLogOptions, 'onError'>): Pick<HistoryLogOptions, 'maxAgeMs' | 'maxBytes' | 'retention'> {
+  if (settings === null || own.maxAgeMs !== undefined || own.maxBytes !== undefined) return {};
+  return { ...retentionLimits(settings.historyRetention), retention: async () => retentionLimits(await settings.reloadHistoryRetention()) };
 }
 
 export async function openEngine(options: EngineOptions): Promise<Engine> {
@@ -145,18 +158,21 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     }
   }
 
-  let watchedPorts: WatchedPortsWatcher | null = null;
-  if (wantsWatched) {
-    if (folderWorks && dataDir !== null) {
-      try {
-        watchedPorts = await WatchedPortsWatcher.open(monitor, { dataDir });
-      } catch (e) {
-        const reason = describeFolderError(e);
-        warn({ code: 'settings-unavailable', dataDir, reason, message: `cannot keep settings in ${dataDir}: ${reason}` });
-      }
+  // One store for settings.json: the watched ports and the history's retention are written through it.
+  let settings: SettingsStore | null = null;
+  let settingsWarnings: string[] = [];
+  if ((wantsWatched || wantsHistory) && folderWorks && dataDir !== null) {
+    try {
+      ({ store: settings, warnings: settingsWarnings } = await SettingsStore.open(dataDir));
+    } catch (e) {
+      const reason = describeFolderError(e);
+      warn({ code: 'settings-unavailable', dataDir, reason, message: `cannot keep settings in ${dataDir}: ${reason}` });
     }
-    watchedPorts ??= WatchedPortsWatcher.inMemory(monitor);
   }
+
+  let watchedPorts: WatchedPortsWatcher | null = null;
+  if (wantsWatched) watchedPorts = settings === null ? WatchedPortsWatcher.inMemory(monitor) : WatchedPortsWatcher.over(monitor, settings, settingsWarnings);
+  else for (const message of settingsWarnings) warn({ code: 'store', message });
 
   // The stores' own warnings, now and as they come (the alert engine only appends to its list).
   for (const message of watchedPorts?.warnings ?? []) warn({ code: 'store', message });
@@ -189,6 +205,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   if (wantsHistory && folderWorks && dataDir !== null) {
     try {
       history = await HistoryLog.open(dataDir, {
+        ...userRetention(settings, options.history || {}),
         ...(options.history || {}),
         onError: (e) => warn({ code: 'store', message: `could not write history in ${dataDir}: ${describeFolderError(e)}` }),
       });
@@ -202,7 +219,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   const recorder =
     history === null ? null : new HistoryRecorder(monitor, history, { measureTraffic, ...(nameService ? { names: (key: string) => nameService.lookup(key) } : {}) });
 
-  const service = new ApiService(monitor, { ...options.service, alerts, watchedPorts, names, history });
+  const service = new ApiService(monitor, { ...options.service, alerts, watchedPorts, names, history, settings });
 
   let closing: Promise<void> | null = null;
   return {
@@ -212,6 +229,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     watchedPorts,
     names,
     history,
+    settings,
     service,
     warnings,
     onWarning(listener) {

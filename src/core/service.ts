@@ -7,7 +7,8 @@ import { isRequestName, RATE_LIMITED_REQUESTS, requestSchemas } from '../shared/
 import type { CloseConnectionRequest, CloseConnectionResult } from '../shared/close-connection.js';
 import { parseEndpoint, whyNotClosable } from '../shared/close-connection.js';
 import type { Conflict } from '../shared/conflicts.js';
-import type { HistoryQuery, HistoryResult } from '../shared/history.js';
+import type { HistoryQuery, HistoryResult, HistoryRetention } from '../shared/history.js';
+import { DEFAULT_HISTORY_RETENTION, retentionLimits } from '../shared/history.js';
 import type { Family } from '../shared/model.js';
 import type { NamesState } from '../shared/names.js';
 import type { EndProcessRequest, EndProcessResult, PortLookup } from '../shared/ports.js';
@@ -16,6 +17,7 @@ import { lookupPort } from './analysis/ports.js';
 import { closeConnection } from './close-connection.js';
 import { ownSocketInodes } from './own-sockets.js';
 import type { HistoryLog } from './store/history-log.js';
+import type { SettingsStore } from './store/settings.js';
 import type { AlertEngine } from './alert-engine.js';
 import type { Monitor } from './monitor.js';
 import type { NameService } from './names/name-service.js';
@@ -64,8 +66,10 @@ export interface ServiceOptions {
   alerts?: AlertBackend | null;
   /** Looked-up names of remote addresses, whose updates subscribe() forwards as 'names'. */
   names?: NamesBackend | null;
-  /** The history behind queryHistory; without one it answers that history is not kept. */
-  history?: Pick<HistoryLog, 'query'> | null;
+  /** The history behind queryHistory and its retention; without one those answer that history is not kept. */
+  history?: Pick<HistoryLog, 'query' | 'setRetention'> | null;
+  /** settings.json, where the history's retention is kept; without it a retention set lasts this run only. */
+  settings?: Pick<SettingsStore, 'historyRetention' | 'setHistoryRetention'> | null;
   /** Closes a connection (tests may count the calls); by default core/close-connection.ts. */
   closeConnection?: (local: string, remote: string) => Promise<CloseConnectionResult>;
   /** The OS facts the port tools read; tests may pin them. */
@@ -95,6 +99,8 @@ export class ApiService {
   private readonly ephemeralPorts = ephemeralPortRange();
   private readonly alerts: AlertBackend | null;
   private readonly rateLimit: RateLimiter;
+  /** The history's retention as set this run, for a host without settings.json. */
+  private retentionInMemory: HistoryRetention = { ...DEFAULT_HISTORY_RETENTION };
 
   constructor(
     private readonly monitor: Monitor,
@@ -190,6 +196,10 @@ export class ApiService {
         return this.queryHistory((values[0] as HistoryQuery | undefined) ?? {});
       case 'closeConnection':
         return this.closeConnection(values[0] as CloseConnectionRequest);
+      case 'getHistoryRetention':
+        return this.getHistoryRetention();
+      case 'setHistoryRetention':
+        return this.setHistoryRetention(values[0] as HistoryRetention);
       default:
         return unhandled(method);
     }
@@ -229,6 +239,21 @@ export class ApiService {
     const history = this.options.history ?? null;
     if (history === null) throw new ApiError(HISTORY_DISABLED, 'history-disabled');
     return history.query(query);
+  }
+
+  getHistoryRetention(): HistoryRetention {
+    if ((this.options.history ?? null) === null) throw new ApiError(HISTORY_DISABLED, 'history-disabled');
+    return this.options.settings?.historyRetention ?? { ...this.retentionInMemory };
+  }
+
+  /** Saves the retention (settings.json), then applies it: what it no longer keeps is removed now. */
+  async setHistoryRetention(retention: HistoryRetention): Promise<HistoryRetention> {
+    const history = this.options.history ?? null;
+    if (history === null) throw new ApiError(HISTORY_DISABLED, 'history-disabled');
+    const settings = this.options.settings ?? null;
+    const saved = settings === null ? (this.retentionInMemory = { ...retention }) : await settings.setHistoryRetention(retention);
+    await history.setRetention(retentionLimits(saved));
+    return { ...saved };
   }
 
   /**

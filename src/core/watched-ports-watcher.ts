@@ -73,6 +73,13 @@ export class WatchedPortsWatcher {
     return watcher;
   }
 
+  /** Follows the monitor with the list in a settings store the caller opened (and shares with other settings). */
+  static over(monitor: Monitor | null, store: WatchedPortsStore, warnings: readonly string[] = []): WatchedPortsWatcher {
+    const watcher = new WatchedPortsWatcher(monitor, store, warnings);
+    watcher.attach();
+    return watcher;
+  }
+
   /** Follows the monitor with a list kept in memory (default: the usual dev ports); nothing is read or written. */
   static inMemory(monitor: Monitor | null, ports: readonly number[] = DEFAULT_WATCHED_PORTS): WatchedPortsWatcher {
     const watcher = new WatchedPortsWatcher(monitor, new MemoryStore(ports), []);

@@ -4,7 +4,7 @@
 import type { IpcRendererEvent } from 'electron';
 import { contextBridge, ipcRenderer } from 'electron';
 import type { Alert, AlertExplanation, AlertStatus, TrustState } from '../shared/alerts.js';
-import type { CloseConnectionResult, Conflict, EndProcessResult, EventPayloads, FullState, HistoryResult, PortLookup, PortwatchApi, Unsubscribe } from '../shared/api.js';
+import type { CloseConnectionResult, Conflict, EndProcessResult, EventPayloads, FullState, HistoryResult, HistoryRetention, PortLookup, PortwatchApi, Unsubscribe } from '../shared/api.js';
 import { channel, type EventName } from '../shared/channels.js';
 import type { NamesState } from '../shared/names.js';
 
@@ -61,6 +61,9 @@ const api: PortwatchApi = {
   // connection it shows.
   queryHistory: (query) => ipcRenderer.invoke(channel.request('queryHistory'), ...(query === undefined ? [] : [query])) as Promise<HistoryResult>,
   closeConnection: (request) => ipcRenderer.invoke(channel.request('closeConnection'), request) as Promise<CloseConnectionResult>,
+  getHistoryRetention: () => ipcRenderer.invoke(channel.request('getHistoryRetention')) as Promise<HistoryRetention>,
+  // Checked on the main side (schema: 1–3650 days, 1–100,000 MB).
+  setHistoryRetention: (retention) => ipcRenderer.invoke(channel.request('setHistoryRetention'), retention) as Promise<HistoryRetention>,
 };
 
 contextBridge.exposeInMainWorld('portwatch', api);

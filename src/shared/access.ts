@@ -34,6 +34,8 @@ export const REQUEST_KINDS = {
   setReverseDns: 'action',
   queryHistory: 'watch',
   closeConnection: 'action',
+  getHistoryRetention: 'watch',
+  setHistoryRetention: 'action',
 } as const satisfies Record<RequestName, 'watch' | 'action'>;
 
 export function isAction(method: RequestName): boolean {

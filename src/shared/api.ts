@@ -7,8 +7,8 @@ import { ALERT_KINDS, MAX_ALERT_LIMIT, MAX_LEARN_SECONDS, SEVERITIES } from './a
 import type { CloseConnectionRequest, CloseConnectionResult } from './close-connection.js';
 import { parseEndpoint } from './close-connection.js';
 import type { Conflict } from './conflicts.js';
-import type { HistoryQuery, HistoryResult } from './history.js';
-import { historyQuerySchema } from './history.js';
+import type { HistoryQuery, HistoryResult, HistoryRetention } from './history.js';
+import { historyQuerySchema, historyRetentionSchema } from './history.js';
 import type { Delta, Snapshot } from './model.js';
 import type { NamesState, NamesUpdate } from './names.js';
 import type { EndProcessRequest, EndProcessResult, PortLookup, WatchedPortEvent } from './ports.js';
@@ -24,7 +24,7 @@ export type { Conflict, ConflictKind, ConflictSeverity, LocalhostTarget } from '
 export type { BindHolder, BindVerdict, EndProcessOutcome, EndProcessRequest, EndProcessResult, PortLookup, PortProcess, WatchedPortEvent } from './ports.js';
 export { MAX_WATCHED_PORTS } from './ports.js';
 export type { CloseConnectionRequest, CloseConnectionResult } from './close-connection.js';
-export type { HistoryEntry, HistoryQuery, HistoryResult } from './history.js';
+export type { HistoryEntry, HistoryQuery, HistoryResult, HistoryRetention } from './history.js';
 export type { InterfaceTraffic, ProcessTraffic, SocketTraffic, TrafficAvailability, TrafficState, TrafficUpdate, UnattributedTraffic } from './traffic.js';
 
 /**
@@ -88,6 +88,10 @@ export interface HistoryApi {
    * outcome and one line for the user, also when the kernel would not.
    */
   closeConnection(request: CloseConnectionRequest): Promise<CloseConnectionResult>;
+  /** How much history is kept (days, megabytes): the user's setting, DEFAULT_HISTORY_RETENTION until set. */
+  getHistoryRetention(): Promise<HistoryRetention>;
+  /** Saves it in settings.json and applies it at once (what it no longer keeps is removed); resolves with it. */
+  setHistoryRetention(retention: HistoryRetention): Promise<HistoryRetention>;
 }
 
 /**
@@ -225,6 +229,8 @@ export const requestSchemas = {
   setReverseDns: z.tuple([z.boolean()]),
   queryHistory: z.tuple([historyQuerySchema.optional()]),
   closeConnection: z.tuple([z.object({ local: endpointText, remote: endpointText }).strict()]),
+  getHistoryRetention: z.tuple([]),
+  setHistoryRetention: z.tuple([historyRetentionSchema]),
 } as const satisfies Record<RequestName, z.ZodType>;
 
 /**

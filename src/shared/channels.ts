@@ -27,6 +27,8 @@ export const REQUEST_NAMES = [
   'setReverseDns',
   'queryHistory',
   'closeConnection',
+  'getHistoryRetention',
+  'setHistoryRetention',
 ] as const;
 export type RequestName = (typeof REQUEST_NAMES)[number];
 

@@ -22,9 +22,38 @@ export interface HistoryEntry extends Socket {
   remoteOrg: string | null;
 }
 
+/**
+ * How much history is kept, as the user sets it (settings.json, the History view, `portwatch
+ * retention`): whole days, and megabytes on disk; whatever is older or over the size goes, oldest first.
+ */
+export interface HistoryRetention {
+  maxAgeDays: number;
+  maxMegabytes: number;
+}
+
 /** Defaults the issue names: a month, and 200 MB on disk. */
-export const DEFAULT_HISTORY_MAX_AGE_MS = 30 * 24 * 3600_000;
-export const DEFAULT_HISTORY_MAX_BYTES = 200 * 1024 * 1024;
+export const DEFAULT_HISTORY_RETENTION: Readonly<HistoryRetention> = Object.freeze({ maxAgeDays: 30, maxMegabytes: 200 });
+export const MAX_HISTORY_DAYS = 3650;
+export const MAX_HISTORY_MEGABYTES = 100_000;
+
+const DAY_MS = 24 * 3600_000;
+const MEGABYTE = 1024 * 1024;
+
+/** A retention from the user: 1–3650 whole days, 1–100,000 whole megabytes. */
+export const historyRetentionSchema = z
+  .object({
+    maxAgeDays: z.number().int().min(1, 'keep history at least 1 day').max(MAX_HISTORY_DAYS, `keep history at most ${MAX_HISTORY_DAYS} days`),
+    maxMegabytes: z.number().int().min(1, 'keep at least 1 MB of history').max(MAX_HISTORY_MEGABYTES, `keep at most ${MAX_HISTORY_MEGABYTES} MB of history`),
+  })
+  .strict();
+
+/** The retention as the history log applies it: milliseconds and bytes. */
+export function retentionLimits(r: HistoryRetention): { maxAgeMs: number; maxBytes: number } {
+  return { maxAgeMs: r.maxAgeDays * DAY_MS, maxBytes: r.maxMegabytes * MEGABYTE };
+}
+
+export const DEFAULT_HISTORY_MAX_AGE_MS = retentionLimits(DEFAULT_HISTORY_RETENTION).maxAgeMs;
+export const DEFAULT_HISTORY_MAX_BYTES = retentionLimits(DEFAULT_HISTORY_RETENTION).maxBytes;
 export const DEFAULT_HISTORY_LIMIT = 1000;
 export const MAX_HISTORY_LIMIT = 100_000;
 

@@ -69,8 +69,8 @@ export function registerHistory(program: Command, { io, setExit }: CommandContex
     .addHelpText(
       'after',
       '\nHistory is recorded while an engine runs (the app, portwatch serve, watch or agent) in the data folder\n' +
-        '(--data-dir), kept 30 days and at most 200 MB. Exit status: 0, also when nothing matched; 1 when the\n' +
-        'history cannot be read; 2 for a usage error.',
+        '(--data-dir), kept 30 days and at most 200 MB unless set otherwise (portwatch retention, or the History\n' +
+        'view). Exit status: 0, also when nothing matched; 1 when the history cannot be read; 2 for a usage error.',
     )
     .action(async (opts: HistoryOptions, command: Command) => {
       const format = opts.json ? 'json' : opts.csv ? 'csv' : (opts.format ?? 'table');

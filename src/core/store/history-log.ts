@@ -34,6 +34,8 @@ export interface HistoryLogOptions {
   maxBytes?: number;
   /** Told when a write fails (the entries stay queued and go with the next write). */
   onError?: (error: Error) => void;
+  /** Asked before each periodic pruning: the retention now (the user may have changed it elsewhere). */
+  retention?: () => Promise<{ maxAgeMs: number; maxBytes: number }>;
   now?: () => number;
 }
 
@@ -50,10 +52,12 @@ type StoredEntry = HistoryEntry & { by?: string };
 
 export class HistoryLog {
   readonly dir: string;
-  readonly maxAgeMs: number;
-  readonly maxBytes: number;
+  /** The retention now (setRetention changes it). */
+  maxAgeMs: number;
+  maxBytes: number;
   private readonly now: () => number;
   private readonly onError: ((error: Error) => void) | undefined;
+  private readonly retention: HistoryLogOptions['retention'];
   /** This engine's mark on its lines. */
   private readonly writer = randomBytes(4).toString('hex');
   private current: Segment | null = null;
@@ -71,6 +75,7 @@ export class HistoryLog {
     this.maxBytes = options.maxBytes ?? DEFAULT_HISTORY_MAX_BYTES;
     this.now = options.now ?? Date.now;
     this.onError = options.onError;
+    this.retention = options.retention;
   }
 
   /** Opens the history in DATA_DIR/history for writing: checks each segment, repairs damage, prunes. */
@@ -195,9 +200,21 @@ export class HistoryLog {
     return this.current;
   }
 
+  /**
+   * Keeps this much from now on, and removes at once what it no longer keeps (waiting for the folder's
+   * lock, as opening does): a smaller retention frees the disk when it is set, not a minute later.
+   */
+  async setRetention(limits: { maxAgeMs: number; maxBytes: number }): Promise<void> {
+    this.maxAgeMs = limits.maxAgeMs;
+    this.maxBytes = limits.maxBytes;
+    await this.flush();
+    await withFileLock(this.dir, () => this.pruneLocked());
+  }
+
   /** Pruning waits a little for another engine's; it is tried again a minute later. */
   private async prune(): Promise<void> {
     this.lastPrune = this.now();
+    if (this.retention !== undefined) ({ maxAgeMs: this.maxAgeMs, maxBytes: this.maxBytes } = await this.retention().catch(() => ({ maxAgeMs: this.maxAgeMs, maxBytes: this.maxBytes })));
     try {
       await withFileLock(this.dir, () => this.pruneLocked(), 2000);
     } catch (e) {

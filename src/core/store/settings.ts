@@ -1,20 +1,28 @@
 // settings.json in the data folder: what the user chose that is neither a trust rule nor an alert —
-// for now the watched ports. Read with loadJsonFile (an unreadable file is kept aside with a warning
-// and defaults are used), written atomically, one write at a time in call order, each under the lock
-// on settings.json (file-lock.ts) that every Portwatch sharing the folder takes.
+// the watched ports and how much history is kept. Read with loadJsonFile (an unreadable file is kept
+// aside with a warning and defaults are used), written atomically, one write at a time in call order,
+// each under the lock on settings.json (file-lock.ts) that every Portwatch sharing the folder takes.
+// A write reads the file again under that lock and changes only its own field, so two Portwatches
+// setting different things do not undo each other. A setting never changed is not written (its
+// default may change with a release).
 import { join } from 'node:path';
 import { z } from 'zod';
+import type { HistoryRetention } from '../../shared/history.js';
+import { DEFAULT_HISTORY_RETENTION, historyRetentionSchema } from '../../shared/history.js';
 import { MAX_WATCHED_PORTS } from '../../shared/ports.js';
 import { DEFAULT_WATCHED_PORTS } from '../analysis/watched-ports.js';
 import { loadJsonFile, removeStaleTemps, writeFileAtomic } from './atomic-file.js';
 import { ensureDataDir } from './data-dir.js';
 import { withFileLock } from './file-lock.js';
+import { readPrivateFile } from './private-files.js';
 
 export const SETTINGS_FILE = 'settings.json';
 export const SETTINGS_VERSION = 1;
 
 export interface Settings {
   watchedPorts: number[];
+  /** Absent until the user sets it: DEFAULT_HISTORY_RETENTION. */
+  historyRetention?: HistoryRetention;
 }
 
 const settingsFileSchema = z.object({
@@ -23,7 +31,13 @@ const settingsFileSchema = z.object({
     .array(z.number().int().min(1).max(65535))
     .max(MAX_WATCHED_PORTS)
     .refine((ports) => new Set(ports).size === ports.length, 'a port is listed more than once'),
+  // Added after version 1 shipped: optional, so files written before it read as they are.
+  historyRetention: historyRetentionSchema.optional(),
 });
+
+function settingsOf(file: z.infer<typeof settingsFileSchema>): Settings {
+  return { watchedPorts: [...file.watchedPorts], ...(file.historyRetention ? { historyRetention: { ...file.historyRetention } } : {}) };
+}
 
 export function defaultSettings(): Settings {
   return { watchedPorts: [...DEFAULT_WATCHED_PORTS] };
@@ -54,7 +68,7 @@ export class SettingsStore {
       });
     });
     const readOnly = loaded.writable ? null : loaded.newer ? 'it was written by a newer Portwatch' : 'it could not be read nor moved aside';
-    const store = new SettingsStore(path, { watchedPorts: [...loaded.value.watchedPorts] }, readOnly);
+    const store = new SettingsStore(path, settingsOf(loaded.value), readOnly);
     return { store, warnings: loaded.warning === null ? [] : [loaded.warning] };
   }
 
@@ -67,16 +81,55 @@ export class SettingsStore {
     const parsed = settingsFileSchema.shape.watchedPorts.safeParse([...ports]);
     if (!parsed.success) throw new RangeError(`bad watched ports: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
     this.value = { ...this.value, watchedPorts: parsed.data };
-    await this.save();
+    await this.save({ watchedPorts: parsed.data });
     return this.watchedPorts;
   }
 
-  private save(): Promise<void> {
+  get historyRetention(): HistoryRetention {
+    return { ...(this.value.historyRetention ?? DEFAULT_HISTORY_RETENTION) };
+  }
+
+  /** Sets how much history is kept (RangeError for a bad value, nothing changed); resolves once on disk. */
+  async setHistoryRetention(retention: HistoryRetention): Promise<HistoryRetention> {
+    const parsed = historyRetentionSchema.safeParse(retention);
+    if (!parsed.success) throw new RangeError(`bad history retention: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    this.value = { ...this.value, historyRetention: parsed.data };
+    await this.save({ historyRetention: parsed.data });
+    return this.historyRetention;
+  }
+
+  /** The retention as settings.json holds it now (another Portwatch, or `portwatch retention`, may have set it). */
+  async reloadHistoryRetention(): Promise<HistoryRetention> {
+    const onDisk = await this.readCurrent();
+    if (onDisk !== null) this.value = { ...this.value, historyRetention: onDisk.historyRetention ?? { ...DEFAULT_HISTORY_RETENTION } };
+    return this.historyRetention;
+  }
+
+  /** Writes one field over what the file holds now (another Portwatch may have changed the rest). */
+  private save(change: Partial<Settings>): Promise<void> {
     if (this.readOnly !== null) return Promise.reject(new Error(`Portwatch will not overwrite ${this.path}: ${this.readOnly}`));
-    const data = JSON.stringify({ version: SETTINGS_VERSION, ...this.value }, null, 2) + '\n';
-    const run = this.chain.then(() => withFileLock(this.path, () => writeFileAtomic(this.path, data)));
+    const run = this.chain.then(() =>
+      withFileLock(this.path, async () => {
+        const onDisk = await this.readCurrent();
+        const next = { ...(onDisk ?? this.value), ...change };
+        await writeFileAtomic(this.path, JSON.stringify({ version: SETTINGS_VERSION, ...next }, null, 2) + '\n');
+        this.value = { ...this.value, ...next };
+      }),
+    );
     this.chain = run.catch(() => {});
     return run;
+  }
+
+  /** settings.json as it is now; null when it is missing or not readable (then this store's own values are written). */
+  private async readCurrent(): Promise<Settings | null> {
+    try {
+      const text = await readPrivateFile(this.path);
+      if (text === null) return null;
+      const parsed = settingsFileSchema.safeParse(JSON.parse(text));
+      return parsed.success ? settingsOf(parsed.data) : null;
+    } catch {
+      return null;
+    }
   }
 
   /** Resolves once every write so far is done. */

@@ -75,6 +75,8 @@ describe('ApiService alert requests', () => {
       setReverseDns: [false],
       queryHistory: [{ limit: 1 }],
       closeConnection: [{ local: '127.0.0.1:1', remote: '127.0.0.1:2' }],
+      getHistoryRetention: [],
+      setHistoryRetention: [{ maxAgeDays: 30, maxMegabytes: 200 }],
     };
     for (const name of REQUEST_NAMES) {
       // An answer or an ApiError from the request's own checks; never "has no handler".

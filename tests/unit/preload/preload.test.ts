@@ -29,6 +29,7 @@ describe('window.portwatch', () => {
       'explainAlert',
       'getAlertStatus',
       'getConflicts',
+      'getHistoryRetention',
       'getNames',
       'getState',
       'getTrustState',
@@ -45,6 +46,7 @@ describe('window.portwatch', () => {
       'pause',
       'queryHistory',
       'resume',
+      'setHistoryRetention',
       'setInterval',
       'setReverseDns',
       'setWatchClosely',
@@ -109,6 +111,8 @@ describe('window.portwatch', () => {
     await api.queryHistory();
     await api.queryHistory({ since: 1, filter: 'port:22', limit: 10 });
     await api.closeConnection({ local: '127.0.0.1:5000', remote: '127.0.0.1:41234' });
+    await api.getHistoryRetention();
+    await api.setHistoryRetention({ maxAgeDays: 7, maxMegabytes: 50 });
     expect(ipcRenderer.invoke.mock.calls).toEqual([
       // No filter is no argument (not an undefined one).
       ['portwatch:listAlerts'],
@@ -130,6 +134,8 @@ describe('window.portwatch', () => {
       ['portwatch:queryHistory'],
       ['portwatch:queryHistory', { since: 1, filter: 'port:22', limit: 10 }],
       ['portwatch:closeConnection', { local: '127.0.0.1:5000', remote: '127.0.0.1:41234' }],
+      ['portwatch:getHistoryRetention'],
+      ['portwatch:setHistoryRetention', { maxAgeDays: 7, maxMegabytes: 50 }],
     ]);
   });
 

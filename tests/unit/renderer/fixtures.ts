@@ -1,7 +1,7 @@
 // Sockets and a scriptable transport for the renderer's unit tests.
 import type { Alert, AlertEvent, AlertStatus, TrustRule, TrustState } from '../../../src/shared/alerts.js';
 import { sameRule } from '../../../src/shared/trust-rules.js';
-import type { AlertsApi, CloseConnectionRequest, CloseConnectionResult, Conflict, EndProcessRequest, EndProcessResult, FullState, HistoryQuery, HistoryResult, PortLookup, PortwatchApi, WatchedPortEvent } from '../../../src/shared/api.js';
+import type { AlertsApi, CloseConnectionRequest, CloseConnectionResult, Conflict, EndProcessRequest, EndProcessResult, FullState, HistoryQuery, HistoryResult, HistoryRetention, PortLookup, PortwatchApi, WatchedPortEvent } from '../../../src/shared/api.js';
 import type { Delta, ProcessInfo, Socket } from '../../../src/shared/model.js';
 import { socketId } from '../../../src/shared/model.js';
 import type { NamesState, NamesUpdate } from '../../../src/shared/names.js';
@@ -184,6 +184,9 @@ export interface FakeTransport extends Transport {
   /** What closeConnection answers (or an error to throw), and each request the page made. */
   closeResult: CloseConnectionResult | Error;
   closeCalls: CloseConnectionRequest[];
+  /** The history's retention the fake engine keeps (or an error every retention request throws), and each one the page set. */
+  retention: HistoryRetention | Error;
+  retentionSaves: HistoryRetention[];
 }
 
 export function emptyLookup(port: number): PortLookup {
@@ -218,6 +221,8 @@ export function fakeTransport(state: FullState, initial: ConnectionState = 'open
     historyQueries: [],
     closeResult: { outcome: 'not-found', message: 'No TCP connection.' },
     closeCalls: [],
+    retention: { maxAgeDays: 30, maxMegabytes: 200 },
+    retentionSaves: [],
     alerts: [],
     alertsError: null,
     alertWarnings: [],
@@ -344,6 +349,16 @@ export function fakeTransport(state: FullState, initial: ConnectionState = 'open
       t.closeCalls.push(request);
       if (t.closeResult instanceof Error) throw t.closeResult;
       return t.closeResult;
+    },
+    async getHistoryRetention() {
+      if (t.retention instanceof Error) throw t.retention;
+      return { ...t.retention };
+    },
+    async setHistoryRetention(retention) {
+      t.retentionSaves.push({ ...retention });
+      if (t.retention instanceof Error) throw t.retention;
+      t.retention = { ...retention };
+      return { ...retention };
     },
   };
   return t;

@@ -108,6 +108,8 @@ export class WsClient implements Transport {
       onTraffic: (listener) => subscribe(this.trafficListeners, listener),
       queryHistory: (query) => call('queryHistory', query === undefined ? [] : [query]),
       closeConnection: (request) => call('closeConnection', [request]),
+      getHistoryRetention: () => call('getHistoryRetention'),
+      setHistoryRetention: (retention) => call('setHistoryRetention', [retention]),
       // Only the Electron host opens an alert from outside the page (a tray or notification click); in
       // the browser mode the page's own notifications do that without the transport.
       onOpenAlert: () => () => {},

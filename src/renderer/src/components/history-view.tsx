@@ -13,6 +13,7 @@ import { formatCount, formatDateTime, protoLabel } from '../format.js';
 import { useStore } from '../hooks.js';
 import { copyText, exportFileName, MIME, saveText } from '../save-file.js';
 import { ContextMenu, type MenuItem } from './context-menu.js';
+import { HistoryRetentionControl } from './history-retention.js';
 
 const HOUR = 3600_000;
 const RANGES = [
@@ -305,6 +306,7 @@ export function HistoryView() {
           </span>
         )}
       </div>
+      <HistoryRetentionControl onChanged={() => load()} />
 
       <div className="history-scroll">
         {result !== null && rows.length === 0 && error === null ? (
