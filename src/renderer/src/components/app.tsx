@@ -465,7 +465,7 @@ function Shell() {
               )}
               {view === 'connections' && (
                 <button type="button" className="toggle" aria-pressed={grouped} onClick={() => setGrouped((g) => !g)} title="Group the rows by owning process">
-                  <span aria-hidden="true">{grouped ? '☰' : '☷'}</span> Group by process
+                  <span aria-hidden="true">{grouped ? '☰' : '☷'}</span> <span className="label-text">Group by process</span>
                 </button>
               )}
               {(view === 'connections' || view === 'listening') && <ResolveToggle />}

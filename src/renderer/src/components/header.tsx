@@ -261,7 +261,7 @@ export function EngineControls() {
         onClick={() => void run(() => (paused ? store.resume() : store.pause()))}
         title={paused ? 'Resume live updates' : 'Pause live updates (the list stays as it is)'}
       >
-        <span aria-hidden="true">{paused ? '▶' : '❚❚'}</span> {paused ? 'Resume' : 'Pause'}
+        <span aria-hidden="true">{paused ? '▶' : '❚❚'}</span> <span className="label-text">{paused ? 'Resume' : 'Pause'}</span>
       </button>
     </div>
   );
