@@ -2,7 +2,8 @@
 // `portwatch agent --metrics` and `serve --metrics`. Gauges are read from the engine at scrape time;
 // counters (traffic, alerts) and the poll histogram follow the engine's events as they come.
 //
-// Labels stay bounded: protocol, state, port, process name, exposure, kind, severity, direction.
+// Labels stay bounded: protocol, state, port, process name, interface, exposure, kind, severity,
+// direction.
 // Never a pid, an IP address or a command line: those would make one series per connection.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Engine } from '../core/engine.js';
@@ -10,7 +11,7 @@ import { addressScope } from '../shared/address.js';
 import { ALERT_KINDS, SEVERITIES } from '../shared/alerts.js';
 import { CONFLICT_KINDS } from '../shared/conflicts.js';
 import type { Socket } from '../shared/model.js';
-import type { ProcessTraffic, TrafficState, TrafficUpdate, UnattributedTraffic } from '../shared/traffic.js';
+import type { InterfaceTraffic, ProcessTraffic, TrafficState, TrafficUpdate, UnattributedTraffic } from '../shared/traffic.js';
 
 /** A process name is at most this long as a label (the kernel's comm is 15; full names can be long). */
 const MAX_NAME = 64;
@@ -22,6 +23,17 @@ export const UNKNOWN_PROCESS = 'unknown';
  */
 export const MAX_TRAFFIC_NAMES = 500;
 export const OTHER_PROCESS = 'other';
+/**
+ * Interface counters too, one series per name: container hosts make a veth with a new name for each
+ * container, so past this many names the bytes of new ones count under OTHER_INTERFACE.
+ */
+export const MAX_INTERFACE_NAMES = 100;
+export const OTHER_INTERFACE = 'other';
+/**
+ * The last counters of this many interfaces are kept, those updated longest ago dropped first: an
+ * update names only interfaces that moved, so one that went is never said to have gone.
+ */
+const MAX_INTERFACES_KEPT = 1000;
 
 export type Exposure = 'all-interfaces' | 'loopback' | 'specific';
 
@@ -188,12 +200,23 @@ export function createEngineMetrics(engine: Engine, options: EngineMetricsOption
   const initial = monitor.getTraffic();
   if (initial !== null) traffic.seed(initial);
 
+  const interfaceBytes = new Counter({
+    name: 'portwatch_interface_bytes_total',
+    help: "Bytes by network interface (lo included) and direction (sent, received), from the kernel's interface counters (/proc/net/dev on Linux).",
+    labelNames: ['interface', 'direction'] as const,
+    registers: [registry],
+  });
+  const interfaces = new InterfaceTotals((name, direction, bytes) => interfaceBytes.inc({ interface: name, direction }, bytes));
+  const stopInterfaces = monitor.subscribeTraffic((update) => interfaces.apply(update.interfaces));
+  if (initial !== null) interfaces.apply(initial.interfaces);
+
   return {
     registry,
     close() {
       stopAlerts?.();
       stopPolls();
       stopTraffic();
+      stopInterfaces();
     },
   };
 }
@@ -256,6 +279,40 @@ export class TrafficTotals {
     const received = now.bytesReceived - before.received;
     if (sent > 0) this.add(name, 'sent', sent);
     if (received > 0) this.add(name, 'received', received);
+  }
+}
+
+/**
+ * Turns each interface's kernel counters (bytes since it came up) into counts by name: the first
+ * reading counts whole, as node_exporter exposes them; a counter that went back (the interface made
+ * again, a 32-bit wrap) counts what it holds now, the bytes since.
+ */
+export class InterfaceTotals {
+  private readonly last = new Map<string, { sent: number; received: number }>();
+  private readonly names = new Set<string>();
+
+  constructor(private readonly add: (name: string, direction: 'sent' | 'received', bytes: number) => void) {}
+
+  apply(interfaces: readonly InterfaceTraffic[]): void {
+    for (const i of interfaces) {
+      const before = this.last.get(i.name) ?? { sent: 0, received: 0 };
+      // Delete, then set: the map's order is the order of the last update.
+      this.last.delete(i.name);
+      this.last.set(i.name, { sent: i.bytesSent, received: i.bytesReceived });
+      if (this.last.size > MAX_INTERFACES_KEPT) this.last.delete(this.last.keys().next().value!);
+      const label = this.label(i.name);
+      const sent = i.bytesSent >= before.sent ? i.bytesSent - before.sent : i.bytesSent;
+      const received = i.bytesReceived >= before.received ? i.bytesReceived - before.received : i.bytesReceived;
+      if (sent > 0) this.add(label, 'sent', sent);
+      if (received > 0) this.add(label, 'received', received);
+    }
+  }
+
+  private label(name: string): string {
+    if (this.names.has(name)) return name;
+    if (this.names.size >= MAX_INTERFACE_NAMES) return OTHER_INTERFACE;
+    this.names.add(name);
+    return name;
   }
 }
 

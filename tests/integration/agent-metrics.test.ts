@@ -94,12 +94,14 @@ describe('portwatch agent --metrics', () => {
     expect(text).toMatch(/^portwatch_poll_duration_seconds_count \d+$/m);
     expect(text).toMatch(/^portwatch_conflicts\{kind="shared-port"\} \d+$/m);
     expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
+    // Interface bytes by name, loopback included (the kernel's counters: never 0 on a running machine).
+    await waitFor('lo in /metrics', async () => (/^portwatch_interface_bytes_total\{interface="lo",direction="received"\} [1-9]/m.test(await scrape()) ? true : undefined));
     // No pid, address or command line in any portwatch label.
     const labels = [...text.matchAll(/^portwatch_\w+\{([^}]*)\}/gm)].map((m) => m[1]!);
     expect(labels.length).toBeGreaterThan(10);
     for (const set of labels) {
       const names = [...set.matchAll(/(\w+)="/g)].map((m) => m[1]);
-      for (const n of names) expect(['host', 'rights', 'source', 'version', 'protocol', 'state', 'port', 'process', 'exposure', 'kind', 'severity', 'direction', 'le']).toContain(n);
+      for (const n of names) expect(['host', 'rights', 'source', 'version', 'protocol', 'state', 'port', 'process', 'interface', 'exposure', 'kind', 'severity', 'direction', 'le']).toContain(n);
       expect(set).not.toContain(String(holder.pid));
       expect(set).not.toMatch(/\d+\.\d+\.\d+\.\d+/);
     }

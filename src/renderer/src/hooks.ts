@@ -1,5 +1,5 @@
 // Small hooks shared by the views: the store, the alerts, a shared clock for ages, and the OS colour scheme.
-import { createContext, useContext, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { createContext, useContext, useEffect, useMemo, useRef, useState, useSyncExternalStore, type RefObject } from 'react';
 import type { AlertsSnapshot, OpenRequest } from './alerts-store.js';
 import type { PagePermission, PageNotifier } from './notifications.js';
 import type { Store, StoreSnapshot } from './store.js';
@@ -123,4 +123,20 @@ export function useTrafficLookup(live: boolean): { counters: (id: string) => Soc
   const { traffic } = useStore();
   const version = useThrottledValue(useSyncExternalStore(live ? traffic.subscribe : never, () => (live ? traffic.getSnapshot().version : 0)), 1000);
   return useMemo(() => (live ? { counters: traffic.counters, version } : noTraffic), [live, traffic, version]);
+}
+
+/** The width of an element, followed as it resizes. */
+export function useWidth(ref: RefObject<HTMLElement | null>): number {
+  const [width, setWidth] = useState(0);
+  useEffect(() => {
+    const el = ref.current;
+    if (el === null) return;
+    const measure = () => setWidth(Math.floor(el.clientWidth));
+    measure();
+    if (typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [ref]);
+  return width;
 }

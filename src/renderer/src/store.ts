@@ -24,7 +24,7 @@ export interface Row {
   readonly flagUntil: number;
 }
 
-/** The four bands of the header chart; every live socket is in exactly one. */
+/** The four bands the header counts; every live socket is in exactly one. */
 export type Band = 'established' | 'listening' | 'timeWait' | 'other';
 export const BANDS: readonly Band[] = ['established', 'listening', 'timeWait', 'other'];
 
@@ -49,14 +49,6 @@ export interface Counts {
   byState: Readonly<Record<string, number>>;
 }
 
-export interface CountSample {
-  t: number;
-  established: number;
-  listening: number;
-  timeWait: number;
-  other: number;
-}
-
 export interface StoreSnapshot {
   phase: 'loading' | 'ready';
   connection: ConnectionState;
@@ -76,8 +68,6 @@ export interface StoreSnapshot {
   /** Live and closing rows by id. The Map is updated in place; rowsVersion says when. */
   rows: ReadonlyMap<string, Row>;
   counts: Counts;
-  /** Counts over the last few minutes, at most one sample per second, oldest first. */
-  history: readonly CountSample[];
   /**
    * When Portwatch's first poll was taken, as far as the page can tell: the earliest firstSeen in the
    * last full state. A socket first seen then was already open before it (its age is a lower bound).
@@ -90,9 +80,6 @@ export interface StoreOptions {
   newMs?: number;
   closingMs?: number;
   changedMs?: number;
-  /** Samples kept for the chart; with one a second, 300 is five minutes. */
-  historyPoints?: number;
-  historySpacingMs?: number;
   now?: () => number;
 }
 
@@ -166,8 +153,6 @@ export function createStore(transport: Pick<Transport, 'api' | 'onConnection'>, 
   const newMs = options.newMs ?? 3000;
   const closingMs = options.closingMs ?? 3000;
   const changedMs = options.changedMs ?? 1500;
-  const historyPoints = options.historyPoints ?? 300;
-  const historySpacingMs = options.historySpacingMs ?? 1000;
   const now = options.now ?? (() => Date.now());
 
   const rows = new Map<string, Row>();
@@ -182,7 +167,6 @@ export function createStore(transport: Pick<Transport, 'api' | 'onConnection'>, 
   let retryTimer: ReturnType<typeof setTimeout> | null = null;
   let retryDelay = 500;
   let disposed = false;
-  let history: CountSample[] = [];
 
   let snap: StoreSnapshot = {
     phase: 'loading',
@@ -195,7 +179,6 @@ export function createStore(transport: Pick<Transport, 'api' | 'onConnection'>, 
     socketsVersion: 0,
     rows,
     counts: tally.snapshot(),
-    history,
     watchStart: null,
   };
 
@@ -209,19 +192,6 @@ export function createStore(transport: Pick<Transport, 'api' | 'onConnection'>, 
       counts: rowsChanged ? tally.snapshot() : snap.counts,
     };
     for (const l of [...listeners]) l();
-  }
-
-  function sample(t: number): void {
-    const point: CountSample = { t, ...tally.bands };
-    const last = history[history.length - 1];
-    // One point per second of the clock: a later delta in the same second replaces that second's point.
-    const sameSlot = last !== undefined && Math.floor(last.t / historySpacingMs) === Math.floor(t / historySpacingMs);
-    const next = sameSlot ? history.slice(0, -1) : history.slice();
-    next.push(point);
-    const oldest = t - historyPoints * historySpacingMs;
-    let drop = Math.max(0, next.length - historyPoints);
-    while (drop < next.length && (next[drop]?.t ?? t) < oldest) drop++;
-    history = drop > 0 ? next.slice(drop) : next;
   }
 
   // ---- highlights that lapse ----
@@ -308,7 +278,6 @@ export function createStore(transport: Pick<Transport, 'api' | 'onConnection'>, 
     buffer.sort((a, b) => a.seq - b.seq);
     let seq = snap.seq;
     let applied = false;
-    let lastTakenAt = 0;
     let gap = false;
     for (const d of buffer) {
       if (d.seq <= seq) continue;
@@ -318,14 +287,10 @@ export function createStore(transport: Pick<Transport, 'api' | 'onConnection'>, 
       }
       applyOne(d);
       seq = d.seq;
-      lastTakenAt = d.takenAt;
       applied = true;
     }
     buffer = gap ? buffer.filter((d) => d.seq > seq) : [];
-    if (applied) {
-      sample(lastTakenAt);
-      commit({ seq, history }, true);
-    }
+    if (applied) commit({ seq }, true);
     return gap;
   }
 
@@ -359,10 +324,9 @@ export function createStore(transport: Pick<Transport, 'api' | 'onConnection'>, 
         else flagRow(id, old.socket, 'closing');
       }
     }
-    sample(state.snapshot.takenAt);
     let watchStart = state.snapshot.takenAt;
     for (const s of state.snapshot.sockets) if (s.firstSeen < watchStart) watchStart = s.firstSeen;
-    commit({ phase: 'ready', seq: state.seq, status: state.status, error: null, history, watchStart }, true);
+    commit({ phase: 'ready', seq: state.seq, status: state.status, error: null, watchStart }, true);
     traffic.load(state.traffic ?? null);
   }
 
@@ -411,8 +375,7 @@ export function createStore(transport: Pick<Transport, 'api' | 'onConnection'>, 
       return;
     }
     applyOne(delta);
-    sample(delta.takenAt);
-    commit({ seq: delta.seq, history }, true);
+    commit({ seq: delta.seq }, true);
   }
 
   function onStatus(status: MonitorStatus): void {

@@ -5,8 +5,9 @@
 // updates newer than what it holds (each follows the delta of its seq on the same channel, so a
 // missed one means missed deltas too, and the socket store fetches the state again for those).
 //
-// It also keeps a few minutes of rates for the charts: the machine's total each update, and each
-// process's while it moves data (a process absent from an update kept its rate, as the update says).
+// It also keeps a few minutes of rates for the charts: the machine's total and each interface's every
+// update, and each process's while it moves data (a process or an interface absent from an update kept
+// its rate, as the update says).
 import type { PortwatchApi, Unsubscribe } from '../../shared/api.js';
 import { applyTraffic, totalRate, type ProcessTraffic, type SocketTraffic, type TotalRate, type TrafficState, type TrafficUpdate } from '../../shared/traffic.js';
 
@@ -37,6 +38,8 @@ export interface TrafficStore {
   totalHistory(): readonly RateSample[];
   /** A process's rates over the last minutes (zero where it moved nothing), oldest first. */
   processHistory(key: string): RateSample[];
+  /** An interface's rates over the last minutes (lo included), oldest first; empty for one not seen. */
+  interfaceHistory(name: string): readonly RateSample[];
   /** From the socket store: a full state was loaded (its traffic, at its seq). */
   load(state: TrafficState | null): void;
   /** From the socket store: these sockets left. */
@@ -62,6 +65,7 @@ export function createTrafficStore(api: Pick<PortwatchApi, 'onTraffic'>, options
   const sockets = new Map<string, SocketTraffic>();
   let total: RateSample[] = [];
   const perProcess = new Map<string, RateSample[]>();
+  const perInterface = new Map<string, RateSample[]>();
   let buffer: TrafficUpdate[] = [];
   let version = 0;
   let disposed = false;
@@ -85,6 +89,15 @@ export function createTrafficStore(api: Pick<PortwatchApi, 'onTraffic'>, options
     const sum = totalRate(state);
     // A new array each time: a chart given the history re-renders when it is not the same one.
     if (sum !== null && update.intervalMs > 0) total = [...trim(total, t), { t, sendRate: sum.sendRate, receiveRate: sum.receiveRate }];
+    // Every interface each update, from the state (an update names only those that moved): a handful.
+    if (update.intervalMs > 0) {
+      const present = new Set<string>();
+      for (const i of state?.interfaces ?? []) {
+        present.add(i.name);
+        perInterface.set(i.name, [...trim(perInterface.get(i.name) ?? [], t), { t, sendRate: i.sendRate, receiveRate: i.receiveRate }]);
+      }
+      for (const name of perInterface.keys()) if (!present.has(name)) perInterface.delete(name);
+    }
     for (const p of update.processes) {
       let samples = perProcess.get(p.key);
       if (samples === undefined) {
@@ -145,6 +158,7 @@ export function createTrafficStore(api: Pick<PortwatchApi, 'onTraffic'>, options
       }
       return out;
     },
+    interfaceHistory: (name) => perInterface.get(name) ?? [],
     load(next) {
       if (disposed) return;
       state = next;

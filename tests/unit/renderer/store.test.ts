@@ -224,24 +224,6 @@ describe('store: counts and history', () => {
     t.emitDelta(delta(2, { removed: [l.id, hidden.id] }));
     expect(s.getSnapshot().counts).toMatchObject({ sockets: 2, established: 1, listening: 0, timeWait: 1, processes: 1, unattributed: 0 });
   });
-
-  it('samples counts on every delta, one point a second, at most 300', async () => {
-    const { t, s } = await started([a]);
-    let live = [a];
-    for (let seq = 2; seq < 700; seq++) {
-      const add = sock({ localPort: 20000 + seq });
-      live = [...live, add];
-      // Two deltas a second: the second replaces the first's sample.
-      t.emitDelta({ ...delta(seq, { added: [add] }), takenAt: 1_700_000_000_000 + seq * 500 });
-    }
-    const history = s.getSnapshot().history;
-    expect(history.length).toBeLessThanOrEqual(300);
-    expect(history.length).toBeGreaterThan(290);
-    const last = history[history.length - 1]!;
-    expect(last.established).toBe(live.length);
-    const seconds = history.map((h) => Math.floor(h.t / 1000));
-    expect(new Set(seconds).size).toBe(history.length);
-  });
 });
 
 describe('store: at scale', () => {

@@ -1,7 +1,7 @@
 import { Counter, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { exposureOf, MAX_TRAFFIC_NAMES, OTHER_PROCESS, processLabel, TrafficTotals, UNKNOWN_PROCESS } from '../../../src/server/metrics.js';
-import type { ProcessTraffic, TrafficUpdate } from '../../../src/shared/traffic.js';
+import { exposureOf, InterfaceTotals, MAX_INTERFACE_NAMES, MAX_TRAFFIC_NAMES, OTHER_INTERFACE, OTHER_PROCESS, processLabel, TrafficTotals, UNKNOWN_PROCESS } from '../../../src/server/metrics.js';
+import type { InterfaceTraffic, ProcessTraffic, TrafficUpdate } from '../../../src/shared/traffic.js';
 
 function proc(key: string, name: string | null, sent: number, received: number): ProcessTraffic {
   const pid = Number(key.split(':')[0]);
@@ -81,5 +81,45 @@ describe('TrafficTotals', () => {
     expect(sum('sshd', 'sent')).toBe(30);
     expect(sum(OTHER_PROCESS, 'sent')).toBe(5000 - (MAX_TRAFFIC_NAMES - 1));
     expect(series.filter((v) => v.labels.direction === 'sent').reduce((a, v) => a + v.value, 0)).toBe(30 + 5000);
+  });
+});
+
+function iface(name: string, sent: number, received: number): InterfaceTraffic {
+  return { name, bytesSent: sent, bytesReceived: received, sendRate: 0, receiveRate: 0 };
+}
+
+describe('InterfaceTotals', () => {
+  it('counts each interface by name, lo included: the kernel counters first, then what they moved', () => {
+    const counted = new Map<string, number>();
+    const totals = new InterfaceTotals((name, direction, bytes) => {
+      expect(bytes).toBeGreaterThan(0);
+      counted.set(`${name} ${direction}`, (counted.get(`${name} ${direction}`) ?? 0) + bytes);
+    });
+    totals.apply([iface('eth0', 1000, 5000), iface('lo', 200, 200)]);
+    expect(Object.fromEntries(counted)).toEqual({ 'eth0 sent': 1000, 'eth0 received': 5000, 'lo sent': 200, 'lo received': 200 });
+    // An update names only what moved.
+    totals.apply([iface('lo', 1200, 1200)]);
+    expect(counted.get('lo sent')).toBe(1200);
+    expect(counted.get('eth0 sent')).toBe(1000);
+    // The interface made again (its counters start over): the bytes since count, never backwards.
+    totals.apply([iface('eth0', 300, 100)]);
+    expect(counted.get('eth0 sent')).toBe(1300);
+    expect(counted.get('eth0 received')).toBe(5100);
+    totals.apply([iface('eth0', 350, 100)]);
+    expect(counted.get('eth0 sent')).toBe(1350);
+  });
+
+  it('keeps the series bounded on a host that makes a veth per container: new names past the cap count as "other"', async () => {
+    const registry = new Registry();
+    const bytes = new Counter({ name: 'if_bytes_total', help: 'b', labelNames: ['interface', 'direction'] as const, registers: [registry] });
+    const totals = new InterfaceTotals((name, direction, n) => bytes.inc({ interface: name, direction }, n));
+    totals.apply([iface('eth0', 10, 10)]);
+    // 3,000 containers come and go, each with its veth moving a byte; eth0 moves all along.
+    for (let i = 1; i <= 3000; i++) totals.apply([iface('eth0', 10 + i, 10), iface(`veth${i.toString(16)}`, 1, 1)]);
+    const series = (await registry.getSingleMetric('if_bytes_total')!.get()).values;
+    expect(new Set(series.map((v) => v.labels.interface)).size).toBe(MAX_INTERFACE_NAMES + 1);
+    const sum = (name: string) => series.filter((v) => v.labels.interface === name && v.labels.direction === 'sent').reduce((a, v) => a + v.value, 0);
+    expect(sum('eth0')).toBe(3010);
+    expect(sum(OTHER_INTERFACE)).toBe(3000 - (MAX_INTERFACE_NAMES - 1));
   });
 });

@@ -5,6 +5,7 @@ import { addressScope } from '../../../shared/address.js';
 import type { Socket } from '../../../shared/model.js';
 import { formatEndpoint } from '../../../shared/model.js';
 import { hasRemote } from '../../../shared/names.js';
+import { processKey } from '../../../shared/traffic.js';
 import { ConflictsContext, useConflicts, useConflictWatcher } from '../conflicts-store.js';
 import { describeFilter, isEmptyFilter, parseFilter, usesNames } from '../../../shared/filter.js';
 import { formatCount } from '../format.js';
@@ -35,6 +36,7 @@ import { ExportButton, socketMenuItems } from './socket-actions.js';
 import { WatchedPortToasts } from './watched-ports.js';
 import { ROWS_COMMITTED_EVENT } from '../commit-marks.js';
 import { rowText } from '../row-text.js';
+import type { ChartProcess } from '../traffic-series.js';
 
 
 /**
@@ -204,6 +206,18 @@ function Shell() {
     setView('connections');
   }, []);
   const [processesShown, setProcessesShown] = useState(0);
+  // The process selected in the Processes view, and the one last selected anywhere (a socket's owner
+  // counts), which the header's traffic chart can follow while the user looks at other views.
+  const [processSelection, setProcessSelection] = useState<ChartProcess | null>(null);
+  const [chartProcess, setChartProcess] = useState<ChartProcess | null>(null);
+  const followProcess = useCallback((p: ChartProcess) => setChartProcess((prev) => (prev?.key === p.key && prev.name === p.name ? prev : p)), []);
+  const selectProcess = useCallback(
+    (p: ChartProcess | null) => {
+      setProcessSelection(p);
+      if (p !== null) followProcess(p);
+    },
+    [followProcess],
+  );
   const closeMenu = useCallback(() => setMenu(null), []);
   const closeDialog = useCallback(() => setEnding(null), []);
 
@@ -240,6 +254,12 @@ function Shell() {
   const current = picked !== null && socketView === 'ports' && picked.lookup !== lookup?.nonce ? null : picked;
   const currentRef = useRef(current);
   currentRef.current = current;
+  const selectedSocket = current?.socket ?? null;
+  useEffect(() => {
+    if (selectedSocket?.pid == null) return;
+    const pid = selectedSocket.pid;
+    followProcess({ key: processKey(pid, selectedSocket.process?.startedAt ?? null), pid, name: selectedSocket.process?.name ?? `pid ${pid}` });
+  }, [selectedSocket, followProcess]);
 
   // The row menu: right-click on a row, or the context-menu key / Shift+F10 on the selected one.
   useEffect(() => {
@@ -372,7 +392,7 @@ function Shell() {
   return (
     <WatchStartContext.Provider value={snap.watchStart}>
       <div className={`app ${snap.connection === 'lost' ? 'offline' : ''}`}>
-        <Header view={view} onView={setView} />
+        <Header view={view} onView={setView} process={chartProcess} />
         <WatchedPortToasts />
         {view === 'history' ? (
           <>
@@ -445,7 +465,7 @@ function Shell() {
               )}
               {view === 'connections' && (
                 <button type="button" className="toggle" aria-pressed={grouped} onClick={() => setGrouped((g) => !g)} title="Group the rows by owning process">
-                  <span aria-hidden="true">{grouped ? '☰' : '☷'}</span> Group by process
+                  <span aria-hidden="true">{grouped ? '☰' : '☷'}</span> <span className="label-text">Group by process</span>
                 </button>
               )}
               {(view === 'connections' || view === 'listening') && <ResolveToggle />}
@@ -504,7 +524,7 @@ function Shell() {
                 ) : view === 'listening' ? (
                   <ListeningView ct={listenCt} view={listenRows} loading={loading} selectedId={current?.id ?? null} onSelect={selectListener} />
                 ) : view === 'processes' ? (
-                  <ProcessesView filter={filter} onShowConnections={showConnections} onShown={setProcessesShown} />
+                  <ProcessesView filter={filter} selected={processSelection?.key ?? null} onSelect={selectProcess} onShowConnections={showConnections} onShown={setProcessesShown} />
                 ) : (
                   <PortsView request={lookup} onLookup={lookUp} onClearLookup={clearLookup} onEnd={setEnding} selectedId={current?.id ?? null} onSelect={selectInLookup} />
                 )}

@@ -1,16 +1,17 @@
-// The top bar: which view, what is live right now (counts by state, a five-minute chart), where the
-// data comes from and what reading it costs, and the pause / interval controls.
-import { memo, useDeferredValue, useState } from 'react';
+// The top bar: which view, what is live right now (counts by state, the total rate, a traffic chart),
+// where the data comes from and what reading it costs, and the pause / interval controls.
+import { memo, useState } from 'react';
 import type { MonitorStatus } from '../../../shared/status.js';
 import { describeEngine, MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../../../shared/status.js';
 import { SEVERITY_TONE } from '../alert-text.js';
 import { worstActive } from '../alerts-store.js';
 import { useConflicts } from '../conflicts-store.js';
 import { formatCount, formatMs } from '../format.js';
-import { useAlerts, useSnapshot, useStore, useThrottledValue, useTraffic } from '../hooks.js';
+import { useAlerts, useSnapshot, useStore, useTraffic } from '../hooks.js';
 import { formatRate } from '../../../shared/units.js';
-import { BANDS } from '../store.js';
-import { BAND_LABEL, CountsChart } from './counts-chart.js';
+import { BANDS, type Band } from '../store.js';
+import type { ChartProcess } from '../traffic-series.js';
+import { HeaderTraffic } from './header-traffic.js';
 
 export type View = 'connections' | 'listening' | 'processes' | 'ports' | 'alerts' | 'history';
 
@@ -20,6 +21,13 @@ function intervalLabel(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${ms / 1000} s`;
 }
 
+const BAND_LABEL: Record<Band, string> = {
+  established: 'Established',
+  listening: 'Listening',
+  timeWait: 'Time wait',
+  other: 'Other',
+};
+
 const STATE_LABEL: Record<MonitorStatus['state'], string> = {
   running: 'Live',
   paused: 'Paused',
@@ -27,62 +35,65 @@ const STATE_LABEL: Record<MonitorStatus['state'], string> = {
   'backing-off': 'Retrying',
 };
 
-/** Memoised: a keystroke in the filter re-renders the shell, not this (it follows the store by itself). */
-export const Header = memo(function Header({ view, onView }: { view: View; onView: (view: View) => void }) {
-  const { counts, status, history, connection, phase } = useSnapshot();
+/**
+ * Memoised: a keystroke in the filter re-renders the shell, not this (it follows the store by itself).
+ * process: the one last selected in a view, which the traffic chart can follow.
+ */
+export const Header = memo(function Header({ view, onView, process }: { view: View; onView: (view: View) => void; process: ChartProcess | null }) {
+  const { counts, status, connection, phase } = useSnapshot();
   const conflicts = useConflicts();
   const nConflicts = conflicts.conflicts.length;
   const alerts = useAlerts();
-  // The chart moves once a second, after the table: it must never hold up a delta reaching the rows.
-  const chartHistory = useDeferredValue(useThrottledValue(history, 1000));
   const stateKey = connection === 'lost' ? 'offline' : connection === 'connecting' || status === null ? 'connecting' : status.state;
   const stateText = connection === 'lost' ? 'Offline' : connection === 'connecting' ? 'Connecting' : status ? STATE_LABEL[status.state] : 'Loading';
   const poll = status?.lastPoll ?? null;
 
   return (
     <header className="app-header">
-      <div className="brand">
-        <span className="brand-mark" aria-hidden="true" />
-        Portwatch
+      <div className="header-nav">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true" />
+          Portwatch
+        </div>
+        <nav className="tabs" role="tablist" aria-label="Views">
+          <button type="button" role="tab" aria-selected={view === 'connections'} className="tab" onClick={() => onView('connections')}>
+            Connections <span className="tab-count">{phase === 'ready' ? formatCount(counts.sockets) : '…'}</span>
+          </button>
+          <button type="button" role="tab" aria-selected={view === 'listening'} className="tab" onClick={() => onView('listening')}>
+            Listening <span className="tab-count">{phase === 'ready' ? formatCount(counts.listening) : '…'}</span>
+          </button>
+          <button
+            type="button"
+            role="tab"
+            aria-selected={view === 'processes'}
+            className="tab"
+            onClick={() => onView('processes')}
+            title="Every process with sockets, by traffic rate"
+          >
+            Processes
+          </button>
+          <button
+            type="button"
+            role="tab"
+            aria-selected={view === 'ports'}
+            className="tab"
+            onClick={() => onView('ports')}
+            title={conflicts.loaded ? `${formatCount(nConflicts)} port conflict${nConflicts === 1 ? '' : 's'}; look up who is on a port` : 'Look up who is on a port'}
+          >
+            Ports{' '}
+            {conflicts.loaded && nConflicts > 0 && (
+              <span className={`tab-badge sev-${conflicts.worst ?? 'info'}`} data-testid="conflict-count">
+                {formatCount(nConflicts)}
+                <span className="visually-hidden"> conflict{nConflicts === 1 ? '' : 's'}</span>
+              </span>
+            )}
+          </button>
+          <AlertsTab selected={view === 'alerts'} onSelect={() => onView('alerts')} alerts={alerts} />
+          <button type="button" role="tab" aria-selected={view === 'history'} className="tab" onClick={() => onView('history')} title="Connections that closed and listeners that went">
+            History
+          </button>
+        </nav>
       </div>
-      <nav className="tabs" role="tablist" aria-label="Views">
-        <button type="button" role="tab" aria-selected={view === 'connections'} className="tab" onClick={() => onView('connections')}>
-          Connections <span className="tab-count">{phase === 'ready' ? formatCount(counts.sockets) : '…'}</span>
-        </button>
-        <button type="button" role="tab" aria-selected={view === 'listening'} className="tab" onClick={() => onView('listening')}>
-          Listening <span className="tab-count">{phase === 'ready' ? formatCount(counts.listening) : '…'}</span>
-        </button>
-        <button
-          type="button"
-          role="tab"
-          aria-selected={view === 'processes'}
-          className="tab"
-          onClick={() => onView('processes')}
-          title="Every process with sockets, by traffic rate"
-        >
-          Processes
-        </button>
-        <button
-          type="button"
-          role="tab"
-          aria-selected={view === 'ports'}
-          className="tab"
-          onClick={() => onView('ports')}
-          title={conflicts.loaded ? `${formatCount(nConflicts)} port conflict${nConflicts === 1 ? '' : 's'}; look up who is on a port` : 'Look up who is on a port'}
-        >
-          Ports{' '}
-          {conflicts.loaded && nConflicts > 0 && (
-            <span className={`tab-badge sev-${conflicts.worst ?? 'info'}`} data-testid="conflict-count">
-              {formatCount(nConflicts)}
-              <span className="visually-hidden"> conflict{nConflicts === 1 ? '' : 's'}</span>
-            </span>
-          )}
-        </button>
-        <AlertsTab selected={view === 'alerts'} onSelect={() => onView('alerts')} alerts={alerts} />
-        <button type="button" role="tab" aria-selected={view === 'history'} className="tab" onClick={() => onView('history')} title="Connections that closed and listeners that went">
-          History
-        </button>
-      </nav>
       <dl className="stats" aria-label="Live counts">
         {BANDS.map((b) => (
           <div key={b} className="stat">
@@ -99,8 +110,7 @@ export const Header = memo(function Header({ view, onView }: { view: View; onVie
         </div>
         <TotalRate />
       </dl>
-      <CountsChart history={chartHistory} />
-      <div className="spacer" />
+      <HeaderTraffic process={process} />
       <div className="engine" aria-label="Engine">
         {status?.engine?.host === 'agent' && (
           // Attached to an agent: whose engine, with what rights, and whether this view may act.
@@ -251,7 +261,7 @@ export function EngineControls() {
         onClick={() => void run(() => (paused ? store.resume() : store.pause()))}
         title={paused ? 'Resume live updates' : 'Pause live updates (the list stays as it is)'}
       >
-        <span aria-hidden="true">{paused ? '▶' : '❚❚'}</span> {paused ? 'Resume' : 'Pause'}
+        <span aria-hidden="true">{paused ? '▶' : '❚❚'}</span> <span className="label-text">{paused ? 'Resume' : 'Pause'}</span>
       </button>
     </div>
   );

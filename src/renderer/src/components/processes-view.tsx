@@ -3,13 +3,14 @@
 // moved, its connections, listeners and remote hosts. A chart shows the machine, or the selected
 // process; "Connections" filters the Connections view to it. Rates come from the traffic store (one
 // render per poll at most, deferred behind the tables); counts come from the socket rows.
-import { memo, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState, type RefObject } from 'react';
+import { memo, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import { processKey, type ProcessTraffic } from '../../../shared/traffic.js';
 import { formatBytes, formatRate } from '../../../shared/units.js';
 import type { Filter } from '../../../shared/filter.js';
 import { isEmptyFilter, matchSocket } from '../../../shared/filter.js';
 import { formatCount } from '../format.js';
-import { useSnapshot, useStore, useThrottledValue, useTraffic } from '../hooks.js';
+import { useSnapshot, useStore, useThrottledValue, useTraffic, useWidth } from '../hooks.js';
+import { chartSeries, MACHINE, PROCESS, type ChartProcess } from '../traffic-series.js';
 import { GridMessage, SortGlyph } from './grid.js';
 import { Sparkline, TrafficChart } from './traffic-chart.js';
 
@@ -75,19 +76,21 @@ const COLUMNS: Array<{ id: SortId | 'spark' | 'go'; label: string; numeric?: boo
 
 export interface ProcessesViewProps {
   filter: Filter;
+  /** The selected process's key (the shell keeps it: the header's chart can follow it). */
+  selected: string | null;
+  onSelect: (process: ChartProcess | null) => void;
   /** Filters the Connections view to this process. */
   onShowConnections: (pid: number) => void;
   onShown?: (shown: number) => void;
 }
 
-export function ProcessesView({ filter, onShowConnections, onShown }: ProcessesViewProps) {
+export function ProcessesView({ filter, selected, onSelect, onShowConnections, onShown }: ProcessesViewProps) {
   const store = useStore();
   const { rows, rowsVersion, phase } = useSnapshot();
   // Rates move every poll: they render after the tables, at most twice a second.
   const traffic = useDeferredValue(useThrottledValue(useTraffic(), 500));
   const countsVersion = useThrottledValue(rowsVersion, 1000);
   const [sort, setSort] = useState<Sort>({ id: 'rate', desc: true });
-  const [selected, setSelected] = useState<string | null>(null);
 
   // Counts per process from the rows: connections, listeners, distinct remote hosts, and whether one
   // of its sockets matches the filter. In proportion to the table, once a second at most.
@@ -134,17 +137,18 @@ export function ProcessesView({ filter, onShowConnections, onShown }: ProcessesV
   useEffect(() => onShown?.(lines.length), [lines.length, onShown]);
 
   const selectedLine = selected === null ? undefined : lines.find((l) => l.key === selected);
-  const chartSamples = useMemo(
-    () => (selectedLine ? store.traffic.processHistory(selectedLine.key) : store.traffic.totalHistory()),
-    // The histories grow with each update (traffic.version).
-    [store, selectedLine?.key, traffic.version],
-  );
-  const chartLabel = selectedLine ? `${selectedLine.name} (pid ${selectedLine.pid})` : traffic.total?.basis === 'connections' ? 'This machine (TCP connections)' : 'This machine (network, loopback not counted)';
+  const chartProcess = useMemo(() => (selectedLine ? { key: selectedLine.key, pid: selectedLine.pid, name: selectedLine.name } : null), [selectedLine?.key, selectedLine?.pid, selectedLine?.name]);
+  // The same series as the header's chart (traffic-series.ts): the machine, or the selected process.
+  // The histories grow with each update (traffic.version, in traffic).
+  const series = useMemo(() => chartSeries(store.traffic, traffic, chartProcess ? PROCESS : MACHINE, chartProcess), [store, traffic, chartProcess]);
+  const chartLabel = series.label;
 
   const chartBox = useRef<HTMLDivElement>(null);
   const width = useWidth(chartBox);
   const onSort = useCallback((id: SortId) => setSort((s) => (s.id === id ? { id, desc: !s.desc } : { id, desc: id !== 'name' && id !== 'pid' })), []);
-  const select = useCallback((key: string) => setSelected((k) => (k === key ? null : key)), []);
+  const selectedRef = useRef(selected);
+  selectedRef.current = selected;
+  const select = useCallback((l: ProcessLine) => onSelect(selectedRef.current === l.key ? null : { key: l.key, pid: l.pid, name: l.name }), [onSelect]);
 
   if (phase !== 'ready') return <GridMessage tone="busy">Reading the socket tables…</GridMessage>;
   const state = traffic.state;
@@ -157,7 +161,7 @@ export function ProcessesView({ filter, onShowConnections, onShown }: ProcessesV
         <div className="processes-summary">
           <h2 className="processes-title">{selectedLine ? selectedLine.name : 'This machine'}</h2>
           {selectedLine ? (
-            <ProcessFacts line={selectedLine} onShowConnections={onShowConnections} onClear={() => setSelected(null)} />
+            <ProcessFacts line={selectedLine} onShowConnections={onShowConnections} onClear={() => onSelect(null)} />
           ) : (
             <dl className="facts">
               <dt>Network now</dt>
@@ -191,7 +195,7 @@ export function ProcessesView({ filter, onShowConnections, onShown }: ProcessesV
           )}
         </div>
         <div className="processes-chart" ref={chartBox}>
-          {width > 0 && <TrafficChart samples={chartSamples} label={chartLabel} width={width} />}
+          {width > 0 && <TrafficChart samples={series.samples} label={chartLabel} unavailable={series.unavailable} width={width} />}
           <div className="chart-legend" aria-hidden="true">
             <span className="rate-up">▲ sent</span> <span className="rate-down">▼ received</span> · {chartLabel}
           </div>
@@ -272,7 +276,7 @@ const ProcessRow = memo(function ProcessRow({
   line: ProcessLine;
   index: number;
   selected: boolean;
-  onSelect: (key: string) => void;
+  onSelect: (line: ProcessLine) => void;
   onShowConnections: (pid: number) => void;
   /** The traffic version: the sparkline follows it. */
   version: number;
@@ -289,7 +293,7 @@ const ProcessRow = memo(function ProcessRow({
       aria-rowindex={index + 2}
       aria-selected={selected}
       data-pid={line.pid}
-      onMouseDown={() => onSelect(line.key)}
+      onMouseDown={() => onSelect(line)}
       onDoubleClick={() => onShowConnections(line.pid)}
     >
       <div role="gridcell" className="cell name" title={line.exe ?? undefined}>
@@ -336,19 +340,3 @@ const ProcessRow = memo(function ProcessRow({
     </div>
   );
 });
-
-/** The width of an element, followed as it resizes. */
-function useWidth(ref: RefObject<HTMLElement | null>): number {
-  const [width, setWidth] = useState(0);
-  useEffect(() => {
-    const el = ref.current;
-    if (el === null) return;
-    const measure = () => setWidth(Math.floor(el.clientWidth));
-    measure();
-    if (typeof ResizeObserver === 'undefined') return;
-    const observer = new ResizeObserver(measure);
-    observer.observe(el);
-    return () => observer.disconnect();
-  }, [ref]);
-  return width;
-}
