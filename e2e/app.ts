@@ -40,3 +40,26 @@ export function pageErrors(page: Page): string[] {
   });
   return errors;
 }
+
+/**
+ * Records every row flag (new, changed, closing) the page shows from now on, with the row's text:
+ * flags last about three seconds, and on a busy machine a check made after the fact can miss one
+ * the user did see. Returns a reader of what was recorded.
+ */
+export async function recordFlags(page: Page): Promise<() => Promise<{ flag: string; text: string }[]>> {
+  // Page code as text: the specs compile without DOM types.
+  await page.evaluate(`(() => {
+    const seen = (window.__flags = []);
+    const note = (el) => {
+      const flag = el.getAttribute('data-flag');
+      if (flag !== null && el.getAttribute('role') === 'row') seen.push({ flag, text: el.textContent ?? '' });
+    };
+    new MutationObserver((records) => {
+      for (const r of records) {
+        if (r.type === 'attributes') note(r.target);
+        for (const n of r.addedNodes) if (n instanceof Element) [n, ...n.querySelectorAll('[data-flag]')].forEach(note);
+      }
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-flag'] });
+  })()`);
+  return () => page.evaluate<{ flag: string; text: string }[]>('window.__flags.slice()');
+}

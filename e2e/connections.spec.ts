@@ -3,7 +3,7 @@
 import { expect, test } from '@playwright/test';
 import { startHolder, stopAll } from '../tests/helpers/children.js';
 import { reservePort } from '../tests/helpers/ports.js';
-import { openApp, pageErrors, screenshot, socketRows } from './app.js';
+import { openApp, pageErrors, recordFlags, screenshot, socketRows } from './app.js';
 
 test.afterEach(async () => {
   await stopAll();
@@ -12,17 +12,19 @@ test.afterEach(async () => {
 test('a child process’s sockets appear with its name, filter by port, and leave when closed', async ({ page }) => {
   const errors = pageErrors(page);
   await openApp(page);
-  // A reserved port (tests/helpers/ports.ts): the filter below shows no other program's socket on it.
-  const holder = await startHolder([
-    { name: 'srv', kind: 'tcp-listen', host: '127.0.0.1', port: await reservePort() },
-    { name: 'cli', kind: 'tcp-connect', to: 'srv' },
-  ]);
-  const port = holder.endpoints.srv!.port;
-
+  // A reserved port (tests/helpers/ports.ts): the filter shows no other program's socket on it.
+  const port = await reservePort();
   await page.getByLabel('Filter').fill(`port:${port}`);
   const rows = socketRows(page);
-  // Fresh rows are flagged new (green) for a few seconds: looked for first, while they are fresh.
-  await expect(page.locator('[role="row"][data-flag="new"]').first()).toBeVisible();
+  await expect(rows).toHaveCount(0); // the filter holds: whatever shows from now on is on this port
+  // Fresh rows are flagged new (green) and closing ones red, for a few seconds each: every flag the
+  // page shows is recorded, so a busy machine cannot make the check come after it.
+  const flags = await recordFlags(page);
+  const holder = await startHolder([
+    { name: 'srv', kind: 'tcp-listen', host: '127.0.0.1', port },
+    { name: 'cli', kind: 'tcp-connect', to: 'srv' },
+  ]);
+  await expect.poll(async () => (await flags()).some((f) => f.flag === 'new')).toBe(true);
   // The listener, the client end and the accepted end: all three owned by pw-holder.
   await expect(rows.filter({ hasText: 'pw-holder' })).toHaveCount(3);
   await expect(rows).toHaveCount(3);
@@ -46,7 +48,7 @@ test('a child process’s sockets appear with its name, filter by port, and leav
   // The process ends: its listener is shown closing (red), then leaves. (The process can vanish a
   // poll before its socket does, so the closing row is found by its state, not its owner's name.)
   await holder.exit();
-  await expect(page.locator('[role="row"][data-flag="closing"]').filter({ hasText: 'LISTEN' })).toHaveCount(1);
+  await expect.poll(async () => (await flags()).some((f) => f.flag === 'closing' && f.text.includes('LISTEN'))).toBe(true);
   await expect(rows.filter({ hasText: 'LISTEN' })).toHaveCount(0);
   await expect(rows.filter({ hasText: 'pw-holder' })).toHaveCount(0);
   // Nothing the page did broke its CSP or threw.
