@@ -1,8 +1,10 @@
-// Export of what a view shows (live sockets or history) as CSV, JSON or NDJSON, and the same columns
-// as tab-separated text for the clipboard: one rule for the CLI and the UI. CSV goes through
+// Export of what a view shows (live sockets, history, processes, alerts, port conflicts) as CSV, JSON
+// or NDJSON, and the same columns as tab-separated text for the clipboard: one rule for the CLI and the UI. CSV goes through
 // csv-stringify (quoting per RFC 4180); cells a spreadsheet would run as a formula are neutralised.
 // The browser build (its own small Buffer polyfill inside): the same module in Node, Electron and the page.
 import { stringify } from 'csv-stringify/browser/esm/sync';
+import type { Alert } from './alerts.js';
+import type { Conflict } from './conflicts.js';
 import type { HistoryEntry } from './history.js';
 import type { Socket } from './model.js';
 import { jsonText, printable } from './printable.js';
@@ -72,14 +74,7 @@ export function historyCsv(entries: readonly HistoryEntry[]): string {
 
 /** What a view shows, in one of the export formats. */
 export function exportSockets(sockets: readonly Socket[], format: ExportFormat, takenAt: number): string {
-  switch (format) {
-    case 'csv':
-      return socketsCsv(sockets);
-    case 'json':
-      return jsonText({ takenAt, sockets }) + '\n';
-    case 'ndjson':
-      return sockets.map((s) => jsonText(s) + '\n').join('');
-  }
+  return exportRows(SOCKET_COLUMNS, sockets, format, 'sockets', takenAt);
 }
 
 /** History as the CLI's `history --json` prints it: { connections: [...], listeners: [...] }. */
@@ -92,6 +87,95 @@ export function exportHistory(entries: readonly HistoryEntry[], format: ExportFo
     case 'ndjson':
       return entries.map((e) => jsonText(e) + '\n').join('');
   }
+}
+
+/** One line of the Processes view: who uses the network, how fast and how much (null: not measured). */
+export interface ProcessExportRow {
+  pid: number;
+  name: string;
+  exe: string | null;
+  user: string | null;
+  sendRate: number | null;
+  receiveRate: number | null;
+  bytesSent: number | null;
+  bytesReceived: number | null;
+  connections: number;
+  listeners: number;
+  remoteHosts: number;
+}
+
+const PROCESS_COLUMNS: Column<ProcessExportRow>[] = [
+  { header: 'pid', value: (p) => p.pid },
+  { header: 'process', value: (p) => p.name },
+  { header: 'user', value: (p) => p.user },
+  { header: 'exe', value: (p) => p.exe },
+  { header: 'send_bytes_per_s', value: (p) => p.sendRate },
+  { header: 'receive_bytes_per_s', value: (p) => p.receiveRate },
+  { header: 'bytes_sent', value: (p) => p.bytesSent },
+  { header: 'bytes_received', value: (p) => p.bytesReceived },
+  { header: 'connections', value: (p) => p.connections },
+  { header: 'listeners', value: (p) => p.listeners },
+  { header: 'remote_hosts', value: (p) => p.remoteHosts },
+];
+
+const firstSocket = (a: Alert) => a.sockets[0] ?? null;
+const ALERT_COLUMNS: Column<Alert>[] = [
+  { header: 'at', value: (a) => iso(a.at) },
+  { header: 'severity', value: (a) => a.severity },
+  { header: 'kind', value: (a) => a.kind },
+  { header: 'message', value: (a) => a.message },
+  { header: 'pid', value: (a) => a.pid },
+  { header: 'process', value: (a) => a.process?.name ?? null },
+  { header: 'user', value: (a) => a.process?.user ?? null },
+  { header: 'exe', value: (a) => a.process?.exe ?? null },
+  { header: 'cmdline', value: (a) => a.process?.cmdline ?? null },
+  { header: 'protocol', value: (a) => firstSocket(a)?.protocol ?? null },
+  { header: 'local_address', value: (a) => firstSocket(a)?.localAddress ?? null },
+  { header: 'local_port', value: (a) => firstSocket(a)?.localPort ?? null },
+  { header: 'remote_address', value: (a) => firstSocket(a)?.remoteAddress ?? null },
+  { header: 'remote_port', value: (a) => firstSocket(a)?.remotePort ?? null },
+  { header: 'sockets', value: (a) => a.sockets.length },
+  { header: 'acknowledged_at', value: (a) => iso(a.acknowledgedAt) },
+  { header: 'snoozed_until', value: (a) => iso(a.snoozedUntil) },
+];
+
+const CONFLICT_COLUMNS: Column<Conflict>[] = [
+  { header: 'severity', value: (c) => c.severity },
+  { header: 'kind', value: (c) => c.kind },
+  { header: 'protocol', value: (c) => c.protocol },
+  { header: 'port', value: (c) => c.port },
+  { header: 'summary', value: (c) => c.summary },
+  { header: 'pids', value: (c) => c.pids.join(' ') },
+  { header: 'processes', value: (c) => [...new Set(c.sockets.map((s) => s.process?.name).filter((n): n is string => n != null))].join(' ') },
+  { header: 'sockets', value: (c) => c.sockets.length },
+  { header: 'explanation', value: (c) => c.explanation },
+];
+
+/** Rows of any view in one of the formats: JSON wraps them as { takenAt, [key]: rows }. */
+function exportRows<T>(columns: Column<T>[], rows: readonly T[], format: ExportFormat, key: string, takenAt: number): string {
+  switch (format) {
+    case 'csv':
+      return toCsv(columns, rows);
+    case 'json':
+      return jsonText({ takenAt, [key]: rows }) + '\n';
+    case 'ndjson':
+      return rows.map((r) => jsonText(r) + '\n').join('');
+  }
+}
+
+/** The Processes view's lines. */
+export function exportProcesses(rows: readonly ProcessExportRow[], format: ExportFormat, takenAt: number): string {
+  return exportRows(PROCESS_COLUMNS, rows, format, 'processes', takenAt);
+}
+
+/** The alerts a view shows (one row an alert, its first socket's ends). */
+export function exportAlerts(alerts: readonly Alert[], format: ExportFormat, takenAt: number): string {
+  return exportRows(ALERT_COLUMNS, alerts, format, 'alerts', takenAt);
+}
+
+/** Port conflicts, with the engine's explanation of each. */
+export function exportConflicts(conflicts: readonly Conflict[], format: ExportFormat, takenAt: number): string {
+  return exportRows(CONFLICT_COLUMNS, conflicts, format, 'conflicts', takenAt);
 }
 
 /** Rows as tab-separated text for the clipboard (a header line first when more than one row). */

@@ -8,9 +8,10 @@ import { openEngine, type Engine } from '../../src/core/engine.js';
 import { LinuxProcSource } from '../../src/core/sources/linux-proc.js';
 import { HistoryLog } from '../../src/core/store/history-log.js';
 import { SETTINGS_FILE } from '../../src/core/store/settings.js';
-import { DEFAULT_HISTORY_RETENTION, type HistoryEntry } from '../../src/shared/history.js';
+import { DEFAULT_HISTORY_RETENTION } from '../../src/shared/history.js';
 import { runCli } from '../helpers/cli.js';
 import { removeDataDirs, tempDataDir } from '../helpers/data-dirs.js';
+import { historyEntry as entry } from '../helpers/history-entries.js';
 
 const opened: Engine[] = [];
 afterEach(async () => {
@@ -24,35 +25,6 @@ async function open(dataDir: string): Promise<Engine> {
   const engine = await openEngine({ dataDir, source: new LinuxProcSource(), intervalMs: 250, alerts: false, names: false });
   opened.push(engine);
   return engine;
-}
-
-function entry(pid: number, closedAt: number): HistoryEntry {
-  return {
-    id: `tcp4 127.0.0.1:${40000 + pid}>127.0.0.1:443`,
-    protocol: 'tcp',
-    family: 4,
-    localAddress: '127.0.0.1',
-    localPort: 40000 + pid,
-    remoteAddress: '127.0.0.1',
-    remotePort: 443,
-    state: 'TIME_WAIT',
-    listening: false,
-    pid,
-    process: null,
-    otherHolders: [],
-    inode: 0,
-    firstSeen: closedAt - 1000,
-    bytesSent: 0,
-    bytesReceived: 0,
-    rttMs: null,
-    kind: 'connection',
-    openedAt: closedAt - 1000,
-    closedAt,
-    remoteHost: null,
-    remoteCountry: null,
-    remoteAsn: null,
-    remoteOrg: null,
-  };
 }
 
 /** A history with a segment last written `daysAgo` days ago, and one written now. */
@@ -78,11 +50,11 @@ describe('history retention', () => {
     const engine = await open(dataDir);
     await expect(engine.service.call('getHistoryRetention', [])).resolves.toEqual(DEFAULT_HISTORY_RETENTION);
     // 30 days keeps the 3-day-old segment.
-    expect((await engine.service.queryHistory({})).entries.map((e) => e.pid)).toEqual([2, 1]);
+    expect((await engine.service.queryHistory({})).entries.map((e) => e.pid)).toEqual([102, 101]);
 
     await expect(engine.service.call('setHistoryRetention', [{ maxAgeDays: 2, maxMegabytes: 50 }])).resolves.toEqual({ maxAgeDays: 2, maxMegabytes: 50 });
     expect(readdirSync(join(dataDir, 'history')).sort()).toEqual(before.slice(1));
-    expect((await engine.service.queryHistory({})).entries.map((e) => e.pid)).toEqual([2]);
+    expect((await engine.service.queryHistory({})).entries.map((e) => e.pid)).toEqual([102]);
     const saved = JSON.parse(readFileSync(join(dataDir, SETTINGS_FILE), 'utf8')) as unknown;
     expect(saved).toEqual({ version: 1, watchedPorts: [3000, 5173, 8000, 8080, 5432, 6379], historyRetention: { maxAgeDays: 2, maxMegabytes: 50 } });
     expect(readdirSync(dataDir).filter((n) => n.includes('.tmp-'))).toEqual([]);
@@ -151,7 +123,7 @@ describe('history retention', () => {
     log.append([entry(3, now)]);
     await log.flush();
     expect(log.maxAgeMs).toBe(2 * DAY);
-    expect((await log.query()).entries.map((e) => e.pid)).toEqual([3, 2]);
+    expect((await log.query()).entries.map((e) => e.pid)).toEqual([103, 102]);
   });
 
   it('a host without a data folder keeps no history, and says so for its retention too', async () => {

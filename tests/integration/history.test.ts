@@ -9,13 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEngine, type Engine } from '../../src/core/engine.js';
-import { Monitor } from '../../src/core/monitor.js';
-import { LinuxProcSource } from '../../src/core/sources/linux-proc.js';
 import { HistoryLog } from '../../src/core/store/history-log.js';
 import type { HistoryEntry, HistoryQuery } from '../../src/shared/history.js';
 import { removeDataDirs, tempDataDir } from '../helpers/data-dirs.js';
 import { liveCli, runCli } from '../helpers/cli.js';
 import { stopAll } from '../helpers/children.js';
+import { trafficMeasured } from '../helpers/traffic-measured.js';
 
 const PEER = fileURLToPath(new URL('../helpers/traffic-peer.mjs', import.meta.url));
 const peers = new Set<ChildProcess>();
@@ -23,14 +22,9 @@ const peers = new Set<ChildProcess>();
 let closedWork = false;
 let whyNot = '';
 beforeAll(async () => {
-  const source = new LinuxProcSource();
-  const monitor = new Monitor({ source });
-  monitor.wantTraffic();
-  await monitor.pollOnce();
-  const availability = monitor.getStatus().traffic;
-  closedWork = availability?.connections === true && availability.closedConnections;
-  whyNot = availability?.notes.join(' ') ?? 'no traffic status';
-  source.close?.();
+  const m = await trafficMeasured();
+  closedWork = m.connections && m.closedConnections;
+  whyNot = m.whyNot;
 });
 
 afterAll(async () => {

@@ -3,12 +3,11 @@
 // the text table), prints a hostile process name harmlessly, stops on Ctrl+C and on a closed pipe.
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Monitor } from '../../src/core/monitor.js';
-import { LinuxProcSource } from '../../src/core/sources/linux-proc.js';
 import type { TopReport } from '../../src/cli/top-report.js';
 import { liveCli, ROOT, runCli } from '../helpers/cli.js';
 import { cleanUpExeHolders, privateNode } from '../helpers/exe-holders.js';
 import { median, peer, stopPeers, type Peer } from '../helpers/traffic-peers.js';
+import { trafficMeasured } from '../helpers/traffic-measured.js';
 
 const RATE = 300_000; // bytes per second
 const within = (rate: number) => rate > RATE * 0.6 && rate < RATE * 1.4;
@@ -20,14 +19,9 @@ let streamer: Peer;
 const HOSTILE = 'pw\x1b[31mred\x07';
 
 beforeAll(async () => {
-  const source = new LinuxProcSource();
-  const monitor = new Monitor({ source });
-  monitor.wantTraffic();
-  await monitor.pollOnce();
-  const availability = monitor.getStatus().traffic;
-  countersWork = availability?.connections === true;
-  whyNot = availability?.notes.join(' ') ?? 'no traffic status';
-  source.close();
+  const m = await trafficMeasured();
+  countersWork = m.connections;
+  whyNot = m.whyNot;
   sink = await peer({ mode: 'sink', host: '127.0.0.1' });
   // The streamer runs as a copy of node whose file name carries terminal controls: its process name does too.
   streamer = await peer({ mode: 'stream', host: '127.0.0.1', port: sink.port, rate: RATE }, privateNode(HOSTILE));

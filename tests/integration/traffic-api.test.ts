@@ -18,6 +18,7 @@ import { applyTraffic, type TrafficUpdate } from '../../src/shared/traffic.js';
 import { ensureBuilt, startBuiltApp, type BuiltApp, type Report } from '../helpers/built-app.js';
 import { removeDataDirs, tempDataDir } from '../helpers/data-dirs.js';
 import { median, peer, stopPeers, type Peer } from '../helpers/traffic-peers.js';
+import { trafficMeasured } from '../helpers/traffic-measured.js';
 
 // This process draws no icons; the app under test has its own stand-in electron.
 vi.mock('electron', () => ({ nativeImage: {} }));
@@ -32,14 +33,9 @@ const apps: BuiltApp[] = [];
 const dirs: string[] = [];
 
 beforeAll(async () => {
-  const source = new LinuxProcSource();
-  const monitor = new Monitor({ source });
-  monitor.wantTraffic();
-  await monitor.pollOnce();
-  const availability = monitor.getStatus().traffic;
-  countersWork = availability?.connections === true;
-  whyNot = availability?.notes.join(' ') ?? 'no traffic status';
-  source.close();
+  const m = await trafficMeasured();
+  countersWork = m.connections;
+  whyNot = m.whyNot;
 });
 
 afterAll(() => {

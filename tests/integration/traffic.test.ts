@@ -9,18 +9,14 @@ import type { TrafficUpdate } from '../../src/shared/traffic.js';
 import { startHolder, stopAll } from '../helpers/children.js';
 import { runCli } from '../helpers/cli.js';
 import { median, peer, stopPeers } from '../helpers/traffic-peers.js';
+import { trafficMeasured } from '../helpers/traffic-measured.js';
 
 let countersWork = false;
 let whyNot = '';
 beforeAll(async () => {
-  const source = new LinuxProcSource();
-  const monitor = new Monitor({ source });
-  monitor.wantTraffic();
-  await monitor.pollOnce();
-  const availability = monitor.getStatus().traffic;
-  countersWork = availability?.connections === true && availability.closedConnections;
-  whyNot = availability?.notes.join(' ') ?? 'no traffic status';
-  source.close?.();
+  const m = await trafficMeasured();
+  countersWork = m.connections && m.closedConnections;
+  whyNot = m.whyNot;
 });
 
 afterAll(async () => {

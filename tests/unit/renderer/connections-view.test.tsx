@@ -1,34 +1,20 @@
 // @vitest-environment happy-dom
-import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
-import { App } from '../../../src/renderer/src/components/app.js';
-import { createStore, type Store } from '../../../src/renderer/src/store.js';
-import { delta, fakeTransport, fullState, listener, proc, settle, sock, elementsSizedLikeAWindow } from './fixtures.js';
+import { act, fireEvent, screen, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { delta, listener, proc, sock, elementsSizedLikeAWindow } from './fixtures.js';
+import { appUnderTest, grid, socketRows } from './app-under-test.js';
 
 elementsSizedLikeAWindow();
 
-let store: Store | null = null;
-afterEach(() => {
-  cleanup();
-  store?.dispose();
-  store = null;
-});
+const app = appUnderTest();
 
 const web = sock({ localPort: 51000, remoteAddress: '142.250.74.46', remotePort: 443, pid: 311, process: proc(311, 'firefox') });
 const api = listener(3000, '0.0.0.0', 520, 'node');
 const db = listener(5432, '127.0.0.1', 812, 'postgres');
 const client = sock({ localPort: 52000, remoteAddress: '127.0.0.1', remotePort: 3000, pid: 777, process: proc(777, 'curl') });
 
-async function mount(sockets = [web, api, db, client]) {
-  const t = fakeTransport(fullState(sockets));
-  store = createStore(t);
-  render(<App store={store} />);
-  await act(settle);
-  return t;
-}
-
-const grid = () => screen.getByRole('grid', { name: 'Connections' });
-const rows = () => within(grid()).queryAllByRole('row').filter((r) => r.hasAttribute('data-id'));
+const mount = (sockets = [web, api, db, client]) => app.mount(sockets);
+const rows = () => socketRows();
 
 describe('Connections table', () => {
   it('shows a row per socket with protocol, endpoints, state, process, pid and user', async () => {
@@ -122,10 +108,9 @@ describe('Connections table', () => {
   });
 
   it('says it is reading the socket tables until the first state arrives', async () => {
-    const t = fakeTransport(fullState([web]));
-    t.gate = new Promise(() => {});
-    store = createStore(t);
-    render(<App store={store} />);
+    await app.mount([web], (t) => {
+      t.gate = new Promise(() => {});
+    });
     expect(screen.getAllByText('Reading the socket tables…').length).toBeGreaterThan(0);
   });
 });

@@ -1,36 +1,25 @@
 // @vitest-environment happy-dom
 // The detail panel's Close connection… (TCPView's): the row menu's action and dialog, offered for a
 // TCP connection, greyed with the reason when it cannot be closed, absent for listeners and UDP.
-import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
-import { App } from '../../../src/renderer/src/components/app.js';
-import { createStore, type Store } from '../../../src/renderer/src/store.js';
+import { act, fireEvent, screen, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
 import type { Socket } from '../../../src/shared/model.js';
-import { elementsSizedLikeAWindow, fakeTransport, fullState, listener, proc, settle, sock } from './fixtures.js';
+import { elementsSizedLikeAWindow, listener, proc, settle, sock } from './fixtures.js';
+import { appUnderTest } from './app-under-test.js';
 
 elementsSizedLikeAWindow();
 
-let store: Store | null = null;
-afterEach(() => {
-  cleanup();
-  store?.dispose();
-  store = null;
-  localStorage.clear();
-});
+const app = appUnderTest();
 
 const psql = sock({ localPort: 51000, remoteAddress: '127.0.0.1', remotePort: 5432, pid: 77, process: proc(77, 'psql') });
 const waiting = sock({ localPort: 51001, remoteAddress: '127.0.0.1', remotePort: 5432, state: 'TIME_WAIT', pid: null, process: null, inode: 0 });
 const dns = sock({ protocol: 'udp', localPort: 51002, remoteAddress: '127.0.0.53', remotePort: 53, state: 'ESTABLISHED', pid: 78, process: proc(78, 'resolvectl') });
 const pg = listener(5432, '127.0.0.1', 90, 'postgres');
 
-async function mount(sockets: Socket[]) {
-  const t = fakeTransport(fullState(sockets));
-  t.closeResult = { outcome: 'closed', connection: { family: 4, localAddress: '127.0.0.1', localPort: 51000, remoteAddress: '127.0.0.1', remotePort: 5432, state: 'ESTABLISHED' }, message: 'Closed 127.0.0.1:51000 ↔ 127.0.0.1:5432 (was ESTABLISHED).' };
-  store = createStore(t);
-  render(<App store={store} />);
-  await act(settle);
-  return t;
-}
+const mount = (sockets: Socket[]) =>
+  app.mount(sockets, (t) => {
+    t.closeResult = { outcome: 'closed', connection: { family: 4, localAddress: '127.0.0.1', localPort: 51000, remoteAddress: '127.0.0.1', remotePort: 5432, state: 'ESTABLISHED' }, message: 'Closed 127.0.0.1:51000 ↔ 127.0.0.1:5432 (was ESTABLISHED).' };
+  });
 
 async function select(s: Socket) {
   const row = screen.getAllByRole('row').find((r) => r.getAttribute('data-id') === s.id)!;

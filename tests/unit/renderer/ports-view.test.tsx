@@ -1,21 +1,19 @@
 // @vitest-environment happy-dom
-import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { act, fireEvent, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Conflict, PortLookup } from '../../../src/shared/api.js';
 import { socketId, type Socket } from '../../../src/shared/model.js';
-import { App, parsePort } from '../../../src/renderer/src/components/app.js';
+import { parsePort } from '../../../src/renderer/src/components/app.js';
 import { createConflictWatcher } from '../../../src/renderer/src/conflicts-store.js';
 import { conflictTitle } from '../../../src/renderer/src/ports-text.js';
-import { createStore, type Store } from '../../../src/renderer/src/store.js';
+import { createStore } from '../../../src/renderer/src/store.js';
 import { delta, fakeTransport, fullState, listener, proc, settle, sock, type FakeTransport, elementsSizedLikeAWindow } from './fixtures.js';
+import { appUnderTest } from './app-under-test.js';
 
 elementsSizedLikeAWindow();
 
-let store: Store | null = null;
+const app = appUnderTest();
 afterEach(() => {
-  cleanup();
-  store?.dispose();
-  store = null;
   vi.useRealTimers();
 });
 
@@ -104,13 +102,11 @@ const LOOKUP_3000: PortLookup = {
 };
 
 async function mount(setup: (t: FakeTransport) => void = () => {}) {
-  const t = fakeTransport(fullState(SOCKETS));
-  t.conflicts = CONFLICTS;
-  t.lookups.set(3000, LOOKUP_3000);
-  setup(t);
-  store = createStore(t);
-  render(<App store={store} />);
-  await act(settle);
+  const t = await app.mount(SOCKETS, (f) => {
+    f.conflicts = CONFLICTS;
+    f.lookups.set(3000, LOOKUP_3000);
+    setup(f);
+  });
   await act(settle);
   return t;
 }
@@ -172,8 +168,7 @@ describe('Ports view: conflicts', () => {
     await mount((t) => (t.conflicts = []));
     await openPorts();
     expect(screen.getByText(/No port conflicts/)).toBeTruthy();
-    cleanup();
-    store?.dispose();
+    app.unmount();
     await mount((t) => (t.conflicts = new Error('Portwatch did not answer getConflicts within 30 s')));
     await openPorts();
     expect(screen.getByRole('alert').textContent).toBe('Could not read the port conflicts: Portwatch did not answer getConflicts within 30 s');
@@ -420,7 +415,7 @@ describe('conflict watcher', () => {
     vi.useFakeTimers();
     const t = fakeTransport(fullState([nodeV4]));
     t.conflicts = [CONFLICTS[0]!];
-    store = createStore(t);
+    const store = createStore(t);
     await settle();
     const watcher = createConflictWatcher(t.api, store);
     await settle();
@@ -451,6 +446,7 @@ describe('conflict watcher', () => {
     // The same answer keeps the same objects.
     expect(watcher.getSnapshot().conflicts).toBe(same);
     watcher.dispose();
+    store.dispose();
   });
 
   it('names each kind of conflict readably', () => {

@@ -2,23 +2,17 @@
 // The socket views as a TCPView user checks them: one meaning of each count everywhere, a selection
 // that belongs to the view that made it, a detail column only while something is selected, honest
 // ages and state names, and columns that can be hidden, resized and moved — and stay so.
-import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { App } from '../../../src/renderer/src/components/app.js';
+import { act, fireEvent, screen, within } from '@testing-library/react';
+import { describe, expect, it, vi } from 'vitest';
 import { VIEW_COMMITTED_EVENT } from '../../../src/renderer/src/commit-marks.js';
-import { createStore, type Store, type StoreOptions } from '../../../src/renderer/src/store.js';
-import { delta, fakeTransport, fullState, listener, proc, settle, sock, type FakeTransport, elementsSizedLikeAWindow } from './fixtures.js';
+import { type StoreOptions } from '../../../src/renderer/src/store.js';
+import { delta, listener, proc, settle, sock, type FakeTransport, elementsSizedLikeAWindow } from './fixtures.js';
+import { appUnderTest, grid, socketRows } from './app-under-test.js';
 import type { PortLookup } from '../../../src/shared/api.js';
 
 elementsSizedLikeAWindow();
 
-let store: Store | null = null;
-afterEach(() => {
-  cleanup();
-  store?.dispose();
-  store = null;
-  localStorage.clear();
-});
+const app = appUnderTest();
 
 const START = 1_700_000_000_000;
 const web = sock({ localPort: 51000, remoteAddress: '142.250.74.46', remotePort: 443, pid: 311, process: proc(311, 'firefox', { startedAt: START - 30 * 86_400_000 }), firstSeen: START });
@@ -27,17 +21,8 @@ const mdns = { ...listener(5353, '0.0.0.0', 1201, 'avahi-daemon', 'udp'), firstS
 const client = sock({ localPort: 52000, remoteAddress: '127.0.0.1', remotePort: 3000, pid: 777, process: proc(777, 'curl'), firstSeen: START + 120_000 });
 const SOCKETS = [web, api, mdns, client];
 
-async function mount(sockets = SOCKETS, setup: (t: FakeTransport) => void = () => {}, options: StoreOptions = {}) {
-  const t = fakeTransport(fullState(sockets));
-  setup(t);
-  store = createStore(t, options);
-  render(<App store={store} />);
-  await act(settle);
-  return t;
-}
-
-const grid = (name = 'Connections') => screen.getByRole('grid', { name });
-const rows = (name = 'Connections') => within(grid(name)).queryAllByRole('row').filter((r) => r.hasAttribute('data-id'));
+const mount = (sockets = SOCKETS, setup: (t: FakeTransport) => void = () => {}, options: StoreOptions = {}) => app.mount(sockets, setup, options);
+const rows = socketRows;
 const shown = () => document.querySelector('.toolbar .shown')!.textContent!.replace(/\s+/g, ' ').trim();
 const tab = (name: RegExp) => screen.getByRole('tab', { name });
 const details = () => screen.queryByRole('complementary', { name: 'Details' });
@@ -187,8 +172,7 @@ describe('columns: hide, resize, move — and they stay', () => {
     await act(async () => {
       await new Promise((r) => setTimeout(r, 400)); // saved once the layout rests
     });
-    cleanup();
-    store?.dispose();
+    app.unmount();
     await mount();
     expect(headers()).not.toContain('user');
     expect(headers()).toContain('pid');

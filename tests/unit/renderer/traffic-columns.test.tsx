@@ -3,38 +3,25 @@
 // re-renders as its socket's counters move, no row changes), say n/a where the system gives no
 // counters, and a sort by rate is redone as updates arrive; the Processes view lists processes by
 // rate, says n/a for one with no counters, and takes the user to a process's connections.
-import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { App } from '../../../src/renderer/src/components/app.js';
-import { createStore, type Store } from '../../../src/renderer/src/store.js';
-import { delta, elementsSizedLikeAWindow, fakeTransport, fullState, proc, processTraffic, settle, sock, trafficState, trafficUpdate } from './fixtures.js';
+import { act, fireEvent, screen, within } from '@testing-library/react';
+import { describe, expect, it, vi } from 'vitest';
+import { delta, elementsSizedLikeAWindow, fullState, proc, processTraffic, sock, trafficState, trafficUpdate } from './fixtures.js';
+import { appUnderTest, grid, socketRows } from './app-under-test.js';
 
 elementsSizedLikeAWindow();
 
-let store: Store | null = null;
-afterEach(() => {
-  cleanup();
-  store?.dispose();
-  store = null;
-});
+const app = appUnderTest();
 
 const a = sock({ localPort: 41000, pid: 311, process: proc(311, 'firefox'), bytesSent: 1000, bytesReceived: 2000, rttMs: 0.4 });
 const b = sock({ localPort: 41001, pid: 777, process: proc(777, 'curl'), bytesSent: 10, bytesReceived: 20, rttMs: 12 });
 const u = sock({ protocol: 'udp', localPort: 5353, remoteAddress: null, remotePort: null, state: 'UNCONN', listening: true, pid: 90, process: proc(90, 'avahi-daemon') });
 
-async function mount() {
-  const t = fakeTransport({
+const mount = () =>
+  app.mount({
     ...fullState([a, b, u]),
     traffic: trafficState({ sockets: [[a.id, 1000, 2000, 0.4, 500, 0]], processes: [processTraffic(311, 'firefox', { sendRate: 500, bytesSent: 1000, bytesReceived: 2000 }), processTraffic(777, 'curl', { bytesSent: 10, bytesReceived: 20 })] }),
   });
-  store = createStore(t);
-  render(<App store={store} />);
-  await act(settle);
-  return t;
-}
-
-const grid = () => screen.getByRole('grid', { name: 'Connections' });
-const rows = () => within(grid()).queryAllByRole('row').filter((r) => r.hasAttribute('data-id'));
+const rows = () => socketRows();
 const column = (name: string) => {
   const headers = within(grid()).getAllByRole('columnheader');
   return headers.findIndex((h) => h.textContent?.startsWith(name));
@@ -48,13 +35,13 @@ describe('traffic columns in Connections', () => {
     expect([cell(b.id, '↑ Rate'), cell(b.id, 'Sent')]).toEqual(['0 B/s', '10 B']);
     expect([cell(u.id, '↑ Rate'), cell(u.id, 'Sent'), cell(u.id, 'Received')]).toEqual(['n/a', 'n/a', 'n/a']);
 
-    const rowB = store!.getSnapshot().rows.get(b.id);
+    const rowB = app.store().getSnapshot().rows.get(b.id);
     act(() => {
       t.emitDelta(delta(2));
       t.emitTraffic(trafficUpdate(2, { sockets: [[b.id, 9010, 40_020, 11, 9000, 40_000]] }));
     });
     expect([cell(b.id, '↑ Rate'), cell(b.id, '↓ Rate'), cell(b.id, 'Sent'), cell(b.id, 'Received')]).toEqual(['9.0 kB/s', '40 kB/s', '9.0 kB', '40 kB']);
-    expect(store!.getSnapshot().rows.get(b.id)).toBe(rowB);
+    expect(app.store().getSnapshot().rows.get(b.id)).toBe(rowB);
   });
 
   it('sorts by rate, and sorts again as updates arrive', async () => {

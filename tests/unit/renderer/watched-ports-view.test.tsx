@@ -2,29 +2,21 @@
 // The Ports view's "Watched ports" section: chips saying taken (by whom) or free from the live rows,
 // add with validation, remove with ×, each change saved through setWatchedPorts; and the toast of a
 // watched-port event.
-import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { act, fireEvent, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { App } from '../../../src/renderer/src/components/app.js';
 import { checkPortInput, holdersText } from '../../../src/renderer/src/components/watched-ports.js';
-import { createStore, type Store } from '../../../src/renderer/src/store.js';
-import { delta, fakeTransport, fullState, listener, proc, settle, type FakeTransport } from './fixtures.js';
+import { delta, listener, proc, settle, type FakeTransport } from './fixtures.js';
+import { appUnderTest } from './app-under-test.js';
 
-let store: Store | null = null;
+const app = appUnderTest();
 afterEach(() => {
-  cleanup();
-  store?.dispose();
-  store = null;
   vi.useRealTimers();
 });
 
 const node = listener(3000, '127.0.0.1', 520, 'node');
 
 async function mount(setup: (t: FakeTransport) => void = () => {}) {
-  const t = fakeTransport(fullState([node]));
-  setup(t);
-  store = createStore(t);
-  render(<App store={store} />);
-  await act(settle);
+  const t = await app.mount([node], setup);
   await act(async () => {
     fireEvent.click(screen.getByRole('tab', { name: /Ports/ }));
     await settle();

@@ -15,6 +15,8 @@ import { errorText } from '../errors.js';
 import { formatAge, formatCount, formatDateTime } from '../format.js';
 import { useViewCommitMark } from '../commit-marks.js';
 import { useAlerts, useNotificationPermission, useNotifier, useNow, useSnapshot, useStore } from '../hooks.js';
+import { exportAlerts } from '../../../shared/export.js';
+import { ExportMenu } from './export-menu.js';
 import { AlertDetail, SeverityPill } from './alert-detail.js';
 import type { EndTarget } from './end-process-dialog.js';
 import { isTypingTarget, useRowNavigation } from './grid.js';
@@ -283,7 +285,7 @@ export function AlertsWorkspace({ filter, onFilter, selectedId, onSelect, detail
       {notices}
       <main className="main">
         <section className="view alerts" aria-label="Alerts">
-          <AlertsHead alerts={alerts} onNote={setNote} />
+          <AlertsHead alerts={alerts} shown={visible} onNote={setNote} />
           <AlertList
             alerts={alerts}
             items={items}
@@ -324,8 +326,8 @@ export function AlertsWorkspace({ filter, onFilter, selectedId, onSelect, detail
   );
 }
 
-/** Warnings, the learning state and the notifications switch, above the list. */
-function AlertsHead({ alerts, onNote }: { alerts: AlertsSnapshot; onNote: (n: { text: string; error: boolean }) => void }) {
+/** Warnings, the learning state, export of the alerts shown and the notifications switch, above the list. */
+function AlertsHead({ alerts, shown, onNote }: { alerts: AlertsSnapshot; shown: readonly Alert[]; onNote: (n: { text: string; error: boolean }) => void }) {
   const { status, phase } = alerts;
   if (phase !== 'ready' || status === null) return null;
   return (
@@ -344,6 +346,7 @@ function AlertsHead({ alerts, onNote }: { alerts: AlertsSnapshot; onNote: (n: { 
         <LearningLine learning={status.learning} learningUntil={status.learningUntil} onNote={onNote} />
         <div className="alerts-status-actions">
           <AcknowledgeAll active={status.unacknowledged} onNote={onNote} />
+          <ExportMenu what="alerts" unit="alert" disabled={shown.length === 0} make={(format, takenAt) => exportAlerts(shown, format, takenAt)} />
           <NotificationSwitch />
         </div>
       </div>

@@ -8,6 +8,7 @@ import type { BindVerdict, Conflict, PortLookup, PortProcess } from '../../../sh
 import type { Socket } from '../../../shared/model.js';
 import { formatHost } from '../../../shared/model.js';
 import { conflictSeverityRank } from '../../../shared/conflicts.js';
+import { exportConflicts, exportSockets } from '../../../shared/export.js';
 import { useConflicts } from '../conflicts-store.js';
 import { errorText } from '../errors.js';
 import { formatCount, formatDateTime } from '../format.js';
@@ -21,6 +22,7 @@ import { useColumnTable } from './column-header.js';
 import { LOOKUP_TABLE, sortRows, sortUsesNames, sortUsesTraffic } from './columns.js';
 import { SocketGrid } from './socket-grid.js';
 import { ConflictCard } from './conflict-card.js';
+import { ExportMenu } from './export-menu.js';
 import type { EndTarget } from './end-process-dialog.js';
 import { WatchedPortsSection } from './watched-ports.js';
 
@@ -105,6 +107,8 @@ export function PortsView({ request, onLookup, onClearLookup, onEnd, selectedId,
           <h2>Port conflicts</h2>
           {loaded && <span className={`count-pill${sorted.length > 0 ? ` sev-${sorted[0]!.severity}` : ''}`}>{formatCount(sorted.length)}</span>}
           <span className="section-sub">Ports split or shared between processes, and ports still busy after their server went</span>
+          <span className="spacer" />
+          <ExportMenu what="conflicts" unit="conflict" disabled={sorted.length === 0} make={(format, takenAt) => exportConflicts(sorted, format, takenAt)} />
         </header>
         {error !== null && (
           <p className="notice error inline" role="alert">
@@ -240,6 +244,7 @@ function LookupPanel({
           </span>
         )}
         <span className="spacer" />
+        {data !== null && <ExportMenu what={`port-${port}`} unit="socket" make={(format, takenAt) => exportSockets([...data.holders, ...data.clients], format, takenAt)} />}
         <button type="button" className="icon-button" onClick={onClose} aria-label="Close the lookup" title="Close the lookup">
           ×
         </button>

@@ -11,6 +11,8 @@ import { isEmptyFilter, matchSocket } from '../../../shared/filter.js';
 import { formatCount } from '../format.js';
 import { useSnapshot, useStore, useThrottledValue, useTraffic, useWidth } from '../hooks.js';
 import { chartSeries, MACHINE, PROCESS, type ChartProcess } from '../traffic-series.js';
+import { exportProcesses, type ProcessExportRow } from '../../../shared/export.js';
+import { ExportMenu } from './export-menu.js';
 import { GridMessage, SortGlyph } from './grid.js';
 import { Sparkline, TrafficChart } from './traffic-chart.js';
 
@@ -25,6 +27,24 @@ export interface ProcessLine {
   connections: number;
   listeners: number;
   remoteHosts: number;
+}
+
+/** A line as exported: what the table shows, rates and bytes null where not measured. */
+export function processExportRow(l: ProcessLine): ProcessExportRow {
+  const t = l.traffic;
+  return {
+    pid: l.pid,
+    name: l.name,
+    exe: l.exe,
+    user: l.user,
+    sendRate: t?.sendRate ?? null,
+    receiveRate: t?.receiveRate ?? null,
+    bytesSent: t?.bytesSent ?? null,
+    bytesReceived: t?.bytesReceived ?? null,
+    connections: l.connections,
+    listeners: l.listeners,
+    remoteHosts: l.remoteHosts,
+  };
 }
 
 /** 'rate' (send + receive, the default) has no column of its own: the list opens on it. */
@@ -159,7 +179,10 @@ export function ProcessesView({ filter, selected, onSelect, onShowConnections, o
     <div className="processes-view">
       <div className="processes-top">
         <div className="processes-summary">
-          <h2 className="processes-title">{selectedLine ? selectedLine.name : 'This machine'}</h2>
+          <div className="processes-title-row">
+            <h2 className="processes-title">{selectedLine ? selectedLine.name : 'This machine'}</h2>
+            <ExportMenu what="processes" unit="process" disabled={lines.length === 0} make={(format, takenAt) => exportProcesses(lines.map(processExportRow), format, takenAt)} />
+          </div>
           {selectedLine ? (
             <ProcessFacts line={selectedLine} onShowConnections={onShowConnections} onClear={() => onSelect(null)} />
           ) : (

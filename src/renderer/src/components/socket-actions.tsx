@@ -1,13 +1,13 @@
 // What a live socket row offers beyond the view's own items: copy it (as text, its command line),
 // close its connection (TCPView's "Close Connection", confirmed in CloseConnectionDialog), and export
 // what the view shows. One rule for which connections may be closed: shared/close-connection.ts.
-import { useState } from 'react';
 import { whyNotClosable } from '../../../shared/close-connection.js';
-import { exportSockets, type ExportFormat } from '../../../shared/export.js';
+import { exportSockets } from '../../../shared/export.js';
 import type { Socket } from '../../../shared/model.js';
 import type { Row } from '../store.js';
-import { copyText, exportFileName, MIME, saveText } from '../save-file.js';
-import { ContextMenu, type MenuItem } from './context-menu.js';
+import { copyText } from '../save-file.js';
+import type { MenuItem } from './context-menu.js';
+import { ExportMenu } from './export-menu.js';
 
 /** Copy command line, close connection: for the row menu (Copy row and its Ctrl+C are the shell's: row-text.ts). */
 export function socketMenuItems(s: Socket, onCopied: (message: string) => void, onCloseConnection: (s: Socket) => void): MenuItem[] {
@@ -25,32 +25,7 @@ export function socketMenuItems(s: Socket, onCopied: (message: string) => void, 
   return items;
 }
 
-/** "Export ▾": the rows the view shows (its filter applied, in its order) as CSV, JSON or NDJSON. */
+/** "Export ▾" for a socket table: the rows it shows (its filter applied, in its order). */
 export function ExportButton({ view, rows }: { view: 'connections' | 'listening'; rows: readonly Row[] }) {
-  const [at, setAt] = useState<{ x: number; y: number } | null>(null);
-  function run(format: ExportFormat) {
-    saveText(exportFileName(view, format), exportSockets(rows.map((r) => r.socket), format, Date.now()), MIME[format]);
-  }
-  const items: MenuItem[] = [
-    { id: 'csv', label: 'CSV', hint: 'spreadsheets', onSelect: () => run('csv') },
-    { id: 'json', label: 'JSON', onSelect: () => run('json') },
-    { id: 'ndjson', label: 'NDJSON', hint: 'one socket a line', onSelect: () => run('ndjson') },
-  ];
-  return (
-    <>
-      <button
-        type="button"
-        className="button small"
-        aria-haspopup="menu"
-        title="Save what this view shows (after the filter)"
-        onClick={(e) => {
-          const box = e.currentTarget.getBoundingClientRect();
-          setAt({ x: box.left, y: box.bottom + 2 });
-        }}
-      >
-        Export ▾
-      </button>
-      {at !== null && <ContextMenu x={at.x} y={at.y} label="Export as" items={items} onClose={() => setAt(null)} />}
-    </>
-  );
+  return <ExportMenu what={view} unit="socket" make={(format, takenAt) => exportSockets(rows.map((r) => r.socket), format, takenAt)} />;
 }
