@@ -185,6 +185,8 @@ export function formatAddress(x: AddressExplanation): string {
     ['address', x.address],
     ['scope', x.scope],
     ['host', x.host ?? '-'],
+    // A PTR name that does not resolve back: anyone's reverse zone may say it, so it is no host name.
+    ...(x.unconfirmedHost === null ? [] : ([['ptr', `${x.unconfirmedHost} (unconfirmed: that name does not resolve to this address)`]] as Array<[string, string]>)),
     ['country', x.country ?? '-'],
     ['owner', owner],
   ];

@@ -23,8 +23,11 @@ export function addNameOptions(command: Command): Command {
     .option('--dns-server <host:port>', 'ask this DNS server for host names instead of the system resolver', parseDnsServerArg);
 }
 
-/** The names of these addresses: offline ones always, host names unless DNS is off. */
-export async function lookupNames(keys: Iterable<string>, options: NameOptions & { numeric?: boolean }): Promise<{ names: Map<string, AddressNames>; problems: readonly string[] }> {
+/**
+ * The names of these addresses: offline ones always, host names unless DNS is off; and the PTR names
+ * that forward lookups refuted (unconfirmed, by address).
+ */
+export async function lookupNames(keys: Iterable<string>, options: NameOptions & { numeric?: boolean }): Promise<{ names: Map<string, AddressNames>; unconfirmed: Map<string, string>; problems: readonly string[] }> {
   const owners = new AddressOwners();
   let dns: ReverseDns | null = null;
   if (options.dns !== false && options.numeric !== true) {
@@ -36,7 +39,12 @@ export async function lookupNames(keys: Iterable<string>, options: NameOptions &
   }
   try {
     const names = await nameAddresses(keys, owners, dns, CLI_DNS_WAIT_MS);
-    return { names, problems: owners.problems };
+    const unconfirmed = new Map<string, string>();
+    for (const key of names.keys()) {
+      const claimed = dns?.unconfirmedName(key) ?? null;
+      if (claimed !== null) unconfirmed.set(key, claimed);
+    }
+    return { names, unconfirmed, problems: owners.problems };
   } finally {
     dns?.close();
   }

@@ -46,6 +46,8 @@ export interface NamesState {
 export interface AddressExplanation extends AddressNames {
   address: string;
   scope: AddressRange;
+  /** A PTR name whose own addresses do not include this one: said here, never shown as the host. */
+  unconfirmedHost: string | null;
 }
 
 /** The name fields every socket carries in `snapshot --json` (and that views show). */

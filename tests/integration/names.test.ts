@@ -120,27 +120,30 @@ describe('portwatch ip', () => {
       const json = await runCli(['ip', '8.8.8.8', '--json', '--dns-server', responder.server]);
       expect(json.stderr).toBe('');
       expect(json.code).toBe(0);
-      expect(JSON.parse(json.stdout)).toEqual({ address: '8.8.8.8', scope: 'public', host: 'dns.google', country: 'US', asn: 15169, org: 'Google LLC' });
+      expect(JSON.parse(json.stdout)).toEqual({ address: '8.8.8.8', scope: 'public', host: 'dns.google', unconfirmedHost: null, country: 'US', asn: 15169, org: 'Google LLC' });
       const text = await runCli(['ip', '::ffff:8.8.8.8', '--dns-server', responder.server]);
       expect(text.stdout).toBe('address  8.8.8.8\nscope    public\nhost     dns.google\ncountry  US\nowner    AS15169 Google LLC\n');
       const asked = responder.asked.length;
       const off = await runCli(['ip', '2001:4860:4860::8888', '--json', '--no-dns', '--dns-server', responder.server]);
-      expect(JSON.parse(off.stdout)).toEqual({ address: '2001:4860:4860::8888', scope: 'public', host: null, country: 'US', asn: 15169, org: 'Google LLC' });
+      expect(JSON.parse(off.stdout)).toEqual({ address: '2001:4860:4860::8888', scope: 'public', host: null, unconfirmedHost: null, country: 'US', asn: 15169, org: 'Google LLC' });
       expect(responder.asked).toHaveLength(asked);
     } finally {
       await responder.close();
     }
   });
 
-  it('gives no host for an address whose PTR lies (its name does not resolve back to it)', async () => {
+  it('gives no host for an address whose PTR lies (its name does not resolve back to it), and says what it claims', async () => {
     // 8.8.4.4's reverse zone (here) says www.google.com; www.google.com's A records do not include it.
     const responder = await startDnsResponder({ '8.8.4.4': { ptr: 'www.google.com' } }, { forward: { 'www.google.com': ['142.250.74.36'] } });
     try {
       const json = await runCli(['ip', '8.8.4.4', '--json', '--dns-server', responder.server]);
       expect(json.code).toBe(0);
-      expect(JSON.parse(json.stdout)).toMatchObject({ address: '8.8.4.4', host: null, country: 'US', asn: 15169 });
+      expect(JSON.parse(json.stdout)).toEqual({ address: '8.8.4.4', scope: 'public', host: null, unconfirmedHost: 'www.google.com', country: 'US', asn: 15169, org: 'Google LLC' });
       // It was asked, and refuted: not merely timed out.
       expect(responder.asked).toEqual([reverseName('8.8.4.4'), 'www.google.com']);
+      // The table says what the PTR claims, as what it is: not the host.
+      const text = await runCli(['ip', '8.8.4.4', '--dns-server', responder.server]);
+      expect(text.stdout).toBe('address  8.8.4.4\nscope    public\nhost     -\nptr      www.google.com (unconfirmed: that name does not resolve to this address)\ncountry  US\nowner    AS15169 Google LLC\n');
     } finally {
       await responder.close();
     }
@@ -149,10 +152,10 @@ describe('portwatch ip', () => {
   it('says what kind a private, shared or loopback address is, with no owner', async () => {
     const outs = await Promise.all(['10.1.2.3', '100.64.0.9', '::1', 'fe80::1'].map((a) => runCli(['ip', a, '--json'])));
     expect(outs.map((o) => JSON.parse(o.stdout) as unknown)).toEqual([
-      { address: '10.1.2.3', scope: 'private', host: null, country: null, asn: null, org: null },
-      { address: '100.64.0.9', scope: 'shared', host: null, country: null, asn: null, org: null },
-      { address: '::1', scope: 'loopback', host: 'localhost', country: null, asn: null, org: null },
-      { address: 'fe80::1', scope: 'link-local', host: null, country: null, asn: null, org: null },
+      { address: '10.1.2.3', scope: 'private', host: null, unconfirmedHost: null, country: null, asn: null, org: null },
+      { address: '100.64.0.9', scope: 'shared', host: null, unconfirmedHost: null, country: null, asn: null, org: null },
+      { address: '::1', scope: 'loopback', host: 'localhost', unconfirmedHost: null, country: null, asn: null, org: null },
+      { address: 'fe80::1', scope: 'link-local', host: null, unconfirmedHost: null, country: null, asn: null, org: null },
     ]);
   });
 

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import readline from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
+import { describeProcess } from '../../src/core/process-control.js';
 import { ProcClock, readProcessInfo, readProcStat, UserNames } from '../../src/core/sources/proc-process.js';
 import { printable } from '../../src/shared/printable.js';
 import { runCli } from '../helpers/cli.js';
@@ -80,6 +81,10 @@ describe('process names in UTF-8, and bytes that are not', () => {
       const json = await runCli(['snapshot', '--json']);
       const sockets = (JSON.parse(json.stdout) as { sockets: Array<{ pid: number | null; process: { name: string; exe: string | null } | null }> }).sockets;
       expect(sockets.find((s) => s.pid === p.pid)?.process).toMatchObject({ name, exe: `${dir}/${name}` });
+      // The kill prompt names it too (no answer on stdin: nothing is ended).
+      const kill = await runCli(['kill', '--port', String(p.port)]);
+      expect(kill.stdout + kill.stderr).toContain(name);
+      expect(process.kill(p.pid, 0)).toBe(true);
     }
   });
 
@@ -91,6 +96,9 @@ describe('process names in UTF-8, and bytes that are not', () => {
     expect(read(ff.pid).info).toMatchObject({ name: 'a\\xffb', exe: `${dir}/a\\xffb` });
     expect(read(fe.pid).info).toMatchObject({ name: 'a\\xfeb', exe: `${dir}/a\\xfeb` });
     expect(read(mixed.pid).info.name).toBe('m\\xc0\\xaf\\x80\\xe6\\x97n');
+    // The same names where a process is ended (the kill prompt and its identity check read stat too).
+    expect(describeProcess(ff.pid)?.name).toBe('a\\xffb');
+    expect(describeProcess(fe.pid)?.name).toBe('a\\xfeb');
     // What reaches a terminal: the escapes, never U+FFFD; the two stay two.
     for (const [p, shown] of [[ff, 'a\\xffb'], [fe, 'a\\xfeb']] as const) {
       const who = await runCli(['who', String(p.port)]);

@@ -15,10 +15,10 @@ export function registerIp(program: Command, { io }: CommandContext): void {
       .command('ip')
       .description('explain one address: scope, host name, country and owner (AS number and organisation)')
       .argument('<address>', 'an IPv4 or IPv6 address', parseAddress)
-      .option('--json', 'one JSON object: { address, scope, host, country, asn, org }'),
+      .option('--json', 'one JSON object: { address, scope, host, unconfirmedHost, country, asn, org }'),
   ).action(async (address: string, opts: NameOptions & { json?: boolean }) => {
-    const { names, problems } = await lookupNames([address], opts);
-    const explained: AddressExplanation = { address, scope: addressRange(address), ...(names.get(address) ?? NO_ADDRESS_NAMES) };
+    const { names, unconfirmed, problems } = await lookupNames([address], opts);
+    const explained: AddressExplanation = { address, scope: addressRange(address), ...(names.get(address) ?? NO_ADDRESS_NAMES), unconfirmedHost: unconfirmed.get(address) ?? null };
     for (const problem of problems) io.err(`portwatch: ${problem}\n`);
     io.out(opts.json ? json(explained) + '\n' : formatAddress(explained));
   });

@@ -41,6 +41,8 @@ export interface ReverseDnsOptions {
 
 interface Entry {
   name: string | null;
+  /** The PTR name that did not resolve back, when name is null for that reason. */
+  claimed: string | null;
   expires: number;
 }
 
@@ -113,13 +115,25 @@ export class ReverseDns {
 
   /** The cached answer: a name, null for "none", undefined when not known (never asked, or expired). */
   cached(address: string): string | null | undefined {
+    return this.entry(address)?.name;
+  }
+
+  /**
+   * The PTR name an address claimed that its forward lookup refuted, while the verdict is cached;
+   * null when there is none. For `portwatch ip` to say why an address has no host: never shown as one.
+   */
+  unconfirmedName(address: string): string | null {
+    return this.entry(address)?.claimed ?? null;
+  }
+
+  private entry(address: string): Entry | undefined {
     const entry = this.cache.get(address);
     if (entry === undefined) return undefined;
     if (entry.expires <= this.now()) {
       this.cache.delete(address);
       return undefined;
     }
-    return entry.name;
+    return entry;
   }
 
   /** The address's forward-confirmed name (null for none), from the cache or one lookup; concurrent asks share it. */
@@ -133,9 +147,8 @@ export class ReverseDns {
       if (!go) return null; // dropped from a full queue, or closed: not cached, asked again later
       try {
         this.queries++;
-        const names = await this.resolver.reverse(address);
-        const name = await this.confirmed(address, names);
-        this.remember(address, name, name === null ? this.negativeTtlMs : this.ttlMs);
+        const { name, claimed } = await this.confirmed(address, await this.resolver.reverse(address));
+        this.remember(address, name, name === null ? this.negativeTtlMs : this.ttlMs, claimed);
         return name;
       } catch {
         // NXDOMAIN, SERVFAIL, refused, timed out: all mean "no name now".
@@ -154,13 +167,13 @@ export class ReverseDns {
    * The first of the PTR names whose own addresses include this one, or null. Runs in the PTR
    * query's slot, so forward queries count toward the same bound.
    */
-  private async confirmed(address: string, ptrNames: readonly string[]): Promise<string | null> {
+  private async confirmed(address: string, ptrNames: readonly string[]): Promise<{ name: string | null; claimed: string | null }> {
     const names = [...new Set(ptrNames.map(cleanHostName).filter((n): n is string => n !== null))];
-    if (!this.forwardConfirm) return names[0] ?? null;
+    if (!this.forwardConfirm) return { name: names[0] ?? null, claimed: null };
     const family = isIP(address);
     const wanted = normaliseAddress(address);
     for (const name of names.slice(0, MAX_CONFIRM)) {
-      if (this.closed) return null;
+      if (this.closed) return { name: null, claimed: null };
       this.queries++;
       let addresses: string[];
       try {
@@ -168,10 +181,10 @@ export class ReverseDns {
       } catch {
         continue; // NXDOMAIN, no record of this family, timed out: not confirmed by this name
       }
-      if (addresses.some((a) => normaliseAddress(a) === wanted)) return name;
+      if (addresses.some((a) => normaliseAddress(a) === wanted)) return { name, claimed: null };
     }
     if (names.length > 0) this.unconfirmed++;
-    return null;
+    return { name: null, claimed: names[0] ?? null };
   }
 
   /** Lookups queued or in flight. */
@@ -186,9 +199,9 @@ export class ReverseDns {
     for (const wake of this.queue.splice(0)) wake(false);
   }
 
-  private remember(address: string, name: string | null, ttl: number): void {
+  private remember(address: string, name: string | null, ttl: number, claimed: string | null = null): void {
     this.cache.delete(address);
-    this.cache.set(address, { name, expires: this.now() + ttl });
+    this.cache.set(address, { name, claimed, expires: this.now() + ttl });
     while (this.cache.size > this.maxEntries) {
       const oldest = this.cache.keys().next().value;
       if (oldest === undefined) break;
