@@ -7,17 +7,22 @@
 //    30 polls, minus its start-up, against `ss -tunap` (goal: warm ≤ 0.10×, cold ≤ 1×).
 // 3. Traffic: 1,000 of 10,000 sockets moving data; our warm poll with counters against `ss -tinp`
 //    and against our poll without them (goal: counters < 20% on top), and one traffic update's size.
+//    The same for the two hosts that keep an engine running: the browser-mode server (`portwatch serve`,
+//    one WebSocket client attached as a page would be) and the Electron utility process (serveEngine
+//    over openEngine, bench/engine-host.mjs), each measured whole from /proc/PID/stat over 30 polls.
 // 4. 100,000 sockets: every one in the table, and the watcher's peak RSS (goal < 400 MB).
 //
 // BENCH_SIZES (default 1000,10000), BENCH_RUNS (15), BENCH_BIG (100000; 0 skips), BENCH_WATCH_RUNS (5),
-// BENCH_TABLES=proc measures the engine reading /proc/net instead of NETLINK_SOCK_DIAG.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+// BENCH_TABLES=proc measures the engine reading /proc/net instead of NETLINK_SOCK_DIAG; BENCH_ONLY (a comma list of
+// engine, watcher, hosts, traffic, rss, big) runs only those parts.
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import si from 'systeminformation';
+import WebSocket from 'ws';
 import { Monitor } from '../src/core/monitor.js';
 import { LinuxProcSource } from '../src/core/sources/linux-proc.js';
 import type { TrafficUpdate } from '../src/shared/traffic.js';
@@ -30,6 +35,8 @@ const WATCH_RUNS = Number(process.env.BENCH_WATCH_RUNS ?? 5);
 const WATCH_POLLS = 30;
 const NETLINK = process.env.BENCH_TABLES !== 'proc';
 const CLI = here('../bin/portwatch.js');
+const ONLY = process.env.BENCH_ONLY?.split(',') ?? null;
+const want = (part: string) => ONLY === null || ONLY.includes(part);
 
 interface Farm {
   /** The farm processes (one unless the fd limit splits it). */
@@ -100,12 +107,27 @@ function selfAndChildrenMs(): number {
   return (ticks * 1000) / 100;
 }
 
-/** CPU (ms) of each of `runs` runs of a command, from the kernel's rusage of the child. */
-function cpuOf(runs: number, command: string[]): number[] {
+/** CPU of a whole process (ms): user and system time apart, and their sum. */
+interface Cpu {
+  user: number;
+  system: number;
+  total: number;
+}
+
+/** CPU of each of `runs` runs of a command, from the kernel's rusage of the child. */
+function cpuOf(runs: number, command: string[]): Cpu[] {
   const r = spawnSync('python3', [here('./cpu-of.py'), String(runs), ...command], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`could not time ${command.join(' ')}: ${r.stderr}`);
-  return JSON.parse(r.stdout) as number[];
+  return (JSON.parse(r.stdout) as Array<[number, number]>).map(([user, system]) => ({ user, system, total: user + system }));
 }
+
+/** Each figure's median apart (so user + system need not add up to total exactly). */
+function medianCpu(runs: Cpu[]): Cpu {
+  return { user: median(runs.map((c) => c.user)), system: median(runs.map((c) => c.system)), total: median(runs.map((c) => c.total)) };
+}
+
+const minus = (a: Cpu, b: Cpu, per = 1): Cpu => ({ user: (a.user - b.user) / per, system: (a.system - b.system) / per, total: (a.total - b.total) / per });
+const split = (c: Cpu) => `user ${c.user.toFixed(2)} + system ${c.system.toFixed(2)} ms`;
 
 async function siMs(runs: number): Promise<number> {
   // Tick-resolution counters, so time the whole batch and divide.
@@ -147,7 +169,7 @@ async function benchEngine(farm: Farm, n: number): Promise<void> {
     churnStats = source.lastStats;
   }
   source.close();
-  const ss = median(cpuOf(RUNS, ['ss', '-tunap']));
+  const ss = medianCpu(cpuOf(RUNS, ['ss', '-tunap'])).total;
   const siCost = await siMs(Math.max(3, Math.round(RUNS / 3)));
   const [coldM, warmM, churnM] = [median(cold), median(warm), median(churn)];
   console.log(`\n${farm.sockets} farm sockets (${rows} rows in the tables, read through ${source.tables}): the engine in-process (no traffic counters), median CPU per poll over ${RUNS} runs`);
@@ -168,26 +190,149 @@ function watchCommand(dataDir: string, count: number, extra: string[] = []): str
 
 /** The whole watcher's CPU per poll, warm and cold, against `ss -tunap`. */
 function benchWatcher(farm: Farm): void {
-  const dataDir = mkdtempSync(join(tmpdir(), 'portwatch-bench-'));
+  // Learned once, as a user's trust store has, so the measured runs alert only on news.
+  const dataDir = learnedDataDir();
   try {
-    // Learn the machine once, as a user's trust store has, so the measured runs alert only on news.
-    cpuOf(1, watchCommand(dataDir, 1, ['--learn', '3600']));
     const running = ['--learn', '0'];
     // Start-up: the same command on an empty machine (new network and pid namespaces: no socket, no
     // process to read), so the first poll costs nothing.
     const empty = spawnSync('unshare', ['-n', '-p', '-f', '--mount-proc', 'true']).status === 0;
-    const startup = empty ? median(cpuOf(WATCH_RUNS, ['unshare', '-n', '-p', '-f', '--mount-proc', ...watchCommand(dataDir, 1, running)])) : Number.NaN;
-    const one = median(cpuOf(WATCH_RUNS, watchCommand(dataDir, 1, running)));
-    const many = median(cpuOf(WATCH_RUNS, watchCommand(dataDir, WATCH_POLLS + 1, running)));
-    const ss = median(cpuOf(RUNS, ['ss', '-tunap']));
-    const warm = (many - one) / WATCH_POLLS;
-    const cold = one - startup;
+    const zero: Cpu = { user: 0, system: 0, total: 0 };
+    const startup = empty ? medianCpu(cpuOf(WATCH_RUNS, ['unshare', '-n', '-p', '-f', '--mount-proc', ...watchCommand(dataDir, 1, running)])) : null;
+    const one = medianCpu(cpuOf(WATCH_RUNS, watchCommand(dataDir, 1, running)));
+    const many = medianCpu(cpuOf(WATCH_RUNS, watchCommand(dataDir, WATCH_POLLS + 1, running)));
+    const ss = medianCpu(cpuOf(RUNS, ['ss', '-tunap']));
+    const warm = minus(many, one, WATCH_POLLS);
+    const cold = minus(one, startup ?? zero);
     console.log(`\n  the whole watcher (portwatch watch --ndjson, alerts on, no traffic counters: it shows none), CPU of the process, median of ${WATCH_RUNS} runs, ${farm.sockets} farm sockets`);
-    console.log(`    start-up (empty namespaces) ${fmt(startup)};  1 poll ${fmt(one)};  ${WATCH_POLLS + 1} polls ${fmt(many)}`);
-    line('ss -tunap', ss, ss, 'ss');
-    if (empty) line('watcher cold poll (1 poll − start-up)', cold, ss, 'ss', '≤ 1×');
-    else console.log('  watcher cold poll: not measured (unshare cannot make empty namespaces here)');
-    line(`watcher warm poll ((${WATCH_POLLS + 1} − 1 polls) / ${WATCH_POLLS})`, warm, ss, 'ss', '≤ 0.10×');
+    console.log(`    start-up (empty namespaces) ${fmt(startup?.total ?? Number.NaN)};  1 poll ${fmt(one.total)};  ${WATCH_POLLS + 1} polls ${fmt(many.total)}`);
+    line('ss -tunap', ss.total, ss.total, 'ss');
+    console.log(`    ss: ${split(ss)}`);
+    if (startup !== null) {
+      line('watcher cold poll (1 poll − start-up)', cold.total, ss.total, 'ss', '≤ 1×');
+      console.log(`    cold: ${split(cold)}   (start-up: ${split(startup)})`);
+    } else console.log('  watcher cold poll: not measured (unshare cannot make empty namespaces here)');
+    line(`watcher warm poll ((${WATCH_POLLS + 1} − 1 polls) / ${WATCH_POLLS})`, warm.total, ss.total, 'ss', '≤ 0.10×');
+    console.log(`    warm: ${split(warm)}   (user ${ratio(warm.user, ss.user)} ss's user, system ${ratio(warm.system, ss.system)} ss's system)`);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** CPU of a running process so far, from /proc/PID/stat (clock ticks of 10 ms). */
+function processCpu(pid: number): Cpu {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]!.split(' ');
+  const user = Number(fields[11]) * 10;
+  const system = Number(fields[12]) * 10;
+  return { user, system, total: user + system };
+}
+
+/** A data folder that has learned this machine, as a user's has (see benchWatcher). */
+function learnedDataDir(): string {
+  const dataDir = mkdtempSync(join(tmpdir(), 'portwatch-bench-'));
+  cpuOf(1, watchCommand(dataDir, 1, ['--learn', '3600']));
+  return dataDir;
+}
+
+/**
+ * A host that keeps an engine polling, measured whole: CPU of its process per poll over WATCH_POLLS
+ * polls after `settle` polls, counted by `onPoll` (each delta the host sends out). Also the CPU until
+ * its first delta (start-up and the cold poll together).
+ */
+async function hostCost(pid: number, polls: AsyncIterator<void>, settle = 3): Promise<{ first: Cpu; warm: Cpu }> {
+  await polls.next();
+  const first = processCpu(pid);
+  for (let i = 1; i < settle; i++) await polls.next();
+  const a = processCpu(pid);
+  for (let i = 0; i < WATCH_POLLS; i++) await polls.next();
+  return { first, warm: minus(processCpu(pid), a, WATCH_POLLS) };
+}
+
+/** A queue of poll notifications: push() from an event, next() waits for one. */
+function pollQueue(): { push(): void; iterator: AsyncIterator<void> } {
+  let pending = 0;
+  let wake: (() => void) | null = null;
+  return {
+    push() {
+      pending++;
+      wake?.();
+      wake = null;
+    },
+    iterator: {
+      async next() {
+        while (pending === 0) await new Promise<void>((r) => (wake = r));
+        pending--;
+        return { done: false, value: undefined };
+      },
+    },
+  };
+}
+
+/** `portwatch serve` with one WebSocket client (getState once, then every event), as a page is. */
+async function benchServe(dataDir: string): Promise<{ first: Cpu; warm: Cpu }> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--no-open', '--no-agent', '--port', '0', '--interval', '250', '--learn', '0', '--data-dir', dataDir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const lines = readline.createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+    let url: URL | null = null;
+    while (url === null) {
+      const next = await lines.next();
+      if (next.done) throw new Error('portwatch serve ended before it printed its URL');
+      const m = /serving on (\S+)/.exec(String(next.value));
+      if (m) url = new URL(m[1]!);
+    }
+    const ws = new WebSocket(`ws://127.0.0.1:${url.port}/ws?token=${url.searchParams.get('token')}`);
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const queue = pollQueue();
+    ws.on('message', (data) => {
+      const m = JSON.parse(String(data)) as { type: string; event?: string };
+      if (m.type === 'event' && m.event === 'delta') queue.push();
+    });
+    ws.send(JSON.stringify({ id: 1, method: 'getState', args: [] }));
+    const cost = await hostCost(child.pid!, queue.iterator);
+    ws.close();
+    return cost;
+  } finally {
+    child.kill('SIGINT');
+    await new Promise((r) => child.once('close', r));
+  }
+}
+
+/** The Electron utility process's engine (bench/engine-host.mjs), as main opens it. */
+async function benchUtilityProcess(dataDir: string): Promise<{ first: Cpu; warm: Cpu }> {
+  const child = fork(here('./engine-host.mjs'), [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  try {
+    const queue = pollQueue();
+    child.on('message', (m: { type: string; event?: string }) => {
+      if (m.type === 'event' && m.event === 'delta') queue.push();
+    });
+    // reverseDns off: the bench never asks the machine's resolver.
+    child.send({ type: 'open', version: 1, config: { dataDir, intervalMs: 250, paused: false, seqBase: 0, alerts: { learnSeconds: 0 }, watchedPorts: true, reverseDns: false } });
+    child.send({ type: 'request', id: 1, method: 'getState', args: [] });
+    return await hostCost(child.pid!, queue.iterator);
+  } finally {
+    child.send({ type: 'close' });
+    await new Promise((r) => child.once('close', r));
+  }
+}
+
+/** The hosts that keep an engine running, against `ss -tunap`, each whole. */
+async function benchHosts(farm: Farm): Promise<void> {
+  const dataDir = learnedDataDir();
+  try {
+    const serve = await benchServe(dataDir);
+    const utility = await benchUtilityProcess(dataDir);
+    const ss = medianCpu(cpuOf(RUNS, ['ss', '-tunap']));
+    console.log(`\n  the hosts that keep an engine running, CPU of the whole process per poll over ${WATCH_POLLS} polls at 250 ms (10 ms ticks), ${farm.sockets} farm sockets`);
+    line('ss -tunap', ss.total, ss.total, 'ss');
+    for (const [label, cost] of [
+      ['portwatch serve, one page attached', serve],
+      ['the Electron utility process (engine-host)', utility],
+    ] as const) {
+      line(`${label}: warm poll`, cost.warm.total, ss.total, 'ss', '≤ 0.10×');
+      console.log(`    warm: ${split(cost.warm)};  until its first delta (start-up + cold poll): ${split(cost.first)}`);
+    }
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -223,7 +368,7 @@ async function benchTraffic(farm: Farm): Promise<void> {
     withoutSource.close();
     const sizes = updates.map((u) => Buffer.byteLength(JSON.stringify(u)));
     const moved = updates.map((u) => u.sockets.length);
-    const ssTinp = median(cpuOf(RUNS, ['ss', '-tinp']));
+    const ssTinp = medianCpu(cpuOf(RUNS, ['ss', '-tinp'])).total;
     const [w, wo] = [median(withCounters), median(without)];
     console.log(`\n  traffic: ${MOVING} of ${farm.sockets} farm sockets moving data (${MOVING / 2} connections, 10 KB/s each), median CPU per warm poll over ${RUNS} runs`);
     line('ss -tinp (the same counters, printed)', ssTinp, ssTinp, 'ss -tinp');
@@ -272,7 +417,7 @@ async function benchBig(): Promise<void> {
     const warm: number[] = [];
     for (let i = 0; i < 5; i++) warm.push((await cpuMs(() => monitor.pollOnce()))[0]);
     source.close();
-    const ss = median(cpuOf(3, ['ss', '-tunap']));
+    const ss = medianCpu(cpuOf(3, ['ss', '-tunap'])).total;
     const { peakMb, snapshot } = await watcherRun(5);
     const shown = snapshot?.sockets.filter((s) => s.pid !== null && pids.has(s.pid)).length ?? 0;
     console.log(`\n${farm.sockets} farm sockets (${farm.pids.length} farm processes: the fd limit here is ${fdHardLimit()})`);
@@ -290,10 +435,13 @@ console.log(`Portwatch engine bench — ${new Date().toISOString()}, node ${proc
 for (const n of SIZES) {
   const farm = await startFarm(n);
   try {
-    await benchEngine(farm, n);
+    if (want('engine')) await benchEngine(farm, n);
     if (n === Math.max(...SIZES)) {
-      benchWatcher(farm);
-      if (NETLINK) await benchTraffic(farm);
+      if (want('watcher')) benchWatcher(farm);
+      if (want('hosts')) await benchHosts(farm);
+      if (NETLINK && want('traffic')) await benchTraffic(farm);
+    }
+    if (n === Math.max(...SIZES) && want('rss')) {
       const { peakMb } = await watcherRun(40);
       console.log(`  watcher peak RSS (portwatch watch --ndjson with alerts, 40 polls at 250 ms): ${peakMb.toFixed(1)} MB   (goal < 200 MB)`);
     }
@@ -301,5 +449,5 @@ for (const n of SIZES) {
     farm.kill();
   }
 }
-if (BIG > 0) await benchBig();
+if (BIG > 0 && want('big')) await benchBig();
 process.exit(0);

@@ -4,7 +4,9 @@
 // A Reader keeps the previous dump in a hash table keyed by the kernel's socket cookie (unique for a
 // socket's life, kept by its TIME_WAIT successor), so each poll hands JavaScript only what changed:
 // a quiet poll of 10,000 sockets costs the kernel's dump and a few integer compares per socket here,
-// and no JavaScript work per socket at all.
+// and no JavaScript work per socket at all. The compares run in step with the previous dump kept in
+// the kernel's order (the walk's order does not change), so memory is read in order and the hash
+// table is looked up only for sockets new, gone or out of step.
 //
 // JS API (see src/core/sources/netlink.ts):
 //   new Reader()
@@ -129,7 +131,8 @@ static void bytes_free(bytes *b) {
 
 typedef struct {
   uint64_t cookie; // EMPTY or TOMB for a free slot
-  uint32_t gen;
+  uint32_t gen;    // the poll that last looked it up in the table (see diff_staged)
+  uint32_t mark;   // the poll that last kept it, when a poll must check for doubles
   uint8_t rec[RECORD_SIZE];
 } entry;
 
@@ -153,6 +156,12 @@ typedef struct {
 
   // This poll's records, staged per dump request (kept only when the kernel finished it), and output.
   bytes staged, added, changed, removed, moved;
+  // The previous dump of each protocol (0 TCP, 1 UDP), its records in the kernel's order: exactly the
+  // table's entries of that protocol. The kernel walks its hash tables in the same order each time,
+  // so a dump is compared with it in step, from memory read in order, and the table is looked up
+  // only for what moved out of step. Cookies passed over on the way, which may be gone.
+  bytes prev[2];
+  bytes passed;
 } reader;
 
 // A failure of a socket itself (not an answer of the kernel): reported as a JS Error.
@@ -598,54 +607,133 @@ static inline int same_key(const uint8_t *a, const uint8_t *b) {
   return memcmp(a, b, 3) == 0 && memcmp(a + 4, b + 4, KEY_SIZE - 4) == 0;
 }
 
-static int diff_staged(reader *st, size_t from) {
-  for (size_t off = from; off < st->staged.len; off += RECORD_SIZE) {
+// How far ahead of its place in the previous dump a socket is looked for: the sockets closed since
+// (and so missing from this dump) before it, within one stretch of the walk.
+#define LOOKAHEAD 64
+
+static int push_cookie(bytes *b, uint64_t cookie) {
+  if (reserve(b, 8) != 0) return -1;
+  put64(b->p + b->len, cookie);
+  b->len += 8;
+  return 0;
+}
+
+// One record of this dump against what the previous one said of the same socket (`old`: its table
+// entry's record, or the same bytes in prev). Carries counters over, reports it changed or moved.
+static int compare_record(reader *st, uint8_t *rec, const uint8_t *old, entry *e, uint64_t cookie) {
+  // A dump without tcp_info for it (TIME_WAIT) keeps the counters last seen.
+  if (!(rec[3] & R_BYTES) && (old[3] & R_BYTES)) {
+    memcpy(rec + 56, old + 56, 16);
+    rec[3] |= R_BYTES;
+  }
+  if (!(rec[3] & R_RTT) && (old[3] & R_RTT)) {
+    memcpy(rec + 72, old + 72, 4);
+    rec[3] |= R_RTT;
+  }
+  if (!same_key(rec, old)) {
+    if (e == NULL && (e = table_find(st, cookie)) == NULL) return -1;
+    if (reserve(&st->changed, RECORD_SIZE) != 0) return -1;
+    memcpy(e->rec, rec, RECORD_SIZE);
+    memcpy(st->changed.p + st->changed.len, rec, RECORD_SIZE);
+    st->changed.len += RECORD_SIZE;
+  } else if (rec[3] != old[3] || memcmp(rec + 56, old + 56, 20) != 0) {
+    if (e == NULL && (e = table_find(st, cookie)) == NULL) return -1;
+    if (reserve(&st->moved, MOVED_SIZE) != 0) return -1;
+    e->rec[3] = rec[3];
+    memcpy(e->rec + 56, rec + 56, 20);
+    uint8_t *m = st->moved.p + st->moved.len;
+    memset(m, 0, MOVED_SIZE);
+    memcpy(m, rec + 48, 8);
+    memcpy(m + 8, rec + 56, 20);
+    m[28] = rec[3];
+    st->moved.len += MOVED_SIZE;
+  }
+  return 0;
+}
+
+// This dump of protocol pi (staged, complete) against the previous one: added, changed and moved
+// out, gone ones removed from the table; staged becomes the new previous dump.
+static int diff_staged(reader *st, int pi) {
+  bytes *prev = &st->prev[pi];
+  const size_t np = prev->len / RECORD_SIZE;
+  size_t j = 0, kept = 0;
+  int out_of_step = 0;
+  st->passed.len = 0;
+  for (size_t off = 0; off < st->staged.len; off += RECORD_SIZE) {
     uint8_t *rec = st->staged.p + off;
     uint64_t cookie = get64(rec + 48);
     if (cookie == EMPTY || cookie == TOMB) continue;
-    entry *e = table_find(st, cookie);
-    if (e == NULL) {
-      e = table_insert(st, cookie);
-      if (e == NULL || reserve(&st->added, RECORD_SIZE) != 0) return -1;
-      e->gen = st->gen;
-      memcpy(e->rec, rec, RECORD_SIZE);
-      memcpy(st->added.p + st->added.len, rec, RECORD_SIZE);
-      st->added.len += RECORD_SIZE;
-      continue;
+    const uint8_t *old = NULL;
+    // In step: the next socket of the previous dump, or one a little further (those between closed).
+    for (size_t k = j; k < np && k <= j + LOOKAHEAD; k++) {
+      if (get64(prev->p + k * RECORD_SIZE + 48) != cookie) continue;
+      for (size_t g = j; g < k; g++)
+        if (push_cookie(&st->passed, get64(prev->p + g * RECORD_SIZE + 48)) != 0) return -1;
+      old = prev->p + k * RECORD_SIZE;
+      j = k + 1;
+      break;
     }
-    if (e->gen == st->gen) continue; // the dump gave it twice (its hash walk resumes between messages)
-    e->gen = st->gen;
-    // A dump without tcp_info for it (TIME_WAIT) keeps the counters last seen.
-    if (!(rec[3] & R_BYTES) && (e->rec[3] & R_BYTES)) {
-      memcpy(rec + 56, e->rec + 56, 16);
-      rec[3] |= R_BYTES;
+    if (old != NULL) {
+      if (compare_record(st, rec, old, NULL, cookie) != 0) return -1;
+    } else {
+      entry *e = table_find(st, cookie);
+      if (e == NULL) {
+        e = table_insert(st, cookie);
+        if (e == NULL || reserve(&st->added, RECORD_SIZE) != 0) return -1;
+        e->gen = st->gen;
+        memcpy(e->rec, rec, RECORD_SIZE);
+        memcpy(st->added.p + st->added.len, rec, RECORD_SIZE);
+        st->added.len += RECORD_SIZE;
+      } else {
+        if (e->gen == st->gen) continue; // the dump gave it twice (its hash walk resumes between messages)
+        // Known, out of step: passed over above, or given twice with its first copy in step.
+        e->gen = st->gen;
+        out_of_step = 1;
+        if (compare_record(st, rec, e->rec, e, cookie) != 0) return -1;
+      }
     }
-    if (!(rec[3] & R_RTT) && (e->rec[3] & R_RTT)) {
-      memcpy(rec + 72, e->rec + 72, 4);
-      rec[3] |= R_RTT;
-    }
-    if (!same_key(rec, e->rec)) {
-      if (reserve(&st->changed, RECORD_SIZE) != 0) return -1;
-      memcpy(e->rec, rec, RECORD_SIZE);
-      memcpy(st->changed.p + st->changed.len, rec, RECORD_SIZE);
-      st->changed.len += RECORD_SIZE;
-    } else if (rec[3] != e->rec[3] || memcmp(rec + 56, e->rec + 56, 20) != 0) {
-      if (reserve(&st->moved, MOVED_SIZE) != 0) return -1;
-      e->rec[3] = rec[3];
-      memcpy(e->rec + 56, rec + 56, 20);
-      uint8_t *m = st->moved.p + st->moved.len;
-      memset(m, 0, MOVED_SIZE);
-      memcpy(m, rec + 48, 8);
-      memcpy(m + 8, rec + 56, 20);
-      m[28] = rec[3];
-      st->moved.len += MOVED_SIZE;
-    }
+    if (kept != off) memcpy(st->staged.p + kept, rec, RECORD_SIZE);
+    kept += RECORD_SIZE;
   }
+  st->staged.len = kept;
+  for (size_t g = j; g < np; g++)
+    if (push_cookie(&st->passed, get64(prev->p + g * RECORD_SIZE + 48)) != 0) return -1;
+  // Passed over and not found out of step either: gone.
+  for (size_t off = 0; off < st->passed.len; off += 8) {
+    uint64_t cookie = get64(st->passed.p + off);
+    entry *e = table_find(st, cookie);
+    if (e == NULL || e->gen == st->gen) continue;
+    if (reserve(&st->removed, REMOVED_SIZE) != 0) return -1;
+    put64(st->removed.p + st->removed.len, cookie);
+    st->removed.len += REMOVED_SIZE;
+    e->cookie = TOMB;
+    st->count--;
+    st->tombs++;
+  }
+  if (out_of_step) {
+    // A socket given twice, its first copy in step: keep one of each.
+    kept = 0;
+    for (size_t off = 0; off < st->staged.len; off += RECORD_SIZE) {
+      uint8_t *rec = st->staged.p + off;
+      entry *e = table_find(st, get64(rec + 48));
+      if (e == NULL || e->mark == st->gen) continue;
+      e->mark = st->gen;
+      if (kept != off) memcpy(st->staged.p + kept, rec, RECORD_SIZE);
+      kept += RECORD_SIZE;
+    }
+    st->staged.len = kept;
+  }
+  // This dump is the previous one from now on; the old buffer is next poll's scratch.
+  bytes t = *prev;
+  *prev = st->staged;
+  st->staged = t;
+  st->staged.len = 0;
   return 0;
 }
 
 static void reader_reset_table(reader *st) {
   table_clear(st);
+  st->prev[0].len = st->prev[1].len = 0;
   st->closed.len = 0;
   st->closed_dropped = 0;
   st->overflows = 0;
@@ -661,6 +749,9 @@ static void reader_free(reader *st) {
   bytes_free(&st->changed);
   bytes_free(&st->removed);
   bytes_free(&st->moved);
+  bytes_free(&st->prev[0]);
+  bytes_free(&st->prev[1]);
+  bytes_free(&st->passed);
   free(st);
 }
 
@@ -751,20 +842,7 @@ static napi_value reader_poll(napi_env env, napi_callback_info info) {
     st->staged.len = 0;
     udp = dump_pair(st, IPPROTO_UDP, UDP_STATES_MASK, 0, &he);
     if (udp > 0) goto hard;
-    if (udp == 0 && diff_staged(st, 0) != 0) goto oom;
-  }
-  // Whatever a dump that worked did not give is gone.
-  for (uint32_t i = 0; i < st->cap; i++) {
-    entry *e = &st->slots[i];
-    if (e->cookie == EMPTY || e->cookie == TOMB || e->gen == st->gen) continue;
-    uint8_t proto = e->rec[0];
-    if (!((proto == IPPROTO_TCP && tcp == 0) || (proto == IPPROTO_UDP && udp == 0))) continue;
-    if (reserve(&st->removed, REMOVED_SIZE) != 0) goto oom;
-    put64(st->removed.p + st->removed.len, e->cookie);
-    st->removed.len += REMOVED_SIZE;
-    e->cookie = TOMB;
-    st->count--;
-    st->tombs++;
+    if (udp == 0 && diff_staged(st, 1) != 0) goto oom;
   }
   if (st->tombs > st->cap / 4 && table_resize(st, st->cap) != 0) goto oom;
 
@@ -796,8 +874,8 @@ static napi_value reader_poll(napi_env env, napi_callback_info info) {
     st->closed_dropped = 0;
     st->overflows = 0;
     // A burst can grow the scratch buffers a lot; do not hold on to that forever.
-    bytes *scratch[] = {&st->staged, &st->added, &st->changed, &st->removed, &st->moved, &st->closed};
-    for (size_t i = 0; i < 6; i++)
+    bytes *scratch[] = {&st->staged, &st->added, &st->changed, &st->removed, &st->moved, &st->closed, &st->passed};
+    for (size_t i = 0; i < 7; i++)
       if (scratch[i]->cap > (size_t)64 * 1024 * 1024) bytes_free(scratch[i]);
     return result;
   }

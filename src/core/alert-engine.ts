@@ -24,7 +24,7 @@ import {
   type AlertOptions,
   type ScanState,
 } from './analysis/alert-candidates.js';
-import { readKernelCounters, type KernelCounters } from './kernel-counters.js';
+import { KernelCounterReader, type KernelCounters } from './kernel-counters.js';
 import type { Monitor } from './monitor.js';
 import { procClock, readProcessInfo, readProcStat, UserNames, type ProcClock } from './sources/proc-process.js';
 import { AlertLog, type AlertLogOptions } from './store/alert-log.js';
@@ -83,7 +83,11 @@ export class AlertEngine {
     this.log = log;
     this.warnings = warnings;
     this.options = { ...DEFAULT_ALERT_OPTIONS, ephemeralPorts: ephemeralPortRange(), ...options.analysis };
-    this.readCounters = options.readCounters ?? (() => readKernelCounters());
+    if (options.readCounters !== undefined) this.readCounters = options.readCounters;
+    else {
+      const counters = new KernelCounterReader();
+      this.readCounters = () => counters.read();
+    }
     this.procRoot = options.procRoot ?? '/proc';
     this.wasLearning = store.isLearning();
     const now = Date.now();

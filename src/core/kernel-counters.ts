@@ -61,12 +61,56 @@ export function parseProcCounters(text: string): Map<string, Map<string, number>
 
 /** Reads the counters; null where there is no procfs (macOS, Windows) or it cannot be read. */
 export function readKernelCounters(procRoot = '/proc', now = Date.now()): KernelCounters | null {
-  let snmp: Map<string, Map<string, number>>;
+  let snmpText: string;
   try {
-    snmp = parseProcCounters(readFileSync(`${procRoot}/net/snmp`, 'latin1'));
+    snmpText = readFileSync(`${procRoot}/net/snmp`, 'latin1');
   } catch {
     return null;
   }
+  return countersFrom(snmpText, procRoot, now);
+}
+
+/**
+ * The counters poll after poll, for the alert engine. /proc/net/snmp is read each time; the TcpExt
+ * counters (/proc/net/netstat, ~120 fields the kernel sums per CPU) and the sysctl only when a Tcp or
+ * Udp counter moved since the last reading, else that reading stands. Listen drops and overflows move
+ * only with a segment received (Tcp InSegs); resets the machine sends move OutRsts. An abort on timeout
+ * of a closed connection can move alone: it is read with the next reset it could explain.
+ */
+export class KernelCounterReader {
+  private tcpUdp: string | null = null;
+  private last: KernelCounters | null = null;
+
+  constructor(private readonly procRoot = '/proc') {}
+
+  read(now = Date.now()): KernelCounters | null {
+    let snmpText: string;
+    try {
+      snmpText = readFileSync(`${this.procRoot}/net/snmp`, 'latin1');
+    } catch {
+      this.last = this.tcpUdp = null;
+      return null;
+    }
+    const moved = valueLine(snmpText, 'Tcp') + valueLine(snmpText, 'Udp');
+    if (this.last !== null && moved === this.tcpUdp) return { ...this.last, at: now };
+    this.last = countersFrom(snmpText, this.procRoot, now);
+    this.tcpUdp = this.last === null ? null : moved;
+    return this.last;
+  }
+}
+
+/** The value line of a group ("Tcp: 1 200 …", the second line that starts so); '' when missing. */
+function valueLine(text: string, group: string): string {
+  const head = text.indexOf(`${group}: `);
+  if (head < 0) return '';
+  const start = text.indexOf(`\n${group}: `, head);
+  if (start < 0) return '';
+  const end = text.indexOf('\n', start + 1);
+  return text.slice(start + 1, end < 0 ? text.length : end);
+}
+
+function countersFrom(snmpText: string, procRoot: string, now: number): KernelCounters | null {
+  const snmp = parseProcCounters(snmpText);
   const tcp = snmp.get('Tcp');
   if (tcp === undefined) return null;
   const n = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v : 0);

@@ -134,3 +134,41 @@ describe('SockDiag with thousands of sockets', () => {
     expect(after.changed.filter((r) => !goneCookies.has(r.key) && farmCookies.has(r.key))).toEqual([]);
   });
 });
+
+describe('SockDiag compares each dump with the previous one in the kernel’s order', () => {
+  it('keeps a table equal to a fresh full dump through small and large churn', async (ctx) => {
+    ctx.skip(diag === null, `sock_diag addon unavailable: ${whyNot}`);
+    const fresh = loadSockDiag();
+    ctx.skip(fresh === null, 'a second reader could not be opened');
+    try {
+      const pid = farm!.child.pid!;
+      const table = new Map<number, ProcNetRow>();
+      const apply = (p: ReturnType<SockDiag['poll']>) => {
+        for (const k of p.removed) table.delete(k);
+        for (const r of [...p.changed, ...p.added]) table.set(r.key, r);
+      };
+      apply(diag!.poll({ full: true }));
+      const inodes = socketInodes(pid);
+      const port = [...table.values()].find((r) => r.listening && r.protocol === 'tcp' && inodes.has(r.inode))!.localPort;
+      // The farm's connections, both ends and their TIME_WAIT successors: no other test uses its port.
+      const farmRows = (rows: Iterable<ProcNetRow & { key: number }>) =>
+        [...rows]
+          .filter((r) => r.protocol === 'tcp' && (r.localPort === port || r.remotePort === port))
+          .map(({ key, protocol, family, localAddress, localPort, remoteAddress, remotePort, state, uid, inode }) => ({ key, protocol, family, localAddress, localPort, remoteAddress, remotePort, state, uid, inode }))
+          .sort((a, b) => a.key - b.key);
+      // 1,000 connections closed at once leave gaps in the walk longer than the reader looks ahead.
+      for (const churn of [3, 40, 500, 1]) {
+        expect(await farm!.send(`churn ${churn}`)).toBe('ok');
+        apply(diag!.poll());
+        const expected = farmRows(fresh!.poll({ full: true }).added);
+        const got = farmRows(table.values() as Iterable<ProcNetRow & { key: number }>);
+        // The two dumps are moments apart: a TIME_WAIT may end, or a FIN arrive, in between.
+        const settled = (rows: typeof got) => rows.filter((r) => r.state === 'ESTABLISHED' || r.state === 'LISTEN');
+        expect(settled(got)).toEqual(settled(expected));
+        expect(got.length).toBeGreaterThanOrEqual(SOCKETS - 1);
+      }
+    } finally {
+      fresh?.close();
+    }
+  });
+});

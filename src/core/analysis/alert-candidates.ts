@@ -154,6 +154,26 @@ export function analyseSockets(input: AnalysisInput): AnalysisResult {
   // This poll's client sockets by their local end, to name the program behind a loopback connection.
   const clientEnds = new Map<string, Socket>();
   const seenProcesses = new Set<string>();
+  // A cold poll hands over every socket of the machine: the same few addresses and executables
+  // thousands of times, so each is worked out once per call.
+  const hosts = new Map<string, string>();
+  const hostOf = (address: string): string => {
+    let host = hosts.get(address);
+    if (host === undefined) hosts.set(address, (host = normaliseHost(address)));
+    return host;
+  };
+  const scopes = new Map<string, AddressScope>();
+  const scopeOf = (host: string): AddressScope => {
+    let scope = scopes.get(host);
+    if (scope === undefined) scopes.set(host, (scope = addressScope(host)));
+    return scope;
+  };
+  const temps = new Map<string, boolean>();
+  const inTemp = (path: string): boolean => {
+    let temp = temps.get(path);
+    if (temp === undefined) temps.set(path, (temp = inTempDir(path, options.tempDirs)));
+    return temp;
+  };
 
   const add = (g: Omit<Group, 'sockets'>, s: Socket) => {
     const have = groups.get(g.subject);
@@ -170,8 +190,8 @@ export function analyseSockets(input: AnalysisInput): AnalysisResult {
 
   for (const s of input.sockets) {
     const role = socketRole(s, input.listening);
-    if (role === 'inbound') inbound.push({ host: normaliseHost(s.remoteAddress!), socket: s });
-    else if (role === 'outbound' && s.pid !== null && s.protocol === 'tcp') clientEnds.set(`${normaliseHost(s.localAddress)}|${s.localPort}`, s);
+    if (role === 'inbound') inbound.push({ host: hostOf(s.remoteAddress!), socket: s });
+    else if (role === 'outbound' && s.pid !== null && s.protocol === 'tcp') clientEnds.set(`${hostOf(s.localAddress)}|${s.localPort}`, s);
     // A socket without an owner (TIME_WAIT, another user's without root) says nothing about a program,
     // except a listener: a new open port is news whoever holds it.
     const attributed = s.pid !== null && s.process !== null;
@@ -184,11 +204,11 @@ export function analyseSockets(input: AnalysisInput): AnalysisResult {
         seenProcesses.add(key);
         seen.processes.push(key);
       }
-      if (role === 'listener' && !udpClient) seen.listeners.push({ exe: key, protocol: s.protocol, port: s.localPort, address: normaliseHost(s.localAddress) });
-      else if (role === 'outbound') seen.destinations.push({ exe: key, host: normaliseHost(s.remoteAddress!), port: s.remotePort! });
+      if (role === 'listener' && !udpClient) seen.listeners.push({ exe: key, protocol: s.protocol, port: s.localPort, address: hostOf(s.localAddress) });
+      else if (role === 'outbound') seen.destinations.push({ exe: key, host: hostOf(s.remoteAddress!), port: s.remotePort! });
       else if (role === 'inbound') {
-        const host = normaliseHost(s.remoteAddress!);
-        if (addressScope(host) !== 'loopback') seen.inbound.push({ exe: key, protocol: 'tcp', port: s.localPort, host });
+        const host = hostOf(s.remoteAddress!);
+        if (scopeOf(host) !== 'loopback') seen.inbound.push({ exe: key, protocol: 'tcp', port: s.localPort, host });
       }
       continue;
     }
@@ -201,7 +221,7 @@ export function analyseSockets(input: AnalysisInput): AnalysisResult {
       const exe = s.process!.exe;
       if (exe !== null) {
         const deleted = exe.endsWith(DELETED_MARK);
-        const temp = inTempDir(deleted ? exe.slice(0, -DELETED_MARK.length) : exe, options.tempDirs);
+        const temp = inTemp(deleted ? exe.slice(0, -DELETED_MARK.length) : exe);
         const sub = `suspicious-exe|${exe}`;
         if ((deleted || temp) && !trust.trustsExecutable(exe) && !input.raised(sub)) {
           const replaced = deleted && input.exists !== undefined && input.exists(exe.slice(0, -DELETED_MARK.length));
@@ -223,7 +243,7 @@ export function analyseSockets(input: AnalysisInput): AnalysisResult {
     }
 
     if (role === 'listener' && !udpClient) {
-      const scope = addressScope(normaliseHost(s.localAddress));
+      const scope = scopeOf(hostOf(s.localAddress));
       const subject = `new-listener|${key}|${s.protocol}|${s.localPort}|${scope === 'loopback' ? 'local' : 'network'}`;
       if (!trust.knowsListener(key, s.protocol, s.localPort, s.localAddress) && !input.raised(subject)) {
         // A port only this machine can reach is worth knowing about, not worth an interruption.
@@ -231,15 +251,15 @@ export function analyseSockets(input: AnalysisInput): AnalysisResult {
         add({ kind: 'new-listener', subject, severity, process: s.process, pid: s.pid, key, detail: scope }, s);
       }
     } else if (role === 'inbound' && attributed) {
-      const host = normaliseHost(s.remoteAddress!);
-      if (addressScope(host) !== 'loopback') {
+      const host = hostOf(s.remoteAddress!);
+      if (scopeOf(host) !== 'loopback') {
         const subject = `inbound|${key}|tcp|${s.localPort}|${host}`;
         if (!trust.knowsInbound(key, 'tcp', s.localPort, host) && !input.raised(subject)) {
           add({ kind: 'inbound', subject, severity: 'high', process: s.process, pid: s.pid, key, detail: host }, s);
         }
       }
     } else if (role === 'outbound' && attributed && trust.isWatchedClosely(key)) {
-      const host = normaliseHost(s.remoteAddress!);
+      const host = hostOf(s.remoteAddress!);
       const subject = `new-destination|${key}|${s.protocol}|${host}|${s.remotePort}`;
       if (!trust.knowsDestination(key, host, s.remotePort!) && !input.raised(subject)) {
         add({ kind: 'new-destination', subject, severity: 'medium', process: s.process, pid: s.pid, key, detail: host }, s);
@@ -249,7 +269,7 @@ export function analyseSockets(input: AnalysisInput): AnalysisResult {
 
   const alerts: AlertCandidate[] = [];
   for (const g of groups.values()) alerts.push(toCandidate(g, now));
-  const scan = updateScan(input, inbound.map((t) => peerOf(t, clientEnds)), learning, alerts);
+  const scan = updateScan(input, inbound.map((t) => peerOf(t, clientEnds, scopeOf)), learning, alerts);
   return { alerts, scan, seen };
 }
 
@@ -257,8 +277,12 @@ export function analyseSockets(input: AnalysisInput): AnalysisResult {
  * Who touched the port. A remote host is a peer by its address; on loopback every local program shares
  * 127.0.0.1, so the peer is the program holding the other end, when this poll shows it.
  */
-function peerOf(t: { host: string; socket: Socket }, clientEnds: ReadonlyMap<string, Socket>): { host: string; peer: string; client: Socket | null; socket: Socket } {
-  if (addressScope(t.host) !== 'loopback') return { ...t, peer: t.host, client: null };
+function peerOf(
+  t: { host: string; socket: Socket },
+  clientEnds: ReadonlyMap<string, Socket>,
+  scopeOf: (host: string) => AddressScope,
+): { host: string; peer: string; client: Socket | null; socket: Socket } {
+  if (scopeOf(t.host) !== 'loopback') return { ...t, peer: t.host, client: null };
   const client = clientEnds.get(`${t.host}|${t.socket.remotePort}`) ?? null;
   return { ...t, peer: client === null ? t.host : `${t.host}|pid ${client.pid}`, client };
 }

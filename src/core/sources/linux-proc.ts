@@ -625,21 +625,22 @@ export class LinuxProcSource implements SocketSource {
   }
 
   private addHolder(e: Entry, owner: Owner, poll: PollState): void {
-    if (e.holders.length === 0) {
-      // The common case, kept cheap: a first holder, most often of a socket new in this poll.
-      e.holders = [owner];
-      owner.entries.add(e);
-      if (e.orphan) {
-        this.setOrphan(e, false);
-        this.unresolved.delete(e);
-      }
-      e.misses = 0;
-      if (e.socket !== EMPTY_SOCKET) poll.dirty.add(e);
-      return;
-    }
+    if (e.holders.length === 0) return this.firstHolder(e, owner, poll);
     if (e.holders.includes(owner)) return;
     // An older identity of the same pid cannot hold it any more.
     this.setHolders(e, [...e.holders.filter((o) => o.pid !== owner.pid), owner], poll);
+  }
+
+  /** The common case, kept cheap: a first holder, most often of a socket new in this poll. */
+  private firstHolder(e: Entry, owner: Owner, poll: PollState): void {
+    e.holders = [owner];
+    owner.entries.add(e);
+    if (e.orphan) {
+      this.setOrphan(e, false);
+      this.unresolved.delete(e);
+    }
+    e.misses = 0;
+    if (e.socket !== EMPTY_SOCKET) poll.dirty.add(e);
   }
 
   /**
@@ -679,14 +680,6 @@ export class LinuxProcSource implements SocketSource {
       const result = this.scanFds(pid, needed, false, poll, stats);
       if (result === 'denied') denied.add(pid);
       else if (result === 'complete') complete.add(pid);
-    }
-    // A process that started moments ago is still opening and closing files (a runtime loading its
-    // modules): an fd number read as a file at its first look is often its new socket now. Its whole
-    // table is read again at once, so its first listener is shown with its owner, not a poll later.
-    for (const pid of order) {
-      if (needed.size === 0) break;
-      if (complete.has(pid) || denied.has(pid) || !this.startedRecently(pid, poll.takenAt)) continue;
-      if (this.scanFds(pid, needed, true, poll, stats) === 'complete') complete.add(pid);
     }
     // Whole tables again (an fd number once a file may now be a socket) only for sockets already
     // missed in an earlier poll and still open: most sockets the quick pass misses were gone before it
@@ -733,6 +726,10 @@ export class LinuxProcSource implements SocketSource {
    * sockets it holds: with `needed`, only those; without, every socket it holds (a new process).
    */
   private scanFds(pid: number, needed: Map<number, Entry> | null, full: boolean, poll: PollState, stats: ProcPollStats): 'ok' | 'complete' | 'gone' | 'denied' {
+    // A process that started moments ago is still opening and closing files (a runtime loading its
+    // modules): an fd number read as a file at its first look is often its new socket now. Its whole
+    // table is read, so its first listener is shown with its owner, not a poll later.
+    if (!full && needed !== null && this.startedRecently(pid, poll.takenAt)) full = true;
     const dir = `${this.proc}/${pid}/fd`;
     let table = this.fdTables.get(pid);
     let stat: ProcStat | null | undefined;
@@ -777,14 +774,7 @@ export class LinuxProcSource implements SocketSource {
         if (e === undefined) continue;
         const owner = found.owner;
         if (owner !== null && e.holders.length === 0) {
-          e.holders = [owner];
-          owner.entries.add(e);
-          if (e.orphan) {
-            this.setOrphan(e, false);
-            this.unresolved.delete(e);
-          }
-          e.misses = 0;
-          if (e.socket !== EMPTY_SOCKET) poll.dirty.add(e);
+          this.firstHolder(e, owner, poll);
           needed?.delete(inode);
           continue;
         }
