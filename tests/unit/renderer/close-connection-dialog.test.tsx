@@ -1,35 +1,15 @@
 // @vitest-environment happy-dom
-import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { act, fireEvent, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
 import { CloseConnectionDialog } from '../../../src/renderer/src/components/close-connection-dialog.js';
-import { StoreContext } from '../../../src/renderer/src/hooks.js';
-import { createStore, type Store } from '../../../src/renderer/src/store.js';
-import { fakeTransport, fullState, proc, settle, sock, type FakeTransport } from './fixtures.js';
+import { proc, settle, sock, type FakeTransport } from './fixtures.js';
+import { appUnderTest } from './app-under-test.js';
 
-let store: Store | null = null;
-afterEach(() => {
-  cleanup();
-  store?.dispose();
-  store = null;
-});
+const app = appUnderTest();
 
 const conn = sock({ localAddress: '127.0.0.1', localPort: 51000, remoteAddress: '127.0.0.1', remotePort: 5432, pid: 77, process: proc(77, 'psql', { cmdline: 'psql -h 127.0.0.1 app' }) });
 
-async function open(setup: (f: FakeTransport) => void = () => {}) {
-  const f = fakeTransport(fullState([conn]));
-  setup(f);
-  store = createStore(f);
-  await act(settle);
-  const onClose = vi.fn();
-  render(
-    <StoreContext.Provider value={store}>
-      <button type="button">behind</button>
-      <CloseConnectionDialog socket={conn} onClose={onClose} />
-    </StoreContext.Provider>,
-  );
-  await act(settle);
-  return { f, onClose, dialog: screen.getByRole('dialog') };
-}
+const open = (setup: (f: FakeTransport) => void = () => {}) => app.mountDialog([conn], setup, (onClose) => <CloseConnectionDialog socket={conn} onClose={onClose} />);
 
 describe('Close connection dialog', () => {
   it('says which connection and which process, and focuses Cancel', async () => {

@@ -1,17 +1,11 @@
 // @vitest-environment happy-dom
-import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { act, fireEvent, screen, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
 import { EndProcessDialog, type EndTarget } from '../../../src/renderer/src/components/end-process-dialog.js';
-import { StoreContext } from '../../../src/renderer/src/hooks.js';
-import { createStore, type Store } from '../../../src/renderer/src/store.js';
-import { fakeTransport, fullState, listener, proc, settle, sock, type FakeTransport } from './fixtures.js';
+import { listener, proc, settle, sock, type FakeTransport } from './fixtures.js';
+import { appUnderTest } from './app-under-test.js';
 
-let store: Store | null = null;
-afterEach(() => {
-  cleanup();
-  store?.dispose();
-  store = null;
-});
+const app = appUnderTest();
 
 const STARTED = 1_700_000_123_000;
 const nodeProc = proc(1234, 'node', { cmdline: 'node /srv/app/server.js --port 3000', startedAt: STARTED, user: 'ada' });
@@ -22,27 +16,17 @@ const other = listener(8080, '0.0.0.0', 99, 'nginx');
 
 const target: EndTarget = { pid: 1234, name: 'node', user: 'ada', cmdline: nodeProc.cmdline, startedAt: STARTED, port: 3000 };
 
-async function open(t: Partial<EndTarget> = {}, setup: (f: FakeTransport) => void = () => {}) {
-  const f = fakeTransport(fullState([v4, v6, outgoing, other]));
-  f.lookups.set(3000, {
-    port: 3000,
-    holders: [v4, v6],
-    clients: [],
-    verdicts: [],
-    processes: [{ pid: 1234, name: 'node', cmdline: nodeProc.cmdline, user: 'ada', startedAt: STARTED, cwd: '/srv/app', role: 'listener' }],
-  });
-  setup(f);
-  store = createStore(f);
-  await act(settle);
-  const onClose = vi.fn();
-  render(
-    <StoreContext.Provider value={store}>
-      <button type="button">behind</button>
-      <EndProcessDialog target={{ ...target, ...t }} onClose={onClose} />
-    </StoreContext.Provider>,
-  );
-  await act(settle);
-  return { f, onClose, dialog: screen.getByRole('dialog') };
+function open(t: Partial<EndTarget> = {}, setup: (f: FakeTransport) => void = () => {}) {
+  return app.mountDialog([v4, v6, outgoing, other], (f) => {
+    f.lookups.set(3000, {
+      port: 3000,
+      holders: [v4, v6],
+      clients: [],
+      verdicts: [],
+      processes: [{ pid: 1234, name: 'node', cmdline: nodeProc.cmdline, user: 'ada', startedAt: STARTED, cwd: '/srv/app', role: 'listener' }],
+    });
+    setup(f);
+  }, (onClose) => <EndProcessDialog target={{ ...target, ...t }} onClose={onClose} />);
 }
 
 describe('End process dialog', () => {
@@ -124,8 +108,7 @@ describe('End process dialog', () => {
       await settle();
     });
     expect(within(first.dialog).getByRole('status').textContent).toContain('node (pid 1234) did not stop on SIGTERM; killed after 3 s');
-    cleanup();
-    store?.dispose();
+    app.unmount();
     const second = await open({}, (t) => {
       t.endResult = { pid: 1234, name: 'node', outcome: 'already-gone', signals: [], elapsedMs: 0, exited: true };
     });
