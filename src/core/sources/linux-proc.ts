@@ -1068,9 +1068,10 @@ function tupleKey(r: ProcNetRow): string {
   return `${r.localAddress} ${r.localPort} ${r.remoteAddress ?? ''} ${r.remotePort ?? 0}`;
 }
 
+/** A link's target byte for byte (latin1 maps each byte to one character): compared, never shown. */
 function readLink(path: string): string | null {
   try {
-    return readlinkSync(path);
+    return readlinkSync(path, 'latin1');
   } catch {
     return null;
   }
