@@ -67,7 +67,7 @@ export class AlertEngine {
   private readonly listeners = new Set<AlertListener>();
   private readonly warnings: string[];
   /** The monitor's state as of the last delta, and the TCP listening ports in it (port → count). */
-  private readonly listening = new Map<string, number>();
+  private readonly listening = new Map<number, number>();
   private scan: ScanState = emptyScanState();
   private wasLearning: boolean;
   /** Snoozed alerts (id → until), to say when each comes back. */
@@ -297,7 +297,7 @@ export class AlertEngine {
     });
   }
 
-  private readonly isListening = (protocol: Protocol, port: number): boolean => this.listening.has(`${protocol}:${port}`);
+  private readonly isListening = (protocol: Protocol, port: number): boolean => protocol === 'tcp' && this.listening.has(port);
 
   /** `previous`: the sockets before this delta, as the monitor hands them over (no copy kept here). */
   private onDelta(delta: Delta, previous: ReadonlyMap<string, Socket>): void {
@@ -357,13 +357,13 @@ export class AlertEngine {
 
   private index(s: Socket): void {
     if (!(s.protocol === 'tcp' && s.state === 'LISTEN')) return;
-    const key = `tcp:${s.localPort}`;
+    const key = s.localPort;
     this.listening.set(key, (this.listening.get(key) ?? 0) + 1);
   }
 
   private unindex(s: Socket): void {
     if (!(s.protocol === 'tcp' && s.state === 'LISTEN')) return;
-    const key = `tcp:${s.localPort}`;
+    const key = s.localPort;
     const n = (this.listening.get(key) ?? 0) - 1;
     if (n > 0) this.listening.set(key, n);
     else this.listening.delete(key);

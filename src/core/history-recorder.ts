@@ -37,8 +37,12 @@ interface Owner {
 export class HistoryRecorder {
   /** Connections recorded at TIME_WAIT/CLOSE, so their removal is not recorded again (live sockets only). */
   private readonly recorded = new Set<string>();
-  /** The last owner seen of each live socket that had one. */
-  private readonly owners = new Map<string, Owner>();
+  /**
+   * The last owner of each live socket whose current version has none (a connection in TIME_WAIT).
+   * A socket that has an owner is its own record of it, in the monitor's table: nothing is copied for
+   * it, so a cold poll of 10,000 sockets costs nothing here.
+   */
+  private readonly lostOwners = new Map<string, Owner>();
   /**
    * Connections first seen already closed (TIME_WAIT: they lived less than a poll), by tuple: the
    * kernel's TCP-destroy message for them may come a poll later with the owner and final counts; they
@@ -53,7 +57,6 @@ export class HistoryRecorder {
     private readonly sink: HistorySink,
     private readonly options: HistoryRecorderOptions = {},
   ) {
-    for (const s of monitor.getState().snapshot.sockets) this.track(s);
     this.releaseTraffic = options.measureTraffic ? monitor.wantTraffic() : () => {};
     this.unsubscribe = monitor.subscribe((e) => this.onEvent(e));
   }
@@ -77,8 +80,8 @@ export class HistoryRecorder {
     }
     for (const id of delta.removed) {
       const was = previous.get(id);
-      const owner = this.owners.get(id);
-      this.owners.delete(id);
+      const owner = this.lastOwner(id, was);
+      this.lostOwners.delete(id);
       if (was !== undefined && this.pending.delete(tupleKey(was))) {
         out.push(this.entry(was, owner, was.firstSeen));
         this.recorded.delete(id);
@@ -88,33 +91,35 @@ export class HistoryRecorder {
       out.push(this.entry(was, owner, at));
     }
     for (const s of delta.changed) {
+      const owner = this.lastOwner(s.id, previous.get(s.id));
       if (!s.listening && FINISHED.has(s.state) && !this.recorded.has(s.id)) {
         this.recorded.add(s.id);
-        out.push(this.entry(s, this.owners.get(s.id), at));
+        out.push(this.entry(s, owner, at));
       } else if (!FINISHED.has(s.state)) this.recorded.delete(s.id); // the same 4-tuple connected again
-      this.track(s);
+      if (s.process !== null || owner === undefined) this.lostOwners.delete(s.id);
+      else this.lostOwners.set(s.id, owner);
     }
     for (const s of delta.added) {
-      this.track(s);
       // Seen first already closed: it opened and closed within a poll, and the dump caught its TIME_WAIT.
       if (!s.listening && FINISHED.has(s.state) && !this.recorded.has(s.id)) {
         this.recorded.add(s.id);
         const told = e.closed?.some((c) => c.socket === null && c.connection !== undefined && tupleKey(c.connection) === tupleKey(s));
         if (!told && s.protocol === 'tcp') this.pending.set(tupleKey(s), s);
-        else if (!told) out.push(this.entry(s, this.owners.get(s.id), at));
+        else if (!told) out.push(this.entry(s, undefined, at));
       }
     }
     this.sink.append(out);
   }
 
-  private track(s: Socket): void {
-    if (s.process !== null) this.owners.set(s.id, { pid: s.pid, process: s.process, otherHolders: s.otherHolders });
+  /** The owner a socket last had: its version before this poll's, or the one that version had lost. */
+  private lastOwner(id: string, before: Socket | undefined): Owner | undefined {
+    return before !== undefined && before.process !== null ? before : this.lostOwners.get(id);
   }
 
   private entry(s: Socket, owner: Owner | undefined, closedAt: number): HistoryEntry {
     const kind: HistoryKind = s.listening ? 'listener' : 'connection';
-    const who = s.process === null && owner !== undefined ? owner : { pid: s.pid, process: s.process, otherHolders: s.otherHolders };
-    return { ...s, ...who, kind, openedAt: s.firstSeen, closedAt, ...this.names(s) };
+    const who = s.process === null && owner !== undefined ? owner : s;
+    return { ...s, pid: who.pid, process: who.process, otherHolders: who.otherHolders, kind, openedAt: s.firstSeen, closedAt, ...this.names(s) };
   }
 
   /** A connection that opened and closed between two polls: the kernel's ends and final counts, the listener's owner. */

@@ -152,7 +152,7 @@ export function analyseSockets(input: AnalysisInput): AnalysisResult {
   const groups = new Map<string, Group>();
   const inbound: Array<{ host: string; socket: Socket }> = [];
   // This poll's client sockets by their local end, to name the program behind a loopback connection.
-  const clientEnds = new Map<string, Socket>();
+  const clientEnds = new ClientEnds();
   const seenProcesses = new Set<string>();
   // A cold poll hands over every socket of the machine: the same few addresses and executables
   // thousands of times, so each is worked out once per call.
@@ -175,6 +175,7 @@ export function analyseSockets(input: AnalysisInput): AnalysisResult {
     return temp;
   };
 
+  // A group is made once per subject and reused for each of its sockets: a cold poll adds thousands.
   const add = (g: Omit<Group, 'sockets'>, s: Socket) => {
     const have = groups.get(g.subject);
     if (have === undefined) groups.set(g.subject, { ...g, sockets: [s] });
@@ -187,17 +188,27 @@ export function analyseSockets(input: AnalysisInput): AnalysisResult {
       }
     }
   };
+  // What a process's sockets share, worked out once per process (the source hands every socket of
+  // one process the same ProcessInfo): its key and the process-wide alerts it would raise.
+  const programs = new Map<ProcessInfo, Program>();
+  const programOf = (s: Socket): Program => {
+    const p = s.process!;
+    let program = programs.get(p);
+    if (program === undefined) programs.set(p, (program = learning ? { key: exeKey(p), newProcess: null, suspicious: null, watched: false } : judgeProgram(s, input, inTemp)));
+    return program;
+  };
 
   for (const s of input.sockets) {
     const role = socketRole(s, input.listening);
     if (role === 'inbound') inbound.push({ host: hostOf(s.remoteAddress!), socket: s });
-    else if (role === 'outbound' && s.pid !== null && s.protocol === 'tcp') clientEnds.set(`${hostOf(s.localAddress)}|${s.localPort}`, s);
+    else if (role === 'outbound' && s.pid !== null && s.protocol === 'tcp') clientEnds.add(hostOf(s.localAddress), s);
     // A socket without an owner (TIME_WAIT, another user's without root) says nothing about a program,
     // except a listener: a new open port is news whoever holds it.
     const attributed = s.pid !== null && s.process !== null;
     const udpClient = role === 'listener' && s.protocol === 'udp' && inRange(s.localPort, options.ephemeralPorts);
     if (!attributed && (role !== 'listener' || udpClient || s.inode === 0 || s.inode === null)) continue;
-    const key = attributed ? exeKey(s.process) : UNKNOWN_OWNER;
+    const program = attributed ? programOf(s) : null;
+    const key = program !== null ? program.key : UNKNOWN_OWNER;
 
     if (learning) {
       if (attributed && !seenProcesses.has(key)) {
@@ -213,33 +224,9 @@ export function analyseSockets(input: AnalysisInput): AnalysisResult {
       continue;
     }
 
-    if (attributed) {
-      const subject = `new-process|${key}`;
-      if (!trust.knowsProcess(key) && !input.raised(subject)) {
-        add({ kind: 'new-process', subject, severity: 'medium', process: s.process, pid: s.pid, key, detail: '' }, s);
-      }
-      const exe = s.process!.exe;
-      if (exe !== null) {
-        const deleted = exe.endsWith(DELETED_MARK);
-        const temp = inTemp(deleted ? exe.slice(0, -DELETED_MARK.length) : exe);
-        const sub = `suspicious-exe|${exe}`;
-        if ((deleted || temp) && !trust.trustsExecutable(exe) && !input.raised(sub)) {
-          const replaced = deleted && input.exists !== undefined && input.exists(exe.slice(0, -DELETED_MARK.length));
-          add(
-            {
-              kind: 'suspicious-exe',
-              subject: sub,
-              severity: replaced && !temp ? 'medium' : 'high',
-              process: s.process,
-              pid: s.pid,
-              key,
-              detail: deleted ? 'deleted' : 'temp',
-              replaced,
-            },
-            s,
-          );
-        }
-      }
+    if (program !== null) {
+      if (program.newProcess !== null) add(program.newProcess, s);
+      if (program.suspicious !== null) add(program.suspicious, s);
     }
 
     if (role === 'listener' && !udpClient) {
@@ -258,7 +245,7 @@ export function analyseSockets(input: AnalysisInput): AnalysisResult {
           add({ kind: 'inbound', subject, severity: 'high', process: s.process, pid: s.pid, key, detail: host }, s);
         }
       }
-    } else if (role === 'outbound' && attributed && trust.isWatchedClosely(key)) {
+    } else if (role === 'outbound' && program !== null && program.watched) {
       const host = hostOf(s.remoteAddress!);
       const subject = `new-destination|${key}|${s.protocol}|${host}|${s.remotePort}`;
       if (!trust.knowsDestination(key, host, s.remotePort!) && !input.raised(subject)) {
@@ -269,22 +256,77 @@ export function analyseSockets(input: AnalysisInput): AnalysisResult {
 
   const alerts: AlertCandidate[] = [];
   for (const g of groups.values()) alerts.push(toCandidate(g, now));
-  const scan = updateScan(input, inbound.map((t) => peerOf(t, clientEnds, scopeOf)), learning, alerts);
+  const scan = updateScan(input, inbound, (t) => peerOf(t, clientEnds, scopeOf), learning, alerts);
   return { alerts, scan, seen };
+}
+
+/**
+ * This poll's client sockets by their local end. By port first, with no string made per socket: a
+ * cold poll brings thousands, and a port is nearly always on one address.
+ */
+class ClientEnds {
+  private readonly byPort = new Map<number, { host: string; socket: Socket }>();
+  private readonly more = new Map<string, Socket>();
+
+  add(host: string, socket: Socket): void {
+    const first = this.byPort.get(socket.localPort);
+    if (first === undefined) this.byPort.set(socket.localPort, { host, socket });
+    else if (first.host === host) first.socket = socket;
+    else this.more.set(`${host}|${socket.localPort}`, socket);
+  }
+
+  get(host: string, port: number): Socket | null {
+    const first = this.byPort.get(port);
+    if (first === undefined) return null;
+    if (first.host === host) return first.socket;
+    return this.more.get(`${host}|${port}`) ?? null;
+  }
+}
+
+/** Who touched a port: the peer's name in the scan state, and the local program behind it, if any. */
+interface Peer {
+  peer: string;
+  client: Socket | null;
 }
 
 /**
  * Who touched the port. A remote host is a peer by its address; on loopback every local program shares
  * 127.0.0.1, so the peer is the program holding the other end, when this poll shows it.
  */
-function peerOf(
-  t: { host: string; socket: Socket },
-  clientEnds: ReadonlyMap<string, Socket>,
-  scopeOf: (host: string) => AddressScope,
-): { host: string; peer: string; client: Socket | null; socket: Socket } {
-  if (scopeOf(t.host) !== 'loopback') return { ...t, peer: t.host, client: null };
-  const client = clientEnds.get(`${t.host}|${t.socket.remotePort}`) ?? null;
-  return { ...t, peer: client === null ? t.host : `${t.host}|pid ${client.pid}`, client };
+function peerOf(t: { host: string; socket: Socket }, clientEnds: ClientEnds, scopeOf: (host: string) => AddressScope): Peer {
+  if (scopeOf(t.host) !== 'loopback') return { peer: t.host, client: null };
+  const client = clientEnds.get(t.host, t.socket.remotePort!);
+  return { peer: client === null ? t.host : `${t.host}|pid ${client.pid}`, client };
+}
+
+/** The process-wide alerts one program would raise, and its key. */
+interface Program {
+  key: string;
+  newProcess: Omit<Group, 'sockets'> | null;
+  suspicious: Omit<Group, 'sockets'> | null;
+  /** The user watches its destinations closely. */
+  watched: boolean;
+}
+
+function judgeProgram(s: Socket, input: AnalysisInput, inTemp: (path: string) => boolean): Program {
+  const { trust } = input;
+  const p = s.process!;
+  const key = exeKey(p);
+  const subject = `new-process|${key}`;
+  const newProcess: Program['newProcess'] =
+    !trust.knowsProcess(key) && !input.raised(subject) ? { kind: 'new-process', subject, severity: 'medium', process: p, pid: s.pid, key, detail: '' } : null;
+  let suspicious: Program['suspicious'] = null;
+  const exe = p.exe;
+  if (exe !== null) {
+    const deleted = exe.endsWith(DELETED_MARK);
+    const temp = inTemp(deleted ? exe.slice(0, -DELETED_MARK.length) : exe);
+    const sub = `suspicious-exe|${exe}`;
+    if ((deleted || temp) && !trust.trustsExecutable(exe) && !input.raised(sub)) {
+      const replaced = deleted && input.exists !== undefined && input.exists(exe.slice(0, -DELETED_MARK.length));
+      suspicious = { kind: 'suspicious-exe', subject: sub, severity: replaced && !temp ? 'medium' : 'high', process: p, pid: s.pid, key, detail: deleted ? 'deleted' : 'temp', replaced };
+    }
+  }
+  return { key, newProcess, suspicious, watched: trust.isWatchedClosely(key) };
 }
 
 function inRange(port: number, [low, high]: readonly [number, number]): boolean {
@@ -410,7 +452,13 @@ function refusedIn(samples: readonly ScanSample[]): Refused | null {
   return { tcpResets, explained, udpNoPorts, listenDrops, attemptFails, total: tcpResets - explained + udpNoPorts };
 }
 
-function updateScan(input: AnalysisInput, inbound: Array<{ host: string; peer: string; client: Socket | null; socket: Socket }>, learning: boolean, alerts: AlertCandidate[]): ScanState {
+function updateScan(
+  input: AnalysisInput,
+  inbound: ReadonlyArray<{ host: string; socket: Socket }>,
+  peerOf: (t: { host: string; socket: Socket }) => Peer,
+  learning: boolean,
+  alerts: AlertCandidate[],
+): ScanState {
   const { now, options } = input;
   const prev = input.scan;
   const since = now - options.scanWindowMs;
@@ -419,7 +467,8 @@ function updateScan(input: AnalysisInput, inbound: Array<{ host: string; peer: s
   const touches = new Map(prev.touches);
   const touched = new Set<string>();
   const clients = new Map<string, Socket>();
-  for (const { peer, client, socket } of inbound) {
+  for (const t of inbound) {
+    const { peer, client } = peerOf(t);
     let ports = touches.get(peer);
     if (!touched.has(peer)) {
       ports = new Map(ports ?? []);
@@ -427,7 +476,8 @@ function updateScan(input: AnalysisInput, inbound: Array<{ host: string; peer: s
       touched.add(peer);
     }
     if (client !== null) clients.set(peer, client);
-    (ports as Map<number, { at: number; socket: Socket }>).set(socket.localPort, { at: now, socket });
+    // One touch per port and poll is enough (thousands of clients of one server are one port).
+    if (ports!.get(t.socket.localPort)?.at !== now) (ports as Map<number, { at: number; socket: Socket }>).set(t.socket.localPort, { at: now, socket: t.socket });
   }
   for (const [host, ports] of touches) {
     let stale = false;
