@@ -80,7 +80,7 @@ export class ApiSocketHub {
 
   /** All pages together hold at most MAX_TOTAL_BUFFERED_BYTES: past it, those furthest behind are cut off. */
   private withinBudget(): void {
-    cutFurthestBehind(this.clients.keys(), (ws) => (ws.readyState === ws.OPEN ? ws.bufferedAmount : 0), (ws) => ws.terminate());
+    cutFurthestBehind(this.clients, (ws) => (ws.readyState === ws.OPEN ? ws.bufferedAmount : 0), (ws) => ws.terminate());
   }
 
   private beat(): void {
