@@ -159,6 +159,14 @@ describe('portwatch ip', () => {
     ]);
   });
 
+  it('names the owner of a loopback or private address as the UI does, not "-"', async () => {
+    // --no-dns as well as the tests' PORTWATCH_DNS_SERVER=off: no name is asked of any resolver.
+    const [loopback, lan] = await Promise.all(['127.0.0.1', '10.20.30.40'].map((a) => runCli(['ip', a, '--no-dns'])));
+    expect(loopback!.stdout).toBe('address  127.0.0.1\nscope    loopback\nhost     localhost\ncountry  -\nowner    this machine (loopback)\n');
+    expect(lan!.stdout).toBe('address  10.20.30.40\nscope    private\nhost     -\ncountry  -\nowner    private network\n');
+    expect([loopback!.code, lan!.code, loopback!.stderr, lan!.stderr]).toEqual([0, 0, '', '']);
+  });
+
   it('refuses what is not an address, or a malformed DNS server, in one line', async () => {
     for (const args of [['ip', 'example.com'], ['ip', '8.8.8.8', '--dns-server', 'resolver.example:53'], ['ip']]) {
       const r = await runCli(args);
