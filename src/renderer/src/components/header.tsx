@@ -1,6 +1,6 @@
 // The top bar: which view, what is live right now (counts by state, the total rate, a traffic chart),
 // where the data comes from and what reading it costs, and the pause / interval controls.
-import { memo, useState } from 'react';
+import { memo, useState, type ReactNode } from 'react';
 import type { MonitorStatus } from '../../../shared/status.js';
 import { describeEngine, MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../../../shared/status.js';
 import { SEVERITY_TONE } from '../alert-text.js';
@@ -28,6 +28,14 @@ const BAND_LABEL: Record<Band, string> = {
   other: 'Other',
 };
 
+/** One tab: its view, its word, its tooltip, and what follows the word (a count, a badge). */
+interface Tab {
+  id: View;
+  label: string;
+  title?: string;
+  count?: ReactNode;
+}
+
 const STATE_LABEL: Record<MonitorStatus['state'], string> = {
   running: 'Live',
   paused: 'Paused',
@@ -47,6 +55,24 @@ export const Header = memo(function Header({ view, onView, process }: { view: Vi
   const stateKey = connection === 'lost' ? 'offline' : connection === 'connecting' || status === null ? 'connecting' : status.state;
   const stateText = connection === 'lost' ? 'Offline' : connection === 'connecting' ? 'Connecting' : status ? STATE_LABEL[status.state] : 'Loading';
   const poll = status?.lastPoll ?? null;
+  const tabs: Tab[] = [
+    { id: 'connections', label: 'Connections', count: <span className="tab-count">{phase === 'ready' ? formatCount(counts.sockets) : '…'}</span> },
+    { id: 'listening', label: 'Listening', count: <span className="tab-count">{phase === 'ready' ? formatCount(counts.listening) : '…'}</span> },
+    { id: 'processes', label: 'Processes', title: 'Every process with sockets, by traffic rate' },
+    {
+      id: 'ports',
+      label: 'Ports',
+      title: conflicts.loaded ? `${formatCount(nConflicts)} port conflict${nConflicts === 1 ? '' : 's'}; look up who is on a port` : 'Look up who is on a port',
+      count: conflicts.loaded && nConflicts > 0 && (
+        <span className={`tab-badge sev-${conflicts.worst ?? 'info'}`} data-testid="conflict-count">
+          {formatCount(nConflicts)}
+          <span className="visually-hidden"> conflict{nConflicts === 1 ? '' : 's'}</span>
+        </span>
+      ),
+    },
+    { id: 'alerts', label: 'Alerts', ...alertsTab(alerts) },
+    { id: 'history', label: 'History', title: 'Connections that closed and listeners that went' },
+  ];
 
   return (
     <header className="app-header">
@@ -56,42 +82,12 @@ export const Header = memo(function Header({ view, onView, process }: { view: Vi
           Portwatch
         </div>
         <nav className="tabs" role="tablist" aria-label="Views">
-          <button type="button" role="tab" aria-selected={view === 'connections'} className="tab" onClick={() => onView('connections')}>
-            Connections <span className="tab-count">{phase === 'ready' ? formatCount(counts.sockets) : '…'}</span>
-          </button>
-          <button type="button" role="tab" aria-selected={view === 'listening'} className="tab" onClick={() => onView('listening')}>
-            Listening <span className="tab-count">{phase === 'ready' ? formatCount(counts.listening) : '…'}</span>
-          </button>
-          <button
-            type="button"
-            role="tab"
-            aria-selected={view === 'processes'}
-            className="tab"
-            onClick={() => onView('processes')}
-            title="Every process with sockets, by traffic rate"
-          >
-            Processes
-          </button>
-          <button
-            type="button"
-            role="tab"
-            aria-selected={view === 'ports'}
-            className="tab"
-            onClick={() => onView('ports')}
-            title={conflicts.loaded ? `${formatCount(nConflicts)} port conflict${nConflicts === 1 ? '' : 's'}; look up who is on a port` : 'Look up who is on a port'}
-          >
-            Ports{' '}
-            {conflicts.loaded && nConflicts > 0 && (
-              <span className={`tab-badge sev-${conflicts.worst ?? 'info'}`} data-testid="conflict-count">
-                {formatCount(nConflicts)}
-                <span className="visually-hidden"> conflict{nConflicts === 1 ? '' : 's'}</span>
-              </span>
-            )}
-          </button>
-          <AlertsTab selected={view === 'alerts'} onSelect={() => onView('alerts')} alerts={alerts} />
-          <button type="button" role="tab" aria-selected={view === 'history'} className="tab" onClick={() => onView('history')} title="Connections that closed and listeners that went">
-            History
-          </button>
+          {tabs.map((t) => (
+            <button key={t.id} type="button" role="tab" aria-selected={view === t.id} className="tab" onClick={() => onView(t.id)} title={t.title}>
+              {t.label}
+              {t.count !== undefined && <> {t.count}</>}
+            </button>
+          ))}
         </nav>
       </div>
       <dl className="stats" aria-label="Live counts">
@@ -171,8 +167,8 @@ function TotalRate() {
   );
 }
 
-function AlertsTab({ selected, onSelect, alerts }: { selected: boolean; onSelect: () => void; alerts: ReturnType<typeof useAlerts> }) {
-  const { status, phase } = alerts;
+/** The Alerts tab's tooltip and what follows its label: engine warnings, the active count, or "learning". */
+function alertsTab({ status, phase }: ReturnType<typeof useAlerts>): Pick<Tab, 'title' | 'count'> {
   const active = status?.unacknowledged ?? 0;
   const worst = worstActive(status);
   const warnings = status?.warnings.length ?? 0;
@@ -185,9 +181,8 @@ function AlertsTab({ selected, onSelect, alerts }: { selected: boolean; onSelect
     if (warnings > 0) parts.push(`${warnings} warning${warnings === 1 ? '' : 's'}`);
     title = parts.join(' · ');
   }
-  return (
-    <button type="button" role="tab" aria-selected={selected} className="tab" onClick={onSelect} title={title}>
-      Alerts{' '}
+  const count = (
+    <>
       {warnings > 0 && (
         <span className="tab-warn" role="img" aria-label={`${warnings} alert engine warning${warnings === 1 ? '' : 's'}`}>
           ⚠
@@ -204,8 +199,9 @@ function AlertsTab({ selected, onSelect, alerts }: { selected: boolean; onSelect
           learning
         </span>
       )}
-    </button>
+    </>
   );
+  return { title, count };
 }
 
 /** Pause / resume and the poll interval: they act on the engine, so they wait for a connection. */
