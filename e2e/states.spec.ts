@@ -141,6 +141,19 @@ test('a narrow window keeps the table usable and puts the details below it', asy
   await screenshot(page, 'narrow');
 });
 
+test('the toolbar buttons show their words where they fit, and keep their names for screen readers where they do not', async ({ page }) => {
+  await openFake(page, syntheticState(300));
+  await loaded(page);
+  const buttons = [page.getByRole('button', { name: 'Pause' }), page.getByRole('button', { name: 'Group by process' })];
+  for (const b of buttons) await expect(b.locator('.label-text')).toBeVisible();
+  await page.setViewportSize({ width: 1024, height: 700 });
+  for (const b of buttons) {
+    await expect(b).toBeVisible();
+    await expect(b.locator('.label-text')).toBeHidden();
+  }
+  await screenshot(page, 'toolbar-1024');
+});
+
 test('every kind of port conflict, explained, in light and dark; an engine refusal in the end-process dialog', async ({ page }) => {
   const state = syntheticState(400);
   state.snapshot.sockets.push(...conflictSockets());

@@ -464,8 +464,18 @@ function Shell() {
                 />
               )}
               {view === 'connections' && (
-                <button type="button" className="toggle" aria-pressed={grouped} onClick={() => setGrouped((g) => !g)} title="Group the rows by owning process">
-                  <span aria-hidden="true">{grouped ? '☰' : '☷'}</span> <span className="label-text">Group by process</span>
+                <button
+                  type="button"
+                  className="toggle"
+                  aria-pressed={grouped}
+                  aria-label="Group by process"
+                  onClick={() => setGrouped((g) => !g)}
+                  title="Group the rows by owning process"
+                >
+                  <span aria-hidden="true">{grouped ? '☰' : '☷'}</span>{' '}
+                  <span className="label-text" aria-hidden="true">
+                    Group by process
+                  </span>
                 </button>
               )}
               {(view === 'connections' || view === 'listening') && <ResolveToggle />}

@@ -211,6 +211,7 @@ export function EngineControls() {
   const [busy, setBusy] = useState(false);
   const [controlError, setControlError] = useState<string | null>(null);
   const paused = status?.state === 'paused';
+  const label = paused ? 'Resume' : 'Pause';
   const canControl = connection === 'open' && status !== null && !busy;
 
   async function run(action: () => Promise<void>) {
@@ -254,10 +255,14 @@ export function EngineControls() {
         className={`pause-button ${paused ? 'paused' : ''}`}
         disabled={!canControl}
         aria-pressed={paused}
+        aria-label={label}
         onClick={() => void run(() => (paused ? store.resume() : store.pause()))}
         title={paused ? 'Resume live updates' : 'Pause live updates (the list stays as it is)'}
       >
-        <span aria-hidden="true">{paused ? '▶' : '❚❚'}</span> <span className="label-text">{paused ? 'Resume' : 'Pause'}</span>
+        <span aria-hidden="true">{paused ? '▶' : '❚❚'}</span>{' '}
+        <span className="label-text" aria-hidden="true">
+          {label}
+        </span>
       </button>
     </div>
   );
