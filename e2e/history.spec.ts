@@ -42,7 +42,7 @@ async function downloaded(page: Page, click: () => Promise<void>): Promise<{ nam
   return { name: download.suggestedFilename(), text: readFileSync(path, 'utf8') };
 }
 
-test('History: entries with totals, "while you were away", the filter sent to the engine, sort, copy and CSV export', async ({ page }) => {
+test('History: entries with totals, "while you were away", the filter sent to the engine, sort, copy and Export ▾ (the menu every view has)', async ({ page }) => {
   const state = syntheticState(200);
   const now = Date.now();
   await page.addInitScript(`localStorage.setItem('portwatch.history.lastSeen', '${now - 2 * HOUR}')`);
@@ -71,12 +71,24 @@ test('History: entries with totals, "while you were away", the filter sent to th
   await table.locator('tbody tr').first().click();
   await screenshot(page, 'history');
 
-  const csv = await downloaded(page, () => page.getByRole('button', { name: 'Export CSV' }).click());
+  const exportButton = page.locator('.history-toolbar').getByRole('button', { name: 'Export ▾' });
+  await exportButton.click();
+  await screenshot(page, 'history-export-menu');
+  const csv = await downloaded(page, () => page.getByRole('menuitem', { name: /CSV/ }).click());
   expect(csv.name).toMatch(/^portwatch-history-.*\.csv$/);
   const rows = parse(csv.text, { columns: true }) as Record<string, string>[];
   expect(rows).toHaveLength(60);
   expect(rows.some((r) => r.process === "'=cmd|calc")).toBe(true);
   expect(rows.every((r) => !r.process!.startsWith('='))).toBe(true);
+  await exportButton.click();
+  const ndjson = await downloaded(page, () => page.getByRole('menuitem', { name: /NDJSON/ }).click());
+  expect(ndjson.name).toMatch(/^portwatch-history-.*\.ndjson$/);
+  expect(ndjson.text.trim().split('\n').map((l) => (JSON.parse(l) as { closedAt: number }).closedAt)).toHaveLength(60);
+
+  // Nothing to save, nothing to click.
+  fake.history = { ...fake.history, entries: [], matched: 0 };
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await expect(exportButton).toBeDisabled();
 });
 
 test('History: a host that keeps none says so plainly', async ({ page }) => {

@@ -5,14 +5,15 @@ import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent, 
 import type { HistoryEntry, HistoryKind, HistoryResult } from '../../../shared/history.js';
 import { entryDuration } from '../../../shared/history.js';
 import { formatBytes, formatLifetime } from '../../../shared/byte-size.js';
-import { exportHistory, historyText, type ExportFormat } from '../../../shared/export.js';
+import { exportHistory, historyText } from '../../../shared/export.js';
 import { describeFilter, isEmptyFilter, parseFilter } from '../../../shared/filter.js';
 import { formatEndpoint } from '../../../shared/model.js';
 import { errorText } from '../errors.js';
 import { formatCount, formatDateTime, protoLabel } from '../format.js';
 import { useStore } from '../hooks.js';
-import { copyText, exportFileName, MIME, saveText } from '../save-file.js';
+import { copyText } from '../save-file.js';
 import { ContextMenu, type MenuItem } from './context-menu.js';
+import { ExportMenu } from './export-menu.js';
 import { HistoryRetentionControl } from './history-retention.js';
 
 const HOUR = 3600_000;
@@ -167,10 +168,6 @@ export function HistoryView() {
   const selectedRef = useRef(selectedEntry);
   selectedRef.current = selectedEntry;
 
-  function exportAs(format: ExportFormat) {
-    saveText(exportFileName('history', format), exportHistory(rows, format), MIME[format]);
-  }
-
   const copy = useCallback((entries: HistoryEntry[], what: string) => {
     void copyText(historyText(entries), what).then(setTold);
   }, []);
@@ -257,12 +254,7 @@ export function HistoryView() {
           {loading ? 'Loading…' : 'Refresh'}
         </button>
         <span className="toolbar-spacer" />
-        <button type="button" className="button small" onClick={() => exportAs('csv')} disabled={rows.length === 0}>
-          Export CSV
-        </button>
-        <button type="button" className="button small" onClick={() => exportAs('json')} disabled={rows.length === 0}>
-          Export JSON
-        </button>
+        <ExportMenu what="history" unit="entry" disabled={rows.length === 0} make={(format) => exportHistory(rows, format)} />
       </div>
 
       {awayCount > 0 && range !== 'away' && lastSeen !== null && (
