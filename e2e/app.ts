@@ -1,8 +1,11 @@
 // Helpers shared by the browser-mode specs: open the UI served by global-setup, find rows, save
-// screenshots where the run keeps them as artifacts.
-import { mkdirSync } from 'node:fs';
+// screenshots where the run keeps them as artifacts, read what an export saved, script a close.
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, type Locator, type Page } from '@playwright/test';
+import type { FullState } from '../src/shared/api.js';
+import type { Socket } from '../src/shared/model.js';
+import type { FakePortwatch } from './fake-portwatch.js';
 
 export const SCREENSHOTS = join(process.cwd(), 'test-results', 'screenshots');
 
@@ -29,6 +32,28 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(SCREENSHOTS, `${name}.png`);
   await page.screenshot({ path });
   return path;
+}
+
+/**
+ * Opens an Export ▾ menu (`button`), chooses the format, and returns the file the page saved; with
+ * `shot`, a screenshot of the open menu first.
+ */
+export async function exported(page: Page, button: Locator, format: RegExp, shot?: string): Promise<{ name: string; text: string }> {
+  await button.click();
+  if (shot !== undefined) await screenshot(page, shot);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('menuitem', { name: format }).click()]);
+  return { name: download.suggestedFilename(), text: readFileSync(await download.path(), 'utf8') };
+}
+
+/** An established TCP connection with an owner in `state`, which the scripted engine now closes when asked. */
+export function closableConnection(state: FullState, fake: FakePortwatch): Socket {
+  const target = state.snapshot.sockets.find((s) => s.protocol === 'tcp' && s.state === 'ESTABLISHED' && s.process !== null)!;
+  fake.closeResult = {
+    outcome: 'closed',
+    connection: { family: target.family, localAddress: target.localAddress, localPort: target.localPort, remoteAddress: target.remoteAddress!, remotePort: target.remotePort!, state: 'ESTABLISHED' },
+    message: `Closed ${target.localAddress}:${target.localPort} ↔ ${target.remoteAddress}:${target.remotePort} (was ESTABLISHED).`,
+  };
+  return target;
 }
 
 /** Collects what the page logs as errors (CSP violations, exceptions) so a spec can insist on none. */

@@ -1,7 +1,7 @@
 // The detail panel in the shipped page against a scripted engine: what a peer with no public owner
 // is (loopback, a private network), and Close connection… from the panel as from the row menu.
 import { expect, test } from '@playwright/test';
-import { screenshot, socketRows } from './app.js';
+import { closableConnection, screenshot, socketRows } from './app.js';
 import { openFake } from './fake-portwatch.js';
 import { syntheticNames, syntheticState } from './synthetic.js';
 
@@ -23,12 +23,7 @@ test('Close connection… in the detail panel opens the row menu’s dialog; a c
   const state = syntheticState(300);
   const fake = await openFake(page, state);
   await expect(socketRows(page).first()).toBeVisible();
-  const target = state.snapshot.sockets.find((s) => s.protocol === 'tcp' && s.state === 'ESTABLISHED' && s.process !== null)!;
-  fake.closeResult = {
-    outcome: 'closed',
-    connection: { family: target.family, localAddress: target.localAddress, localPort: target.localPort, remoteAddress: target.remoteAddress!, remotePort: target.remotePort!, state: 'ESTABLISHED' },
-    message: `Closed ${target.localAddress}:${target.localPort} ↔ ${target.remoteAddress}:${target.remotePort} (was ESTABLISHED).`,
-  };
+  const target = closableConnection(state, fake);
   await page.getByRole('searchbox', { name: 'Filter' }).fill(`port:${target.localPort}`);
   await page.locator(`[role="row"][data-id="${target.id}"]`).click();
   const details = page.getByRole('complementary', { name: 'Details' });

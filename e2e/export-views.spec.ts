@@ -1,17 +1,10 @@
 // Export ▾ on the Processes, Alerts and Ports views (the same menu as Connections and Listening): each
 // saves what its view shows, as CSV and JSON, formula cells neutralised.
-import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { expect, test, type Locator, type Page } from '@playwright/test';
-import { screenshot, socketRows } from './app.js';
+import { expect, test } from '@playwright/test';
+import { exported, screenshot, socketRows } from './app.js';
 import { openFake } from './fake-portwatch.js';
 import { conflictSockets, syntheticAlerts, syntheticState, withTraffic } from './synthetic.js';
-
-async function exported(page: Page, button: Locator, format: RegExp): Promise<{ name: string; text: string }> {
-  await button.click();
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('menuitem', { name: format }).click()]);
-  return { name: download.suggestedFilename(), text: readFileSync(await download.path(), 'utf8') };
-}
 
 test('Processes: Export ▾ saves the processes as the table lists them', async ({ page }) => {
   const { state } = withTraffic(syntheticState(600), 60);
@@ -22,10 +15,7 @@ test('Processes: Export ▾ saves the processes as the table lists them', async 
   await expect(rows.first()).toBeVisible();
   const shown = await rows.locator('.cell.name').allTextContents();
   const button = page.locator('.processes-view').getByRole('button', { name: 'Export ▾' });
-  await button.click();
-  await screenshot(page, 'export-processes-menu');
-  await page.keyboard.press('Escape');
-  const csv = await exported(page, button, /CSV/);
+  const csv = await exported(page, button, /CSV/, 'export-processes-menu');
   expect(csv.name).toMatch(/^portwatch-processes-.*\.csv$/);
   const lines = parse(csv.text, { columns: true }) as Record<string, string>[];
   expect(lines.map((l) => l.process)).toEqual(shown);
@@ -42,10 +32,7 @@ test('Alerts: Export ▾ saves the alerts the filters show', async ({ page }) =>
   await page.getByRole('button', { name: /^High/ }).click();
   const highs = alerts.filter((a) => a.severity === 'high' && a.acknowledgedAt === null).length;
   const button = page.locator('.alerts-head').getByRole('button', { name: 'Export ▾' });
-  await button.click();
-  await screenshot(page, 'export-alerts-menu');
-  await page.keyboard.press('Escape');
-  const csv = await exported(page, button, /CSV/);
+  const csv = await exported(page, button, /CSV/, 'export-alerts-menu');
   expect(csv.name).toMatch(/^portwatch-alerts-.*\.csv$/);
   const lines = parse(csv.text, { columns: true }) as Record<string, string>[];
   expect(lines.length).toBe(highs);

@@ -1,11 +1,10 @@
 // The History view, export and "Close connection…" in the shipped page, against a scripted engine
 // (the real engine's history and closing are tested with real processes in tests/integration).
-import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import type { HistoryEntry, HistoryResult } from '../src/shared/history.js';
 import type { Socket } from '../src/shared/model.js';
-import { screenshot, socketRows } from './app.js';
+import { closableConnection, exported, screenshot, socketRows } from './app.js';
 import { openFake } from './fake-portwatch.js';
 import { syntheticState } from './synthetic.js';
 
@@ -34,12 +33,6 @@ function historyOf(sockets: Socket[], now: number): HistoryResult {
     totals.bytesReceived += e.bytesReceived ?? 0;
   }
   return { entries, matched: entries.length, totals, oldest: now - 9 * 24 * HOUR, warnings: [] };
-}
-
-async function downloaded(page: Page, click: () => Promise<void>): Promise<{ name: string; text: string }> {
-  const [download] = await Promise.all([page.waitForEvent('download'), click()]);
-  const path = await download.path();
-  return { name: download.suggestedFilename(), text: readFileSync(path, 'utf8') };
 }
 
 test('History: entries with totals, "while you were away", the filter sent to the engine, sort, copy and Export ▾ (the menu every view has)', async ({ page }) => {
@@ -72,16 +65,13 @@ test('History: entries with totals, "while you were away", the filter sent to th
   await screenshot(page, 'history');
 
   const exportButton = page.locator('.history-toolbar').getByRole('button', { name: 'Export ▾' });
-  await exportButton.click();
-  await screenshot(page, 'history-export-menu');
-  const csv = await downloaded(page, () => page.getByRole('menuitem', { name: /CSV/ }).click());
+  const csv = await exported(page, exportButton, /CSV/, 'history-export-menu');
   expect(csv.name).toMatch(/^portwatch-history-.*\.csv$/);
   const rows = parse(csv.text, { columns: true }) as Record<string, string>[];
   expect(rows).toHaveLength(60);
   expect(rows.some((r) => r.process === "'=cmd|calc")).toBe(true);
   expect(rows.every((r) => !r.process!.startsWith('='))).toBe(true);
-  await exportButton.click();
-  const ndjson = await downloaded(page, () => page.getByRole('menuitem', { name: /NDJSON/ }).click());
+  const ndjson = await exported(page, exportButton, /NDJSON/);
   expect(ndjson.name).toMatch(/^portwatch-history-.*\.ndjson$/);
   expect(ndjson.text.trim().split('\n').map((l) => (JSON.parse(l) as { closedAt: number }).closedAt)).toHaveLength(60);
 
@@ -102,12 +92,7 @@ test('Close connection… from a row menu: the dialog names the connection and i
   const state = syntheticState(120);
   const fake = await openFake(page, state);
   await expect(socketRows(page).first()).toBeVisible();
-  const target = state.snapshot.sockets.find((s) => s.protocol === 'tcp' && s.state === 'ESTABLISHED' && s.process !== null)!;
-  fake.closeResult = {
-    outcome: 'closed',
-    connection: { family: target.family, localAddress: target.localAddress, localPort: target.localPort, remoteAddress: target.remoteAddress!, remotePort: target.remotePort!, state: 'ESTABLISHED' },
-    message: `Closed ${target.localAddress}:${target.localPort} ↔ ${target.remoteAddress}:${target.remotePort} (was ESTABLISHED).`,
-  };
+  const target = closableConnection(state, fake);
   await page.getByRole('searchbox', { name: 'Filter' }).fill(`port:${target.localPort} state:established`);
   const row = page.locator(`[role="row"][data-id="${target.id}"]`);
   await row.click({ button: 'right' });
@@ -137,12 +122,11 @@ test('Export ▾ saves what the view shows, after its filter', async ({ page }) 
   await expect(socketRows(page).first()).toBeVisible();
   await page.getByRole('searchbox', { name: 'Filter' }).fill('proto:tcp');
   const expected = state.snapshot.sockets.filter((s) => s.protocol === 'tcp').length;
-  await page.getByRole('button', { name: 'Export ▾' }).click();
-  const csv = await downloaded(page, () => page.getByRole('menuitem', { name: /CSV/ }).click());
+  const exportButton = page.getByRole('button', { name: 'Export ▾' });
+  const csv = await exported(page, exportButton, /CSV/);
   expect(csv.name).toMatch(/^portwatch-connections-.*\.csv$/);
   expect(parse(csv.text, { columns: true })).toHaveLength(expected);
-  await page.getByRole('button', { name: 'Export ▾' }).click();
-  const json = await downloaded(page, () => page.getByRole('menuitem', { name: /^JSON/ }).click());
+  const json = await exported(page, exportButton, /^JSON/);
   expect((JSON.parse(json.text) as { sockets: Socket[] }).sockets).toHaveLength(expected);
 });
 
