@@ -76,7 +76,7 @@ test('History: entries with totals, "while you were away", the filter sent to th
   expect(ndjson.text.trim().split('\n').map((l) => (JSON.parse(l) as { closedAt: number }).closedAt)).toHaveLength(60);
 
   // Nothing to save, nothing to click.
-  fake.history = { ...fake.history, entries: [], matched: 0 };
+  fake.history = { ...fake.history, entries: [], matched: 0, totals: { connections: 0, listeners: 0, bytesSent: 0, bytesReceived: 0 } };
   await page.getByRole('button', { name: 'Refresh' }).click();
   await expect(exportButton).toBeDisabled();
 });
