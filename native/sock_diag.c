@@ -50,8 +50,8 @@
 //     SOCK_DESTROY of that TCP socket if it still has that cookie (-ESTALE otherwise); -EPERM without
 //     CAP_NET_ADMIN, -EOPNOTSUPP where the kernel lacks CONFIG_INET_DIAG_DESTROY.
 //   fdSockets(fdDir: string, out: Uint32Array): number
-//     Reads every link in a /proc/PID/fd directory (readlinkat against the open directory) and writes
-//     (fd, socket inode or 0) pairs into `out`. Returns the number of fds (> out.length / 2 means
+//     Reads the links in a /proc/PID/fd directory (readlinkat against the open directory) and writes
+//     (fd, socket inode or 0) pairs into `out`, reading no link past its room. Returns the number of fds (> out.length / 2 means
 //     `out` was too small: grow it, call again), or -errno when the directory cannot be opened.
 //
 // The dump socket stays open between polls: the kernel sizes a dump's messages from the largest
@@ -1045,16 +1045,20 @@ static napi_value fd_sockets(napi_env env, napi_callback_info info) {
   char link[64];
   while ((e = readdir(dir)) != NULL) {
     if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    /* Out of room: only count, so the caller can grow `out` and read again. A readlink here would
+       be thrown away (a cold poll of a process holding 10,000 sockets read every link twice). */
+    if (count >= capacity) {
+      count++;
+      continue;
+    }
     uint32_t fd = (uint32_t)strtoul(e->d_name, NULL, 10);
     uint32_t inode = 0;
     ssize_t n = readlinkat(dfd, e->d_name, link, sizeof link - 1);
     if (n < 0) continue; /* closed between readdir and readlink */
     link[n] = 0;
     if (n > 9 && memcmp(link, "socket:[", 8) == 0) inode = (uint32_t)strtoul(link + 8, NULL, 10);
-    if (count < capacity) {
-      out[count * 2] = fd;
-      out[count * 2 + 1] = inode;
-    }
+    out[count * 2] = fd;
+    out[count * 2 + 1] = inode;
     count++;
   }
   closedir(dir);

@@ -353,6 +353,44 @@ describe('the addon', () => {
   });
 });
 
+describe('the addon reading fd tables', () => {
+  it('reads a table of 1,500 sockets: a buffer too small says how many fds there are, the grown one finds every socket', async (ctx) => {
+    ctx.skip(diag === null || diag.readFdTable === null, `sock_diag addon unavailable: ${whyNot}`);
+    const addon = createRequire(import.meta.url)(findSockDiagAddon()!) as SockDiagAddon;
+    const holder = await startHolder(Array.from({ length: 1500 }, (_, i) => ({ name: `u${i}`, kind: 'udp-bind' as const, host: '127.0.0.1' })));
+    const dir = `/proc/${holder.pid}/fd`;
+    const expected = new Set(readdirSync(dir).map((fd) => /^socket:\[(\d+)\]$/.exec(safeReadlink(join(dir, fd)))?.[1]).filter((x) => x !== undefined).map(Number));
+    expect(expected.size).toBeGreaterThanOrEqual(1500);
+
+    const small = new Uint32Array(2 * 100);
+    const n = addon.fdSockets!(dir, small);
+    expect(n).toBeGreaterThanOrEqual(1500 + 3);
+    // What fit is real: fd numbers of that process.
+    const listed = readdirSync(dir).map(Number);
+    expect(listed).toEqual(expect.arrayContaining(Array.from({ length: 100 }, (_, i) => small[i * 2])));
+
+    const big = new Uint32Array(2 * (n + 64));
+    const m = addon.fdSockets!(dir, big);
+    const found = new Set<number>();
+    for (let i = 0; i < m; i++) if (big[i * 2 + 1] !== 0) found.add(big[i * 2 + 1]!);
+    expect([...expected].filter((inode) => !found.has(inode))).toEqual([]);
+    // And through the reader, which grows its buffer by itself.
+    const read = diag!.readFdTable!(dir);
+    expect(read).toBeInstanceOf(Uint32Array);
+    const viaReader = new Set<number>();
+    for (let i = 1; i < (read as Uint32Array).length; i += 2) if ((read as Uint32Array)[i] !== 0) viaReader.add((read as Uint32Array)[i]!);
+    expect([...expected].filter((inode) => !viaReader.has(inode))).toEqual([]);
+  });
+});
+
+function safeReadlink(path: string): string {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return '';
+  }
+}
+
 describe('SockDiag with real sockets', () => {
   it('finds exactly what /proc/net shows for every socket of a child: TCP on 127.0.0.1, ::1 and ::, connections, IPv4-mapped, UDP', async (ctx) => {
     ctx.skip(diag === null, `sock_diag addon unavailable: ${whyNot}`);
