@@ -15,9 +15,15 @@ export function printable(text: string): string {
   return text.replace(UNSAFE, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`);
 }
 
+/** What JSON.stringify leaves raw of UNSAFE (it escapes C0 itself). */
+const UNSAFE_IN_JSON = /[\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
 /** JSON.stringify, with the characters JSON leaves raw (C1, DEL, bidi) escaped too: same value, safe bytes. */
 export function jsonText(value: unknown): string {
-  return JSON.stringify(value).replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const text = JSON.stringify(value);
+  // One scan that stops at the first match: almost always none (a 5 MB snapshot is scanned once, not rewritten).
+  if (!UNSAFE_IN_JSON.test(text)) return text;
+  return text.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 // fatal: a name that is not valid UTF-8 takes the byte-by-byte path below instead of gaining U+FFFD.

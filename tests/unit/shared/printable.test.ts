@@ -17,6 +17,19 @@ describe('jsonText', () => {
     expect(text).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
     expect(JSON.parse(text)).toEqual(value);
   });
+
+  it('escapes each unsafe character alone, wherever it stands in a long text', () => {
+    const unsafe = [0x7f, 0x80, 0x85, 0x9f, 0x200e, 0x200f, 0x2028, 0x2029, 0x202a, 0x202e, 0x2066, 0x2069];
+    const long = 'x'.repeat(10_000);
+    for (const code of unsafe) {
+      const value = [long, `a${String.fromCharCode(code)}b`, long];
+      const text = jsonText(value);
+      expect(text, `U+${code.toString(16)}`).not.toContain(String.fromCharCode(code));
+      expect(JSON.parse(text)).toEqual(value);
+    }
+    // Characters next to them stay as they are.
+    expect(jsonText(['\u200d\u2030\u00a0'])).toBe('["\u200d\u2030\u00a0"]');
+  });
 });
 
 describe('utf8Text', () => {
