@@ -407,6 +407,7 @@ async function watcherRun(polls: number): Promise<{ peakMb: number; snapshot: { 
 }
 
 async function benchBig(): Promise<void> {
+  await settle();
   const farm = await startFarm(BIG);
   try {
     const pids = new Set(farm.pids);
@@ -431,12 +432,35 @@ async function benchBig(): Promise<void> {
   }
 }
 
+/** TCP sockets in TIME_WAIT in this namespace now (/proc/net/sockstat), null where unreadable. */
+function timeWaitCount(): number | null {
+  const m = /TCP: .*\btw (\d+)/.exec(readFileSync('/proc/net/sockstat', 'latin1'));
+  return m ? Number(m[1]) : null;
+}
+
+const TW_AT_START = timeWaitCount() ?? 0;
+
+/**
+ * Waits (at most 70 s) for the TIME_WAIT sockets earlier parts left to expire: a killed or churned
+ * farm leaves thousands, and their leaving the table within the next minute is work no steady
+ * 10,000-socket machine does every poll. Says how long it waited.
+ */
+async function settle(): Promise<void> {
+  const start = Date.now();
+  const before = timeWaitCount();
+  if (before === null || before <= TW_AT_START + 100) return;
+  while (Date.now() - start < 70_000 && (timeWaitCount() ?? 0) > TW_AT_START + 100) await new Promise((r) => setTimeout(r, 500));
+  console.log(`  (waited ${((Date.now() - start) / 1000).toFixed(0)} s for ${before} TIME_WAIT sockets of earlier parts to expire; ${timeWaitCount()} left)`);
+}
+
 console.log(`Portwatch engine bench — ${new Date().toISOString()}, node ${process.version}, ${process.platform}, ${cpus().length} cores, load ${loadavg()[0]!.toFixed(1)}`);
 for (const n of SIZES) {
+  await settle();
   const farm = await startFarm(n);
   try {
     if (want('engine')) await benchEngine(farm, n);
     if (n === Math.max(...SIZES)) {
+      await settle();
       if (want('watcher')) benchWatcher(farm);
       if (want('hosts')) await benchHosts(farm);
       if (NETLINK && want('traffic')) await benchTraffic(farm);
