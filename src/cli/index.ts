@@ -6,6 +6,12 @@ const interrupted = new Promise<void>((resolve) => {
   process.once('SIGTERM', resolve);
 });
 
+// Writes to a pipe block while the reader catches up, as they do for other Unix tools. Node leaves a
+// pipe non-blocking and queues what the reader has not taken yet, without bound: a 100,000-socket
+// snapshot (50 MB) piped to a slower reader held another 110 MB here. (setBlocking is the stream
+// handle's own method; a file or a terminal has none or is written synchronously already.)
+(process.stdout as unknown as { _handle?: { setBlocking?: (on: boolean) => number } })._handle?.setBlocking?.(true);
+
 // A reader that went away (`portwatch watch | head`) ends us quietly, as it does `ss`. Any other
 // failure to write (a full disk: `snapshot > /dev/full`) is a failed run, said on stderr.
 let failed = false;

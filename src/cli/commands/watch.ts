@@ -6,7 +6,7 @@ import { Option } from 'commander';
 import type { Engine } from '../../core/engine.js';
 import { printable } from '../../shared/printable.js';
 import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../../shared/status.js';
-import { dataDirOf, json, type CliIO, type CommandContext } from '../context.js';
+import { dataDirOf, json, writeJsonLine, type CliIO, type CommandContext } from '../context.js';
 import { clock, formatAlertLine, formatDeltaLines, formatWatchedPortLine } from '../format.js';
 import { openCliEngine, type AlertFlags } from '../open-engine.js';
 import { parseCount, parseInterval, parseLearn } from '../parse.js';
@@ -72,7 +72,7 @@ async function watch(io: CliIO, source: SocketSource, opts: WatchOptions): Promi
     const { delta, previous } = e;
     if (polls === 1) {
       const { snapshot } = monitor.getState();
-      if (opts.ndjson) io.out(json({ type: 'snapshot', seq: delta.seq, takenAt: snapshot.takenAt, sockets: snapshot.sockets }) + '\n');
+      if (opts.ndjson) writeJsonLine(io.out, { type: 'snapshot', seq: delta.seq, takenAt: snapshot.takenAt }, 'sockets', snapshot.sockets);
       else {
         io.out(`Watching ${snapshot.sockets.length} sockets every ${opts.interval} ms ("+" new, "-" closed, "~" changed). Ctrl+C stops.\n`);
         const learningUntil = engine.alerts?.status().learningUntil ?? null;
