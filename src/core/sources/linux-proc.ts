@@ -42,6 +42,8 @@ interface Owner {
   /** The details, read once per identity and again after an exec (undefined until first read). */
   info: ProcessInfo | null | undefined;
   entries: Set<Entry>;
+  /** [this owner]: the holders of each socket it alone holds (most sockets), one array for them all. */
+  alone: Owner[];
 }
 
 /** One socket the tables hold. */
@@ -581,7 +583,8 @@ export class LinuxProcSource implements SocketSource {
     let owner = this.owners.get(pid);
     if (owner === undefined || owner.startTicks !== startTicks) {
       const comm = stat?.comm ?? readProcStat(this.proc, pid)?.comm ?? '';
-      owner = { pid, startTicks, comm, exe: readLink(`${this.proc}/${pid}/exe`), info: undefined, entries: new Set() };
+      owner = { pid, startTicks, comm, exe: readLink(`${this.proc}/${pid}/exe`), info: undefined, entries: new Set(), alone: [] };
+      owner.alone.push(owner);
       this.owners.set(pid, owner);
     }
     return owner;
@@ -633,7 +636,7 @@ export class LinuxProcSource implements SocketSource {
 
   /** The common case, kept cheap: a first holder, most often of a socket new in this poll. */
   private firstHolder(e: Entry, owner: Owner, poll: PollState): void {
-    e.holders = [owner];
+    e.holders = owner.alone; // never changed in place: setHolders makes a new array
     owner.entries.add(e);
     if (e.orphan) {
       this.setOrphan(e, false);
