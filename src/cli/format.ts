@@ -5,7 +5,7 @@ import { ALERT_KINDS } from '../shared/alerts.js';
 import type { Conflict } from '../shared/conflicts.js';
 import type { Delta, Socket } from '../shared/model.js';
 import type { AddressExplanation, SocketNames } from '../shared/names.js';
-import { unownedRangeText } from '../shared/names.js';
+import { addressOwnerText, unownedRangeText } from '../shared/names.js';
 import type { BindVerdict, PortLookup, PortProcess, WatchedPortEvent } from '../shared/ports.js';
 import { formatEndpoint, formatHost } from '../shared/model.js';
 import { printable } from '../shared/printable.js';
@@ -182,7 +182,7 @@ export function formatWho(who: PortLookup): string {
 /** `portwatch ip`: one address, what kind it is, its host name and owner. */
 export function formatAddress(x: AddressExplanation): string {
   // An address no public database answers for says what it is, as the UI's Country · owner does.
-  const owner = unownedRangeText(x.scope) ?? (x.asn === null ? (x.org ?? '-') : `AS${x.asn}${x.org === null ? '' : ` ${x.org}`}`);
+  const owner = unownedRangeText(x.scope) ?? addressOwnerText(x) ?? '-';
   const rows: Array<[string, string]> = [
     ['address', x.address],
     ['scope', x.scope],

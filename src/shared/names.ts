@@ -138,3 +138,9 @@ const UNOWNED_RANGE: Record<Exclude<AddressRange, 'public'>, string> = {
 export function unownedRangeText(range: AddressRange): string | null {
   return range === 'public' ? null : UNOWNED_RANGE[range];
 }
+
+/** An address's owner in words: "AS15169 Google LLC", the organisation or the AS number alone, or null. */
+export function addressOwnerText(names: { asn: number | null; org: string | null }): string | null {
+  if (names.asn === null) return names.org;
+  return `AS${names.asn}${names.org === null ? '' : ` ${names.org}`}`;
+}

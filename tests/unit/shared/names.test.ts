@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { addressRange, addressScope, type AddressRange } from '../../../src/shared/address.js';
 import type { Socket } from '../../../src/shared/model.js';
-import { socketNames } from '../../../src/shared/names.js';
+import { addressOwnerText, socketNames, unownedRangeText } from '../../../src/shared/names.js';
 import { portClass } from '../../../src/shared/port-class.js';
 import { serviceName } from '../../../src/shared/services.js';
 
@@ -121,5 +121,19 @@ describe('socketNames', () => {
   it('has no remote names for a listener', () => {
     const names = socketNames({ ...base, localPort: 22, remoteAddress: null, remotePort: null, state: 'LISTEN', listening: true }, () => undefined);
     expect(names).toMatchObject({ localService: 'ssh', localPortClass: 'well-known', remoteService: null, remotePortClass: null, remoteScope: null, remoteHost: null });
+  });
+});
+
+describe('an address owner in words (the detail panel and portwatch ip say it alike)', () => {
+  it('names the AS and organisation, either alone, or nothing', () => {
+    expect(addressOwnerText({ asn: 15169, org: 'Google LLC' })).toBe('AS15169 Google LLC');
+    expect(addressOwnerText({ asn: 15169, org: null })).toBe('AS15169');
+    expect(addressOwnerText({ asn: null, org: 'Example Org' })).toBe('Example Org');
+    expect(addressOwnerText({ asn: null, org: null })).toBeNull();
+  });
+
+  it('says what a non-public address is instead', () => {
+    expect(unownedRangeText('loopback')).toBe('this machine (loopback)');
+    expect(unownedRangeText('public')).toBeNull();
   });
 });

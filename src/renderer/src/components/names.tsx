@@ -7,7 +7,7 @@ import { addressRange } from '../../../shared/address.js';
 import type { Protocol, Socket } from '../../../shared/model.js';
 import { formatEndpoint, formatHost } from '../../../shared/model.js';
 import type { AddressNames } from '../../../shared/names.js';
-import { hasRemote, namesKey, unownedRangeText } from '../../../shared/names.js';
+import { hasRemote, namesKey, addressOwnerText, unownedRangeText } from '../../../shared/names.js';
 import { describePortClass, portClass } from '../../../shared/port-class.js';
 import { serviceName } from '../../../shared/services.js';
 import type { NamesStore } from '../names-store.js';
@@ -134,7 +134,7 @@ export function EndpointFields({ s }: { s: Socket }): ReactNode {
   const names = useAddressNames(remote ? namesKey(s.remoteAddress!) : null);
   const store = useContext(NamesContext);
   const dns = useSyncExternalStore(store === null ? never : (changed) => store.subscribe((k) => k === null && changed()), () => store?.reverseDns() ?? false);
-  const owner = names === undefined ? null : names.asn === null ? names.org : `AS${names.asn}${names.org === null ? '' : ` ${names.org}`}`;
+  const owner = names === undefined ? null : addressOwnerText(names);
   const unowned = remote ? unownedRangeText(addressRange(s.remoteAddress!)) : null;
   return (
     <>
