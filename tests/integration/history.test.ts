@@ -114,8 +114,18 @@ describe('history of a real engine', () => {
     senderPid = sender.pid;
     senderPort = sender.localPort!;
     await received(sink, N);
-    // Seen open at least once, so its owner is known.
-    for (let i = 0; i < 150 && !engine.monitor.getState().snapshot.sockets.some((s) => s.pid === sender.pid && s.localPort === senderPort); i++) await nextPoll(engine);
+    // Both ends seen open with their owners at least once: history keeps the last owner the engine
+    // saw. (A socket the first look missed can wait for the next whole-table pass, at most every 30 s,
+    // and a loaded CI machine once closed the sink's end before that: recorded, rightly, with no owner.)
+    const seenOwned = () => {
+      const sockets = engine.monitor.getState().snapshot.sockets;
+      return (
+        sockets.some((s) => s.pid === sender.pid && s.localPort === senderPort) &&
+        sockets.some((s) => s.pid === sink.pid && s.localPort === sinkPort && s.remotePort === senderPort)
+      );
+    };
+    for (let i = 0; i < 150 && !seenOwned(); i++) await nextPoll(engine);
+    expect(seenOwned()).toBe(true);
     await exitOf(sender); // the kernel closes its socket; the sink closes its end on EOF
 
     const q = { filter: `port:${sinkPort}`, kinds: ['connection' as const] };
