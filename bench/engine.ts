@@ -43,6 +43,8 @@ interface Farm {
   children: ChildProcess[];
   pids: number[];
   sockets: number;
+  /** When it was ready (Date.now()). */
+  readyAt: number;
   /** A command to the first farm process, and its answer. */
   send(line: string): Promise<string>;
   kill(): void;
@@ -77,6 +79,7 @@ async function startFarm(n: number): Promise<Farm> {
     children: started.map((s) => s.child),
     pids: started.map((s) => s.child.pid!), // sh exec'd node: the same pid
     sockets: started.reduce((sum, s) => sum + s.sockets, 0),
+    readyAt: Date.now(),
     async send(line) {
       first.child.stdin!.write(line + '\n');
       return first.next();
@@ -198,16 +201,26 @@ function benchWatcher(farm: Farm): void {
     // process to read), so the first poll costs nothing.
     const empty = spawnSync('unshare', ['-n', '-p', '-f', '--mount-proc', 'true']).status === 0;
     const zero: Cpu = { user: 0, system: 0, total: 0 };
-    const startup = empty ? medianCpu(cpuOf(WATCH_RUNS, ['unshare', '-n', '-p', '-f', '--mount-proc', ...watchCommand(dataDir, 1, running)])) : null;
-    const one = medianCpu(cpuOf(WATCH_RUNS, watchCommand(dataDir, 1, running)));
-    const many = medianCpu(cpuOf(WATCH_RUNS, watchCommand(dataDir, WATCH_POLLS + 1, running)));
-    const ss = medianCpu(cpuOf(RUNS, ['ss', '-tunap']));
+    // Interleaved, one of each per round: this machine's speed drifts over minutes, and a ratio of
+    // figures taken minutes apart measured the drift as much as the watcher.
+    const runs = { startup: [] as Cpu[], one: [] as Cpu[], many: [] as Cpu[], ss: [] as Cpu[] };
+    for (let i = 0; i < WATCH_RUNS; i++) {
+      if (empty) runs.startup.push(...cpuOf(1, ['unshare', '-n', '-p', '-f', '--mount-proc', ...watchCommand(dataDir, 1, running)]));
+      runs.one.push(...cpuOf(1, watchCommand(dataDir, 1, running)));
+      runs.many.push(...cpuOf(1, watchCommand(dataDir, WATCH_POLLS + 1, running)));
+      runs.ss.push(...cpuOf(3, ['ss', '-tunap']));
+    }
+    const startup = empty ? medianCpu(runs.startup) : null;
+    const one = medianCpu(runs.one);
+    const many = medianCpu(runs.many);
+    const ss = medianCpu(runs.ss);
+    const spread = (xs: Cpu[]) => `${Math.min(...xs.map((c) => c.total)).toFixed(0)}–${Math.max(...xs.map((c) => c.total)).toFixed(0)} ms`;
     const warm = minus(many, one, WATCH_POLLS);
     const cold = minus(one, startup ?? zero);
-    console.log(`\n  the whole watcher (portwatch watch --ndjson, alerts on, no traffic counters: it shows none), CPU of the process, median of ${WATCH_RUNS} runs, ${farm.sockets} farm sockets`);
+    console.log(`\n  the whole watcher (portwatch watch --ndjson, alerts on, no traffic counters: it shows none), CPU of the process, median of ${WATCH_RUNS} interleaved rounds, ${farm.sockets} farm sockets`);
     console.log(`    start-up (empty namespaces) ${fmt(startup?.total ?? Number.NaN)};  1 poll ${fmt(one.total)};  ${WATCH_POLLS + 1} polls ${fmt(many.total)}`);
     line('ss -tunap', ss.total, ss.total, 'ss');
-    console.log(`    ss: ${split(ss)}`);
+    console.log(`    ss: ${split(ss)}  (its ${runs.ss.length} runs: ${spread(runs.ss)}; the watcher's 31-poll runs: ${spread(runs.many)})`);
     if (startup !== null) {
       line('watcher cold poll (1 poll − start-up)', cold.total, ss.total, 'ss', '≤ 1×');
       console.log(`    cold: ${split(cold)}   (start-up: ${split(startup)})`);
@@ -461,6 +474,10 @@ for (const n of SIZES) {
     if (want('engine')) await benchEngine(farm, n);
     if (n === Math.max(...SIZES)) {
       await settle();
+      // The engine reads a process's whole fd table each poll for its first 10 s (a starting program
+      // reuses fd numbers): a farm that young is not the steady machine the watcher is measured on.
+      const young = 11_000 - (Date.now() - farm.readyAt);
+      if (young > 0) await new Promise((r) => setTimeout(r, young));
       if (want('watcher')) benchWatcher(farm);
       if (want('hosts')) await benchHosts(farm);
       if (NETLINK && want('traffic')) await benchTraffic(farm);
