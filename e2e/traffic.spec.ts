@@ -60,11 +60,14 @@ test('the Processes view: processes by rate with sparklines, the chart for the m
   await expect(page.locator('.sparkline polyline').first()).toBeVisible();
   await screenshot(page, 'traffic-processes');
 
-  // One process: the chart and the summary are its own.
-  const first = rows.first();
-  const pid = await first.getAttribute('data-pid');
-  const name = (await first.locator('[role="gridcell"]').first().textContent())!;
-  await first.click();
+  // One process: the chart and the summary are its own. Its pid and name are read from one row in
+  // one step, and that row is clicked by its pid: the table re-sorts by rate (at most once a second),
+  // so "the first row" read twice can be two processes (a fresh clone's CI once named one and clicked another).
+  const { pid, name } = await rows.first().evaluate((el) => ({
+    pid: el.getAttribute('data-pid')!,
+    name: el.querySelector('[role="gridcell"]')!.textContent!,
+  }));
+  await grid.locator(`[role="row"][data-pid="${pid}"]`).click();
   await expect(page.getByRole('heading', { name })).toBeVisible();
   await expect(page.getByRole('img', { name: new RegExp(`Traffic of ${name} \\(pid ${pid}\\)`) })).toBeVisible();
   await screenshot(page, 'traffic-process-selected');
