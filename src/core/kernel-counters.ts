@@ -61,13 +61,7 @@ export function parseProcCounters(text: string): Map<string, Map<string, number>
 
 /** Reads the counters; null where there is no procfs (macOS, Windows) or it cannot be read. */
 export function readKernelCounters(procRoot = '/proc', now = Date.now()): KernelCounters | null {
-  let snmpText: string;
-  try {
-    snmpText = readFileSync(`${procRoot}/net/snmp`, 'latin1');
-  } catch {
-    return null;
-  }
-  return countersFrom(snmpText, procRoot, now);
+  return new KernelCounterReader(procRoot).read(now);
 }
 
 /**

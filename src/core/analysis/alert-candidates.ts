@@ -156,24 +156,9 @@ export function analyseSockets(input: AnalysisInput): AnalysisResult {
   const seenProcesses = new Set<string>();
   // A cold poll hands over every socket of the machine: the same few addresses and executables
   // thousands of times, so each is worked out once per call.
-  const hosts = new Map<string, string>();
-  const hostOf = (address: string): string => {
-    let host = hosts.get(address);
-    if (host === undefined) hosts.set(address, (host = normaliseHost(address)));
-    return host;
-  };
-  const scopes = new Map<string, AddressScope>();
-  const scopeOf = (host: string): AddressScope => {
-    let scope = scopes.get(host);
-    if (scope === undefined) scopes.set(host, (scope = addressScope(host)));
-    return scope;
-  };
-  const temps = new Map<string, boolean>();
-  const inTemp = (path: string): boolean => {
-    let temp = temps.get(path);
-    if (temp === undefined) temps.set(path, (temp = inTempDir(path, options.tempDirs)));
-    return temp;
-  };
+  const hostOf = oncePerCall(normaliseHost);
+  const scopeOf = oncePerCall(addressScope);
+  const inTemp = oncePerCall((path: string) => inTempDir(path, options.tempDirs));
 
   // A group is made once per subject and reused for each of its sockets: a cold poll adds thousands.
   const add = (g: Omit<Group, 'sockets'>, s: Socket) => {
@@ -327,6 +312,16 @@ function judgeProgram(s: Socket, input: AnalysisInput, inTemp: (path: string) =>
     }
   }
   return { key, newProcess, suspicious, watched: trust.isWatchedClosely(key) };
+}
+
+/** f, remembering each answer for the rest of one analysis (a cold poll asks about the same few values thousands of times). */
+function oncePerCall<K, V>(f: (key: K) => V): (key: K) => V {
+  const known = new Map<K, V>();
+  return (key) => {
+    let value = known.get(key);
+    if (value === undefined && !known.has(key)) known.set(key, (value = f(key)));
+    return value as V;
+  };
 }
 
 function inRange(port: number, [low, high]: readonly [number, number]): boolean {
