@@ -3,9 +3,10 @@ import { netnsPool, netnsPrefix } from './tests/netns-pool.js';
 
 // Test files run in parallel, beside whatever else runs on this machine: none may assume a port, a pid
 // or a folder stays free or theirs (tests/helpers has reserved ports, private folders and waits on
-// conditions). The two files below are about the socket table at rest, which only a network
-// namespace of their own gives them (tests/netns-pool.ts); without one they share the machine's.
-const OWN_NETNS = ['tests/unit/main/app.test.ts', 'tests/integration/linux-proc.test.ts'];
+// conditions). The files below are about the socket table at rest, or the kernel's per-namespace
+// counters, which only a network namespace of their own gives them (tests/netns-pool.ts); without one
+// they share the machine's.
+const OWN_NETNS = ['tests/unit/main/app.test.ts', 'tests/integration/linux-proc.test.ts', 'tests/integration/netlink-established.test.ts'];
 const prefix = netnsPrefix();
 
 export default defineConfig({

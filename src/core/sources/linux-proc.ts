@@ -95,6 +95,8 @@ export interface ProcPollStats {
   statReads: number;
   /** Sockets handed to the caller as added, changed or removed. */
   changes: number;
+  /** The kernel's dump left out ESTABLISHED sockets, none having come or gone (SockDiagPoll). */
+  establishedSkipped: boolean;
 }
 
 export interface LinuxProcOptions {
@@ -171,7 +173,7 @@ export class LinuxProcSource implements SocketSource {
   private readonly ownNetns: string | null;
   /** Whether the size of /proc/PID/fd is its number of fds (procfs on Linux 6.2+; never a staged root). */
   private readonly countsFds: boolean;
-  lastStats: ProcPollStats = { rows: 0, lookups: 0, fdDirsListed: 0, fdLinksRead: 0, statReads: 0, changes: 0 };
+  lastStats: ProcPollStats = { rows: 0, lookups: 0, fdDirsListed: 0, fdLinksRead: 0, statReads: 0, changes: 0, establishedSkipped: false };
 
   constructor(options: LinuxProcOptions = {}) {
     this.proc = options.procRoot ?? '/proc';
@@ -243,12 +245,13 @@ export class LinuxProcSource implements SocketSource {
   pollSync(): SourceChanges {
     const takenAt = Date.now();
     const warnings = emptyWarnings();
-    const stats: ProcPollStats = { rows: 0, lookups: 0, fdDirsListed: 0, fdLinksRead: 0, statReads: 0, changes: 0 };
+    const stats: ProcPollStats = { rows: 0, lookups: 0, fdDirsListed: 0, fdLinksRead: 0, statReads: 0, changes: 0, establishedSkipped: false };
     const first = !this.started;
     this.started = true;
     const poll = new PollState(takenAt);
 
     const read = this.readTables(first, warnings);
+    stats.establishedSkipped = read.netlink?.establishedSkipped ?? false;
     const closed = read.netlink === null ? [] : this.closeConnections(read.netlink, poll);
     for (const key of read.removed) {
       const e = this.entries.get(key);

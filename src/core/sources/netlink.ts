@@ -98,6 +98,11 @@ export interface SockDiagPoll {
   /** Closed connections lost: more than the reader keeps between two polls, and kernel buffer overflows. */
   closedDropped: number;
   closedOverflows: number;
+  /**
+   * This poll's TCP dump left out ESTABLISHED sockets: the kernel's counters showed that none entered
+   * or left that state since the previous dump, so their records from it stand (native/sock_diag.c).
+   */
+  establishedSkipped: boolean;
   /** Sockets in the reader's table now. */
   count: number;
 }
@@ -267,6 +272,7 @@ export function decodePoll(buf: Buffer, decoder: RecordDecoder = new RecordDecod
     closedStatus: buf.readInt32LE(32),
     closedDropped: buf.readUInt32LE(36),
     closedOverflows: buf.readUInt32LE(40),
+    establishedSkipped: buf.readUInt32LE(44) === 1,
     count: buf.readUInt32LE(28),
   };
 }
