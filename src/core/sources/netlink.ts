@@ -32,6 +32,7 @@ const F_PER_FAMILY = 4;
 const F_INFO = 8;
 const F_FULL = 16;
 const F_CLOSED = 32;
+const F_EVERY_STATE = 64;
 
 const R_BYTES = 1;
 const R_RTT = 2;
@@ -118,6 +119,8 @@ export interface SockDiagPollOptions {
   full?: boolean;
   /** TCP per family even where one AF_UNSPEC walk works (tests). */
   perFamily?: boolean;
+  /** Dump ESTABLISHED sockets even when the kernel's counters say none came or went (the bench). */
+  everyState?: boolean;
 }
 
 export interface SockDiag {
@@ -213,6 +216,7 @@ class SockDiagReader implements SockDiag {
     if (options.traffic) flags |= F_INFO;
     if (options.full) flags |= F_FULL;
     if (options.closed) flags |= F_CLOSED;
+    if (options.everyState) flags |= F_EVERY_STATE;
     return decodePoll(this.reader.poll(flags), this.decoder);
   }
 
