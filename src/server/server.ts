@@ -24,7 +24,9 @@ import { limitConnections } from './connection-limits.js';
 import { hostAllowed, LOOPBACK, newToken, originAllowed, securityHeaders, tokenMatches } from './guards.js';
 import { resolveStaticFile } from './static-files.js';
 
-export const DEFAULT_PORT = 7437;
+import { DEFAULT_PORT } from './default-port.js';
+
+export { DEFAULT_PORT };
 export const WS_PATH = '/ws';
 
 export interface ServerOptions {

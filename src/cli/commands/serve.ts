@@ -12,7 +12,8 @@ import { EngineClient } from '../../core/engine-client.js';
 import type { EngineSummary } from '../../core/engine-protocol.js';
 import { resolveDataDir } from '../../core/store/data-dir.js';
 import type { ContractHost } from '../../server/api-socket.js';
-import { DEFAULT_PORT, startServer, type RunningServer } from '../../server/server.js';
+import { DEFAULT_PORT } from '../../server/default-port.js';
+import type { RunningServer } from '../../server/server.js';
 import { printable } from '../../shared/printable.js';
 import { describeEngine, MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../../shared/status.js';
 import { openInBrowser, writeRedirectPage, type RedirectPage } from '../browser-page.js';
@@ -119,6 +120,8 @@ async function openPage(io: CliIO, url: string): Promise<RedirectPage | null> {
 /** The browser-mode server, or null after saying in one line why it cannot listen. */
 async function listenOrSay(io: CliIO, service: ContractHost, port: number, rendererDir: string): Promise<RunningServer | null> {
   try {
+    // Loaded here, not at start: the server and its WebSocket library cost every other command ~110 ms.
+    const { startServer } = await import('../../server/server.js');
     return await startServer({ service, port, rendererDir });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
