@@ -54,13 +54,19 @@ type Row = Pick<DiagRow, 'key' | 'state' | 'localAddress' | 'localPort' | 'remot
 const pick = ({ key, state, localAddress, localPort, remoteAddress, remotePort, inode, uid }: DiagRow): Row => ({ key, state, localAddress, localPort, remoteAddress, remotePort, inode, uid });
 const sorted = (rows: Iterable<DiagRow>) => [...rows].map(pick).sort((a, b) => a.key - b.key);
 
-/** A full dump of every state, once two in a row agree (nothing in flight between the test's moves). */
-function settledTruth(): Row[] {
-  let last = JSON.stringify(sorted(fresh!.poll({ full: true, udp: false }).added));
+// States that wait on the peer's answer. On loopback it comes at once, or after a delayed ACK (up to
+// ~40 ms: a FIN's ACK can be delayed, so FIN_WAIT1 outlives two dumps in a row on a busy machine).
+const IN_FLIGHT = new Set(['SYN_SENT', 'SYN_RECV', 'FIN_WAIT1', 'CLOSING', 'LAST_ACK']);
+
+/** A full dump of every state once nothing is in flight and two dumps in a row agree. */
+async function settledTruth(): Promise<Row[]> {
+  let last = '';
   for (;;) {
-    const now = JSON.stringify(sorted(fresh!.poll({ full: true, udp: false }).added));
-    if (now === last) return JSON.parse(now) as Row[];
+    const rows = sorted(fresh!.poll({ full: true, udp: false }).added);
+    const now = JSON.stringify(rows);
+    if (now === last && !rows.some((r) => IN_FLIGHT.has(r.state))) return rows;
     last = now;
+    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 
@@ -74,7 +80,7 @@ describe('SockDiag leaves unchanged ESTABLISHED sockets out of its dump, and mis
     };
     /** Polls the reader once the kernel has settled; its table must equal the truth. */
     const step = async (what: string): Promise<SockDiagPoll> => {
-      const truth = settledTruth();
+      const truth = await settledTruth();
       const p = reader!.poll({ udp: false });
       apply(p);
       expect(sorted(table.values()), what).toEqual(truth);
