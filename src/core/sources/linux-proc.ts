@@ -99,6 +99,9 @@ export interface ProcPollStats {
   establishedSkipped: boolean;
 }
 
+// What a poll that did nothing did: the stats before the first poll, and each poll's to fill in.
+const noWork = (): ProcPollStats => ({ rows: 0, lookups: 0, fdDirsListed: 0, fdLinksRead: 0, statReads: 0, changes: 0, establishedSkipped: false });
+
 export interface LinuxProcOptions {
   /** Root of procfs; tests never need another, but it keeps the source honest about its inputs. */
   procRoot?: string;
@@ -173,7 +176,7 @@ export class LinuxProcSource implements SocketSource {
   private readonly ownNetns: string | null;
   /** Whether the size of /proc/PID/fd is its number of fds (procfs on Linux 6.2+; never a staged root). */
   private readonly countsFds: boolean;
-  lastStats: ProcPollStats = { rows: 0, lookups: 0, fdDirsListed: 0, fdLinksRead: 0, statReads: 0, changes: 0, establishedSkipped: false };
+  lastStats: ProcPollStats = noWork();
 
   constructor(options: LinuxProcOptions = {}) {
     this.proc = options.procRoot ?? '/proc';
@@ -245,7 +248,7 @@ export class LinuxProcSource implements SocketSource {
   pollSync(): SourceChanges {
     const takenAt = Date.now();
     const warnings = emptyWarnings();
-    const stats: ProcPollStats = { rows: 0, lookups: 0, fdDirsListed: 0, fdLinksRead: 0, statReads: 0, changes: 0, establishedSkipped: false };
+    const stats = noWork();
     const first = !this.started;
     this.started = true;
     const poll = new PollState(takenAt);
