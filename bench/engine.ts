@@ -392,17 +392,11 @@ async function benchTraffic(farm: Farm): Promise<void> {
     const plain = loadSockDiag()!;
     info.poll({ full: true, traffic: true });
     plain.poll({ full: true, everyState: true });
-    const readerCpu = (fn: () => void) => {
-      const before = process.cpuUsage();
-      fn();
-      const used = process.cpuUsage(before);
-      return (used.user + used.system) / 1000;
-    };
     const readerWith: number[] = [];
     const readerWithout: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-      readerWith.push(readerCpu(() => info.poll({ traffic: true })));
-      readerWithout.push(readerCpu(() => plain.poll({ everyState: true })));
+      readerWith.push((await cpuMs(async () => info.poll({ traffic: true })))[0]);
+      readerWithout.push((await cpuMs(async () => plain.poll({ everyState: true })))[0]);
     }
     info.close();
     plain.close();

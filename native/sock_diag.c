@@ -892,7 +892,7 @@ static void reader_free(reader *st) {
   bytes_free(&st->prev[1]);
   bytes_free(&st->passed);
   bytes_free(&st->prev_est);
-  if (st->snmp_fd >= 0) close(st->snmp_fd);
+  if (st->snmp_fd >= 0) close_fd(&st->snmp_fd);
   free(st);
 }
 
